@@ -1,0 +1,96 @@
+using ScmiActors.Wire.Protocols;
+using System.Collections.Immutable;
+
+namespace ScmiActors.Wire;
+
+/// <summary>
+/// A protocol's notifications, indexed by event id, plus what the platform description calls it
+/// and where its source count comes from. Vendor protocols build one of these like the standard ones.
+/// </summary>
+public sealed class ProtocolDescriptor
+{
+    /// <summary>Queue budget in bytes when the description does not set one (Linux: 4096).</summary>
+    public const int DefaultQueueBytes = 4096;
+
+    public ProtocolDescriptor(byte id, string name, IEnumerable<EventDescriptor> events,
+        string? sourceCountKey = null, int defaultQueueBytes = DefaultQueueBytes)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        Id = id;
+        Name = name;
+        SourceCountKey = sourceCountKey;
+        DefaultQueueSize = defaultQueueBytes;
+        var list = events.OrderBy(e => e.EventId).ToImmutableArray();
+        for (var i = 0; i < list.Length; i++)
+        {
+            if (list[i].EventId != i)
+                throw new ArgumentException($"protocol {name}: event ids must run 0..n-1 without gaps, found {list[i].EventId} at {i}");
+            if (list[i].ProtocolId != id)
+                throw new ArgumentException($"protocol {name}: event {list[i].Name} belongs to protocol 0x{list[i].ProtocolId:X2}");
+        }
+        Events = list;
+    }
+
+    public byte Id { get; }
+
+    /// <summary>The key under <c>protocols { }</c> in a platform description, e.g. <c>perf</c>.</summary>
+    public string Name { get; }
+
+    public ImmutableArray<EventDescriptor> Events { get; }
+
+    /// <summary>The description key that holds the number of sources (<c>domains</c>, <c>clocks</c>, <c>sensors</c>), or null.</summary>
+    public string? SourceCountKey { get; }
+
+    public int DefaultQueueSize { get; }
+
+    public EventDescriptor? FindEvent(byte eventId) => eventId < Events.Length ? Events[eventId] : null;
+
+    public EventDescriptor? FindEvent(string name) =>
+        Events.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    public override string ToString() => $"{Name} (0x{Id:X2})";
+}
+
+/// <summary>
+/// The protocols this process can decode, by id and by description name: the standard set plus any
+/// vendor plug-ins. Immutable; <see cref="With"/> returns a new catalog.
+/// </summary>
+public sealed class ProtocolCatalog
+{
+    private readonly ProtocolDescriptor?[] _byId;
+    private readonly ImmutableDictionary<string, ProtocolDescriptor> _byName;
+
+    private ProtocolCatalog(ProtocolDescriptor?[] byId)
+    {
+        _byId = byId;
+        _byName = byId.Where(p => p is not null)
+            .ToImmutableDictionary(p => p!.Name, p => p!, StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The standard protocols of DEN0056 (voltage and pinctrl have no notifications).</summary>
+    public static ProtocolCatalog Standard { get; } = new ProtocolCatalog(new ProtocolDescriptor?[256]).WithAll(StandardProtocols.All);
+
+    /// <summary>The standard protocols plus the vendor protocols shipped with ScmiActors (NXP i.MX BBM).</summary>
+    public static ProtocolCatalog Default { get; } = Standard.With(Vendor.ImxBbm.Descriptor);
+
+    public IEnumerable<ProtocolDescriptor> Protocols => _byId.Where(p => p is not null)!;
+
+    public ProtocolDescriptor? Find(byte id) => _byId[id];
+
+    public ProtocolDescriptor? Find(string name) => _byName.GetValueOrDefault(name);
+
+    /// <summary>Adds (or for a vendor protocol, replaces) a protocol's descriptor.</summary>
+    public ProtocolCatalog With(ProtocolDescriptor descriptor)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        var existing = Find(descriptor.Name);
+        if (existing is not null && existing.Id != descriptor.Id)
+            throw new ArgumentException($"protocol name '{descriptor.Name}' is already used by 0x{existing.Id:X2}");
+        var copy = (ProtocolDescriptor?[])_byId.Clone();
+        copy[descriptor.Id] = descriptor;
+        return new ProtocolCatalog(copy);
+    }
+
+    private ProtocolCatalog WithAll(IEnumerable<ProtocolDescriptor> descriptors) =>
+        descriptors.Aggregate(this, (catalog, d) => catalog.With(d));
+}
