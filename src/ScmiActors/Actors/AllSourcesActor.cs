@@ -1,0 +1,194 @@
+using Akka.Actor;
+using Akka.Event;
+using ScmiActors.Messages;
+using ScmiActors.Wire;
+
+namespace ScmiActors.Actors;
+
+/// <summary>
+/// The control plane of one (event, all sources). Its first subscriber makes it take a hold on
+/// every source the platform says can notify (through the handle, which forwards each hold to
+/// that source's <see cref="EventSourceActor"/>); it binds if at least one source enabled, as
+/// Linux does, and remembers exactly which sources it holds, so releasing never touches a source
+/// it did not enable. Publishes its subscribers as the event's all-sources route.
+/// Answers <see cref="AddSubscriber"/>, <see cref="RemoveSubscriber"/> and <see cref="ReleaseSources"/>.
+/// </summary>
+internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
+{
+    private readonly EventDescriptor _event;
+    private readonly uint[] _notifiable;
+    private readonly IActorRef _protocolActor;
+    private readonly TimeSpan _stepTimeout;
+    private readonly int _generation;
+    private readonly ILoggingAdapter _log;
+
+    private readonly List<(SubscriptionId Id, IActorRef Subscriber)> _subscribers = new();
+    private readonly HashSet<uint> _held = new();
+    private bool _holding;
+    private long _ticket;
+
+    public AllSourcesActor(EventDescriptor evt, uint[] notifiableSources, IActorRef protocolActor, TimeSpan stepTimeout,
+        int generation, string platformId)
+    {
+        _event = evt;
+        _notifiable = notifiableSources;
+        _protocolActor = protocolActor;
+        _stepTimeout = stepTimeout;
+        _generation = generation;
+        _log = Context.GetLogger().WithContext("Platform", platformId).WithContext("Protocol", $"0x{evt.ProtocolId:X2}")
+            .WithContext("Event", evt.Name).WithContext("Source", "all");
+        Become(Idle);
+    }
+
+    public IStash Stash { get; set; } = null!;
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(EventDescriptor evt, uint[] notifiableSources, IActorRef protocolActor, TimeSpan stepTimeout,
+        int generation, string platformId) =>
+        Akka.Actor.Props.Create(() => new AllSourcesActor(evt, notifiableSources, protocolActor, stepTimeout, generation, platformId));
+
+    private void Idle()
+    {
+        Receive<AddSubscriber>(OnAdd);
+        Receive<RemoveSubscriber>(OnRemove);
+        // A hold that answered after its step timed out is not recorded: give it back at once.
+        Receive<HoldAcquired>(late =>
+        {
+            if (late.Succeeded && !_held.Contains(late.Source))
+                Context.Parent.Tell(new RouteHold(_event.ProtocolId, _event.EventId, late.Source, Acquire: false, _generation));
+        });
+        Receive<HoldReleased>(_ => { });
+        Receive<RouteInstalled>(_ => { });
+        Receive<ReleaseSources>(_ =>
+        {
+            // The source actors release their own enables; this actor only stops routing.
+            Sender.Tell(new SourcesReleased(_event.ProtocolId, _event.EventId, SourceKey.All));
+            Context.Stop(Self);
+        });
+    }
+
+    private void OnAdd(AddSubscriber add)
+    {
+        var replyTo = Sender;
+        if (_holding)
+        {
+            Bind(add, replyTo);
+            return;
+        }
+
+        foreach (var source in _notifiable)
+            Context.Parent.Tell(new RouteHold(_event.ProtocolId, _event.EventId, source, Acquire: true, _generation));
+        var results = new List<HoldAcquired>();
+        AwaitAll<HoldAcquired>(results, _notifiable.Length, () =>
+        {
+            foreach (var r in results.Where(r => r.Succeeded)) _held.Add(r.Source);
+            var failed = results.Where(r => !r.Succeeded).ToList();
+            if (_held.Count == 0)
+            {
+                var reason = failed.FirstOrDefault()?.Failure
+                    ?? new SubscriptionFailure.PlatformUnavailable($"no source of {_event.Name} answered the hold");
+                replyTo.Tell(new SubscriberBindFailed(add.Id, reason, add.Generation));
+                return;
+            }
+            if (failed.Count > 0 || results.Count < _notifiable.Length)
+                _log.Warning("{Event}: {Enabled} of {Total} sources enabled for all-sources subscribers; first failure {Failure}",
+                    _event.Name, _held.Count, _notifiable.Length, failed.FirstOrDefault()?.Failure?.ToString() ?? "no answer");
+            _holding = true;
+            Bind(add, replyTo);
+        });
+    }
+
+    private void Bind(AddSubscriber add, IActorRef replyTo)
+    {
+        var isNew = _subscribers.All(s => !s.Subscriber.Equals(add.Subscriber));
+        _subscribers.Add((add.Id, add.Subscriber));
+        if (!isNew)
+        {
+            replyTo.Tell(new SubscriberBound(add.Id, add.Generation));
+            return;
+        }
+        PublishRoute(() => replyTo.Tell(new SubscriberBound(add.Id, add.Generation)));
+    }
+
+    private void OnRemove(RemoveSubscriber remove)
+    {
+        var replyTo = Sender;
+        var index = _subscribers.FindIndex(s => s.Id == remove.Id);
+        if (index < 0)
+        {
+            replyTo.Tell(new SubscriberUnbound(remove.Id));
+            return;
+        }
+        var subscriber = _subscribers[index].Subscriber;
+        _subscribers.RemoveAt(index);
+        var stillRouted = _subscribers.Any(s => s.Subscriber.Equals(subscriber));
+        if (stillRouted) ReleaseIfLast(() => replyTo.Tell(new SubscriberUnbound(remove.Id)));
+        else PublishRoute(() => ReleaseIfLast(() => replyTo.Tell(new SubscriberUnbound(remove.Id))));
+    }
+
+    private void ReleaseIfLast(Action then)
+    {
+        if (_subscribers.Count > 0 || !_holding)
+        {
+            then();
+            return;
+        }
+        var held = _held.ToArray();
+        foreach (var source in held)
+            Context.Parent.Tell(new RouteHold(_event.ProtocolId, _event.EventId, source, Acquire: false, _generation));
+        _held.Clear();
+        _holding = false;
+        AwaitAll<HoldReleased>(new List<HoldReleased>(), held.Length, then);
+    }
+
+    private void PublishRoute(Action then)
+    {
+        var ticket = ++_ticket;
+        var subscribers = _subscribers.Select(s => s.Subscriber).Distinct().ToArray();
+        _protocolActor.Tell(new SetRoute(_event.EventId, SourceKey.All, subscribers, ticket));
+        var none = new List<RouteInstalled>();
+        AwaitAll(none, 1, then, r => r.Ticket == ticket);
+    }
+
+    /// <summary>Collects <paramref name="expected"/> replies of one kind, stashing everything else, then continues (also on timeout).</summary>
+    private void AwaitAll<T>(List<T> results, int expected, Action then, Predicate<T>? matches = null)
+    {
+        if (expected == 0)
+        {
+            then();
+            return;
+        }
+        var ticket = ++_ticket;
+        Timers.StartSingleTimer("step", new StepTimedOut(ticket), _stepTimeout);
+        Become(() =>
+        {
+            Receive<T>(r => matches is null || matches(r), reply =>
+            {
+                results.Add(reply);
+                if (results.Count < expected) return;
+                Continue(then);
+            });
+            Receive<StepTimedOut>(t => t.Ticket == ticket, _ =>
+            {
+                _log.Warning("{Event}: {Missing} of {Expected} answers missing after {Timeout}", _event.Name,
+                    expected - results.Count, expected, _stepTimeout);
+                Continue(then);
+            });
+            Receive<StepTimedOut>(_ => true); // a stale timer of an earlier step
+            ReceiveAny(_ => Stash.Stash());
+        });
+    }
+
+    private void Continue(Action step)
+    {
+        Timers.Cancel("step");
+        Become(Idle);
+        step();
+        // A step that waits again has already replaced the behaviour; stashed messages stay stashed until it ends.
+        if (IsIdle) Stash.UnstashAll();
+    }
+
+    private bool IsIdle => !Timers.IsTimerActive("step");
+
+    private sealed record StepTimedOut(long Ticket);
+}

@@ -1,0 +1,45 @@
+using Akka.Actor;
+using ScmiActors.Messages;
+
+namespace ScmiActors.Actors;
+
+// Messages between the handle and its event-source actors (the control plane). Internal: users
+// talk to the handle only.
+
+/// <summary>Handle → event-source actor: add a subscription; answered with <see cref="SubscriberBound"/> or <see cref="SubscriberBindFailed"/>.</summary>
+internal sealed record AddSubscriber(SubscriptionId Id, IActorRef Subscriber, int Generation);
+
+internal sealed record SubscriberBound(SubscriptionId Id, int Generation);
+
+internal sealed record SubscriberBindFailed(SubscriptionId Id, SubscriptionFailure Reason, int Generation);
+
+/// <summary>Handle → event-source actor: remove a subscription; answered with <see cref="SubscriberUnbound"/>.</summary>
+internal sealed record RemoveSubscriber(SubscriptionId Id);
+
+internal sealed record SubscriberUnbound(SubscriptionId Id);
+
+/// <summary>Handle → event-source actor: disable whatever is enabled, answer <see cref="SourcesReleased"/>, stop.</summary>
+internal sealed record ReleaseSources
+{
+    public static readonly ReleaseSources Instance = new();
+}
+
+internal sealed record SourcesReleased(byte Protocol, byte Event, SourceKey Key);
+
+/// <summary>
+/// All-sources actor → handle: forward a hold on one source to that source's actor (created if
+/// needed). The source actor answers the all-sources actor directly.
+/// </summary>
+internal sealed record RouteHold(byte Protocol, byte Event, uint Source, bool Acquire, int Generation);
+
+/// <summary>A hold counts like a subscriber in the source's enable count; answered with <see cref="HoldAcquired"/>.</summary>
+internal sealed record AcquireHold(uint Source);
+
+internal sealed record HoldAcquired(uint Source, SubscriptionFailure? Failure)
+{
+    public bool Succeeded => Failure is null;
+}
+
+internal sealed record ReleaseHold(uint Source);
+
+internal sealed record HoldReleased(uint Source);

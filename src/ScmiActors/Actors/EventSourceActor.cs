@@ -1,0 +1,240 @@
+using Akka.Actor;
+using Akka.Event;
+using ScmiActors.Link;
+using ScmiActors.Messages;
+using ScmiActors.Wire;
+
+namespace ScmiActors.Actors;
+
+/// <summary>
+/// The control plane of one (event, source): its direct subscribers and the holds of the event's
+/// all-sources actor, which together make the source's enable count. The first of them sends
+/// NOTIFY enable through the platform link, the last NOTIFY disable; a subscription binds only
+/// if the platform accepted. Publishes the source's subscribers to the protocol actor and
+/// answers only once the snapshot is installed. One operation at a time: what arrives while a
+/// command or an installation is outstanding is stashed.
+/// Answers <see cref="AddSubscriber"/>, <see cref="RemoveSubscriber"/>, <see cref="AcquireHold"/>,
+/// <see cref="ReleaseHold"/> and <see cref="ReleaseSources"/>.
+/// </summary>
+internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
+{
+    private readonly EventDescriptor _event;
+    private readonly ProtocolDescription _protocol;
+    private readonly uint _source;
+    private readonly IActorRef _link;
+    private readonly IActorRef _protocolActor;
+    private readonly TimeSpan _stepTimeout;
+    private readonly ILoggingAdapter _log;
+
+    // Subscription -> subscriber, in arrival order; a subscriber with two subscriptions is routed once.
+    private readonly List<(SubscriptionId Id, IActorRef Subscriber)> _direct = new();
+    private readonly HashSet<IActorRef> _holders = new();
+    private bool _enabled;
+    private long _ticket;
+    private bool _busy;
+
+    public EventSourceActor(EventDescriptor evt, ProtocolDescription protocol, uint source, IActorRef link,
+        IActorRef protocolActor, TimeSpan stepTimeout, string platformId)
+    {
+        _event = evt;
+        _protocol = protocol;
+        _source = source;
+        _link = link;
+        _protocolActor = protocolActor;
+        _stepTimeout = stepTimeout;
+        _log = Context.GetLogger().WithContext("Platform", platformId).WithContext("Protocol", $"0x{evt.ProtocolId:X2}")
+            .WithContext("Event", evt.Name).WithContext("Source", source);
+        Become(Idle);
+    }
+
+    public IStash Stash { get; set; } = null!;
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(EventDescriptor evt, ProtocolDescription protocol, uint source, IActorRef link,
+        IActorRef protocolActor, TimeSpan stepTimeout, string platformId) =>
+        Akka.Actor.Props.Create(() => new EventSourceActor(evt, protocol, source, link, protocolActor, stepTimeout, platformId));
+
+    private int Count => _direct.Count + _holders.Count;
+
+    private void Idle()
+    {
+        Receive<AddSubscriber>(OnAdd);
+        Receive<RemoveSubscriber>(OnRemove);
+        Receive<AcquireHold>(_ => OnAcquireHold(Sender));
+        Receive<ReleaseHold>(_ => OnReleaseHold(Sender));
+        Receive<ReleaseSources>(_ => OnReleaseSources(Sender));
+    }
+
+    private void OnAdd(AddSubscriber add)
+    {
+        var replyTo = Sender;
+        EnableIfFirst(failure =>
+        {
+            if (failure is not null)
+            {
+                replyTo.Tell(new SubscriberBindFailed(add.Id, failure, add.Generation));
+                return;
+            }
+            var isNewSubscriber = _direct.All(d => !d.Subscriber.Equals(add.Subscriber));
+            _direct.Add((add.Id, add.Subscriber));
+            if (!isNewSubscriber)
+            {
+                replyTo.Tell(new SubscriberBound(add.Id, add.Generation));
+                return;
+            }
+            PublishRoute(installed =>
+            {
+                if (installed)
+                {
+                    replyTo.Tell(new SubscriberBound(add.Id, add.Generation));
+                    return;
+                }
+                _direct.RemoveAll(d => d.Id == add.Id);
+                DisableIfLast(() => replyTo.Tell(new SubscriberBindFailed(add.Id,
+                    new SubscriptionFailure.PlatformUnavailable("the protocol actor did not install the route"), add.Generation)));
+            });
+        });
+    }
+
+    private void OnRemove(RemoveSubscriber remove)
+    {
+        var replyTo = Sender;
+        var index = _direct.FindIndex(d => d.Id == remove.Id);
+        if (index < 0)
+        {
+            replyTo.Tell(new SubscriberUnbound(remove.Id));
+            return;
+        }
+        var subscriber = _direct[index].Subscriber;
+        _direct.RemoveAt(index);
+        if (_direct.Any(d => d.Subscriber.Equals(subscriber)))
+        {
+            DisableIfLast(() => replyTo.Tell(new SubscriberUnbound(remove.Id)));
+            return;
+        }
+        // Route first, so nothing is delivered for this subscription once Unbound is sent.
+        PublishRoute(_ => DisableIfLast(() => replyTo.Tell(new SubscriberUnbound(remove.Id))));
+    }
+
+    private void OnAcquireHold(IActorRef holder)
+    {
+        if (_holders.Contains(holder))
+        {
+            holder.Tell(new HoldAcquired(_source, null));
+            return;
+        }
+        EnableIfFirst(failure =>
+        {
+            if (failure is null) _holders.Add(holder);
+            holder.Tell(new HoldAcquired(_source, failure));
+        });
+    }
+
+    private void OnReleaseHold(IActorRef holder)
+    {
+        if (!_holders.Remove(holder))
+        {
+            holder.Tell(new HoldReleased(_source));
+            return;
+        }
+        DisableIfLast(() => holder.Tell(new HoldReleased(_source)));
+    }
+
+    private void OnReleaseSources(IActorRef replyTo)
+    {
+        _direct.Clear();
+        _holders.Clear();
+        DisableIfLast(() =>
+        {
+            replyTo.Tell(new SourcesReleased(_event.ProtocolId, _event.EventId, SourceKey.Of(_source)));
+            Context.Stop(Self);
+        });
+    }
+
+    // ---- steps ---------------------------------------------------------------------------------
+
+    /// <summary>Sends NOTIFY enable when nobody holds the source yet; <paramref name="then"/> gets null on success.</summary>
+    private void EnableIfFirst(Action<SubscriptionFailure?> then)
+    {
+        if (Count > 0 || _enabled)
+        {
+            then(null);
+            return;
+        }
+        SendNotify(enable: true, result =>
+        {
+            var failure = FailureOf(result);
+            if (failure is null) _enabled = true;
+            else _log.Warning("Platform refused to enable {Event} for source {Source}: {Result}", _event.Name, _source, result.ToString());
+            then(failure);
+        });
+    }
+
+    /// <summary>Sends NOTIFY disable when the count fell to zero; a refusal is logged and the source counted as disabled.</summary>
+    private void DisableIfLast(Action then)
+    {
+        if (Count > 0 || !_enabled)
+        {
+            then();
+            return;
+        }
+        SendNotify(enable: false, result =>
+        {
+            _enabled = false;
+            if (FailureOf(result) is not null)
+                _log.Warning("Platform did not confirm disabling {Event} for source {Source}: {Result}", _event.Name, _source, result.ToString());
+            then();
+        });
+    }
+
+    private void SendNotify(bool enable, Action<CommandResult> then)
+    {
+        var ticket = ++_ticket;
+        _link.Tell(PlatformCommand.Notify(_event.EncodeNotify(_source, enable, _protocol), ticket));
+        Await<CommandResult>(r => r.Correlation is long t && t == ticket, then,
+            () => then(new CommandResult(ticket, CommandOutcome.TimedOut, ScmiStatus.Success, [], "the link did not answer")));
+    }
+
+    private void PublishRoute(Action<bool> then)
+    {
+        var ticket = ++_ticket;
+        var subscribers = _direct.Select(d => d.Subscriber).Distinct().ToArray();
+        _protocolActor.Tell(new SetRoute(_event.EventId, SourceKey.Of(_source), subscribers, ticket));
+        Await<RouteInstalled>(r => r.Ticket == ticket, _ => then(true), () => then(false));
+    }
+
+    /// <summary>Waits for one reply, stashing everything else; times out rather than wedge.</summary>
+    private void Await<T>(Predicate<T> matches, Action<T> then, Action onTimeout)
+    {
+        _busy = true;
+        var ticket = _ticket;
+        Timers.StartSingleTimer("step", new StepTimedOut(ticket), _stepTimeout);
+        Become(() =>
+        {
+            Receive<T>(matches, reply => Continue(() => then(reply)));
+            Receive<StepTimedOut>(t => t.Ticket == ticket, _ => Continue(onTimeout));
+            Receive<StepTimedOut>(_ => true); // a stale timer of an earlier step
+            ReceiveAny(_ => Stash.Stash());
+        });
+    }
+
+    private void Continue(Action step)
+    {
+        Timers.Cancel("step");
+        _busy = false;
+        step();
+        if (_busy) return;
+        Become(Idle);
+        Stash.UnstashAll();
+    }
+
+    internal static SubscriptionFailure? FailureOf(CommandResult result) => result.Outcome switch
+    {
+        CommandOutcome.NoCommandPath => null, // a receive-only transport: the platform sends what it sends
+        CommandOutcome.Answered when result.Status == ScmiStatus.Success => null,
+        CommandOutcome.Answered => new SubscriptionFailure.PlatformRejected(result.Status),
+        _ => new SubscriptionFailure.PlatformUnavailable(result.ToString()),
+    };
+
+    private sealed record StepTimedOut(long Ticket);
+}

@@ -1,0 +1,717 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Event;
+using ScmiActors.Ingestion;
+using ScmiActors.Link;
+using ScmiActors.Messages;
+using ScmiActors.Metrics;
+using ScmiActors.Transport;
+using ScmiActors.Wire;
+
+namespace ScmiActors.Actors;
+
+/// <summary>How a handle starts.</summary>
+/// <param name="RegisterDescribedProtocols">Register every protocol of the description (with the catalog's descriptor) once connected.</param>
+public sealed record PlatformOptions(bool RegisterDescribedProtocols = true)
+{
+    public static PlatformOptions Default { get; } = new();
+}
+
+/// <summary>
+/// One platform (Linux's <c>scmi_notify_instance</c>). Owns the ingestion gate, the platform link,
+/// the registered protocols (their protocol actors and event-source actors) and every
+/// subscription, pending or bound. Initialises by connecting the transport, stashing whatever
+/// arrives meanwhile; an init failure is permanent and answered at once. Answers
+/// <see cref="Subscribe"/>, <see cref="Unsubscribe"/>, <see cref="RegisterProtocolEvents"/>,
+/// <see cref="DeregisterProtocolEvents"/>, <see cref="GetStats"/> and <see cref="StopPlatform"/>
+/// (ordered shutdown: close the gate, drain within a deadline, disable, tell subscribers, stop).
+/// Watches subscribers: one that terminates is unsubscribed.
+/// </summary>
+public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
+{
+    private readonly string _platformId;
+    private readonly IScmiTransport _transport;
+    private readonly PlatformDescription _description;
+    private readonly ScmiSettings _settings;
+    private readonly PlatformOptions _options;
+    private readonly ProtocolCatalog _catalog;
+    private readonly ILoggingAdapter _log;
+    private readonly CancellationTokenSource _connectCancel = new();
+
+    private IngestionGate _gate = null!;
+    private IActorRef _link = ActorRefs.Nobody;
+    private readonly MetricsSource _metrics;
+
+    private readonly Dictionary<byte, Registration> _registrations = new();
+    private readonly Dictionary<byte, ProtocolStats> _retiredStats = new();
+    private readonly Dictionary<IActorRef, ProtocolCounters> _retiring = new();
+    private readonly Dictionary<SubscriptionId, SubscriptionEntry> _subscriptions = new();
+    private readonly Dictionary<IActorRef, int> _watched = new();
+    private readonly Dictionary<byte, ProtocolStats> _lastLogged = new();
+    private long _nextSubscriptionId;
+    private int _nextGeneration;
+
+    private PlatformState _state = PlatformState.Initialising;
+    private string? _failureReason;
+
+    // shutdown
+    private readonly List<IActorRef> _stopRequesters = new();
+    private readonly HashSet<byte> _awaitingDrain = new();
+    private readonly HashSet<IActorRef> _awaitingRelease = new();
+    private bool _releasing;
+
+    public HandleActor(string platformId, IScmiTransport transport, PlatformDescription description, ScmiSettings settings,
+        PlatformOptions options, ProtocolCatalog catalog)
+    {
+        _platformId = platformId;
+        _transport = transport;
+        _description = description;
+        _settings = settings;
+        _options = options;
+        _catalog = catalog;
+        _log = Context.GetLogger().WithContext("Platform", platformId);
+        _metrics = new MetricsSource(platformId);
+        Become(Initialising);
+    }
+
+    public IStash Stash { get; set; } = null!;
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string platformId, IScmiTransport transport, PlatformDescription description, ScmiSettings settings,
+        PlatformOptions? options = null, ProtocolCatalog? catalog = null) =>
+        Akka.Actor.Props.Create(() => new HandleActor(platformId, transport, description, settings,
+            options ?? PlatformOptions.Default, catalog ?? ProtocolCatalog.Default));
+
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(-1, Timeout.InfiniteTimeSpan, e => e switch
+    {
+        // The protocol actor's state (ring, counters, routes) lives in its runtime: a restart loses nothing.
+        DecoderFaultException => Directive.Restart,
+        ActorInitializationException => Directive.Stop,
+        // Control-plane actors keep their counts through a bug rather than forget enables.
+        _ => Directive.Resume,
+    });
+
+    protected override void PreStart()
+    {
+        _link = Context.ActorOf(PlatformLinkActor.Props(_platformId, _transport, _settings.CommandTimeout), "link");
+        var link = _link;
+        _gate = new IngestionGate(_platformId, (header, payload) => link.Tell(new RawResponse(header, payload), ActorRefs.NoSender));
+        _metrics.Gate = _gate.Counters;
+        ScmiMetrics.Register(_metrics);
+
+        var self = Self;
+        _transport.ConnectAsync(_connectCancel.Token)
+            .WaitAsync(_settings.ConnectTimeout)
+            .ContinueWith(t => t.IsCompletedSuccessfully
+                ? (object)Connected.Instance
+                : new ConnectFailed(t.Exception?.GetBaseException().Message ?? "connection cancelled"), TaskScheduler.Default)
+            .PipeTo(self);
+    }
+
+    protected override void PostStop()
+    {
+        _connectCancel.Cancel();
+        if (_state != PlatformState.Stopped)
+        {
+            // An abrupt stop (PoisonPill, parent stopping): the children have stopped already, so
+            // nothing can deliver any more; close, count what is left, tell the subscribers.
+            _gate.Close();
+            foreach (var registration in _registrations.Values) DiscardRemaining(registration.Runtime);
+            foreach (var counters in _retiring.Values) DiscardRemaining(counters);
+            TellSubscribersStopped();
+            _state = PlatformState.Stopped;
+            _log.Info("Platform {Platform} stopped without ordered shutdown; queues discarded", _platformId);
+        }
+        try
+        {
+            _transport.Detach();
+        }
+        catch (Exception e)
+        {
+            _log.Warning("Transport detach failed: {Error}", e.Message);
+        }
+        ScmiMetrics.Unregister(_metrics);
+    }
+
+    // ---- states --------------------------------------------------------------------------------
+
+    private void Initialising()
+    {
+        Receive<Connected>(_ =>
+        {
+            try
+            {
+                _transport.Attach(_gate);
+            }
+            catch (Exception e)
+            {
+                Fail($"transport attach failed: {e.Message}");
+                return;
+            }
+            _gate.Open();
+            _state = PlatformState.Ready;
+            Become(Ready);
+            StartDropLog();
+            _log.Info("Platform {Platform} ready ({Protocols} protocols described)", _platformId, _description.Protocols.Count);
+            if (_options.RegisterDescribedProtocols) RegisterDescribed();
+            Stash.UnstashAll();
+        });
+        Receive<ConnectFailed>(f => Fail($"transport did not connect: {f.Reason}"));
+        Receive<GetStats>(_ => Sender.Tell(Stats()));
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Fail(string reason)
+    {
+        _failureReason = reason;
+        _state = PlatformState.Failed;
+        _log.Error("Platform {Platform} failed to initialise: {Reason}", _platformId, reason);
+        Become(Failed);
+        Stash.UnstashAll();
+    }
+
+    /// <summary>Permanent: every request is answered at once with the failure, nothing is retried.</summary>
+    private void Failed()
+    {
+        var unavailable = new SubscriptionFailure.PlatformUnavailable($"platform {_platformId} failed to initialise: {_failureReason}");
+        Receive<Subscribe>(s => Sender.Tell(new SubscriptionFailed(_platformId, NextSubscriptionId(), unavailable)));
+        Receive<Unsubscribe>(u => Sender.Tell(new UnsubscribeFailed(_platformId, u.Id, "platform failed to initialise")));
+        Receive<RegisterProtocolEvents>(r => Sender.Tell(new ProtocolRegistrationFailed(_platformId, r.Events.Protocol,
+            $"platform failed to initialise: {_failureReason}")));
+        Receive<DeregisterProtocolEvents>(d => Sender.Tell(new ProtocolDeregistered(_platformId, d.Protocol, false)));
+        Receive<GetStats>(_ => Sender.Tell(Stats()));
+        Receive<StopPlatform>(_ =>
+        {
+            _stopRequesters.Add(Sender);
+            Finish();
+        });
+    }
+
+    private void Ready()
+    {
+        Receive<Subscribe>(OnSubscribe);
+        Receive<Unsubscribe>(OnUnsubscribe);
+        Receive<RegisterProtocolEvents>(r =>
+        {
+            var error = Register(r.Events.Descriptor, r.Events.Description);
+            Sender.Tell(error is null
+                ? new ProtocolRegistered(_platformId, r.Events.Protocol)
+                : new ProtocolRegistrationFailed(_platformId, r.Events.Protocol, error));
+        });
+        Receive<DeregisterProtocolEvents>(d => Sender.Tell(new ProtocolDeregistered(_platformId, d.Protocol, Deregister(d.Protocol))));
+        Receive<GetStats>(_ => Sender.Tell(Stats()));
+        Receive<StopPlatform>(_ =>
+        {
+            _stopRequesters.Add(Sender);
+            BeginShutdown();
+        });
+        ReceiveControlPlaneReplies();
+    }
+
+    private void ShuttingDown()
+    {
+        Receive<Subscribe>(_ => Sender.Tell(new SubscriptionFailed(_platformId, NextSubscriptionId(), new SubscriptionFailure.Stopped())));
+        Receive<Unsubscribe>(u => Sender.Tell(new UnsubscribeFailed(_platformId, u.Id, "platform is shutting down")));
+        Receive<RegisterProtocolEvents>(r => Sender.Tell(new ProtocolRegistrationFailed(_platformId, r.Events.Protocol, "platform is shutting down")));
+        Receive<DeregisterProtocolEvents>(d => Sender.Tell(new ProtocolDeregistered(_platformId, d.Protocol, false)));
+        Receive<GetStats>(_ => Sender.Tell(Stats()));
+        Receive<StopPlatform>(_ => _stopRequesters.Add(Sender));
+        Receive<QueueDrained>(d =>
+        {
+            if (_registrations.TryGetValue(d.Protocol, out var r) && r.Generation == d.Generation) _awaitingDrain.Remove(d.Protocol);
+            if (_awaitingDrain.Count == 0) ReleaseSourcesForShutdown();
+        });
+        Receive<DrainDeadline>(_ =>
+        {
+            _log.Warning("Drain deadline of {Deadline} reached; discarding what {Count} protocol queues still hold",
+                _settings.DrainDeadline, _awaitingDrain.Count);
+            foreach (var protocol in _awaitingDrain) _registrations[protocol].Actor.Tell(DiscardQueue.Instance);
+        });
+        Receive<SourcesReleased>(_ =>
+        {
+            _awaitingRelease.Remove(Sender);
+            if (_releasing && _awaitingRelease.Count == 0) Finish();
+        });
+        Receive<ReleaseDeadline>(_ =>
+        {
+            _log.Warning("Disable deadline of {Deadline} reached; {Count} event sources did not confirm", _settings.DisableDeadline,
+                _awaitingRelease.Count);
+            Finish();
+        });
+        Receive<Terminated>(OnTerminated);
+        // Late control-plane replies and holds are of no use any more.
+        Receive<RouteHold>(_ => { });
+        Receive<SubscriberBound>(_ => { });
+        Receive<SubscriberBindFailed>(_ => { });
+        Receive<SubscriberUnbound>(_ => { });
+        Receive<LogDrops>(_ => { });
+    }
+
+    private void ReceiveControlPlaneReplies()
+    {
+        Receive<SubscriberBound>(OnBound);
+        Receive<SubscriberBindFailed>(OnBindFailed);
+        Receive<SubscriberUnbound>(OnUnbound);
+        Receive<RouteHold>(OnRouteHold);
+        Receive<QueueDrained>(d =>
+        {
+            // A deregistered protocol finished discarding: stop its actor; Terminated retires its counters.
+            if (_retiring.Keys.FirstOrDefault(a => a.Equals(Sender)) is { } actor) Context.Stop(actor);
+        });
+        Receive<SourcesReleased>(_ => { });
+        Receive<Terminated>(OnTerminated);
+        Receive<LogDrops>(_ => LogDropsSinceLast());
+    }
+
+    // ---- subscriptions ---------------------------------------------------------------------------
+
+    private void OnSubscribe(Subscribe s)
+    {
+        var entry = new SubscriptionEntry(NextSubscriptionId(), s.Protocol, s.Event, s.Source, s.Subscriber);
+        _subscriptions[entry.Id] = entry;
+        Watch(entry.Subscriber);
+        if (!_registrations.ContainsKey(s.Protocol))
+        {
+            entry.State = SubscriptionState.Pending;
+            Sender.Tell(new SubscriptionPending(_platformId, entry.Id));
+            return;
+        }
+        Bind(entry, Sender);
+    }
+
+    /// <summary>Validates against the registered protocol and hands the subscription to its event-source actor.</summary>
+    private void Bind(SubscriptionEntry entry, IActorRef replyTo)
+    {
+        var registration = _registrations[entry.Protocol];
+        var descriptor = registration.Runtime.Descriptor.FindEvent(entry.Event);
+        if (descriptor is null)
+        {
+            FailEntry(entry, replyTo, new SubscriptionFailure.NoSuchEvent(entry.Protocol, entry.Event));
+            return;
+        }
+        var protocol = registration.Runtime.Description;
+        var count = descriptor.SourceCount(protocol);
+        IActorRef target;
+        if (entry.Source is SourceSelector.OneSource one)
+        {
+            if (one.Source >= count)
+            {
+                FailEntry(entry, replyTo, new SubscriptionFailure.SourceOutOfRange(one.Source, count));
+                return;
+            }
+            if (!protocol.CanNotify(descriptor.EventId, one.Source))
+            {
+                FailEntry(entry, replyTo, new SubscriptionFailure.NotSupportedByPlatform(
+                    $"source {one.Source} of {descriptor.Name} cannot notify"));
+                return;
+            }
+            target = SourceActor(registration, descriptor, one.Source);
+        }
+        else
+        {
+            if (!AnyNotifiable(protocol, descriptor, count))
+            {
+                FailEntry(entry, replyTo, new SubscriptionFailure.NotSupportedByPlatform($"no source of {descriptor.Name} can notify"));
+                return;
+            }
+            target = AllActor(registration, descriptor, count);
+        }
+        entry.State = SubscriptionState.Binding;
+        entry.Generation = registration.Generation;
+        entry.ReplyTo = replyTo;
+        target.Tell(new AddSubscriber(entry.Id, entry.Subscriber, registration.Generation));
+    }
+
+    private static bool AnyNotifiable(ProtocolDescription protocol, EventDescriptor descriptor, uint count)
+    {
+        if (!protocol.CannotNotify.TryGetValue(descriptor.EventId, out var blocked)) return count > 0;
+        for (uint s = 0; s < count; s++)
+            if (!blocked.Contains(s)) return true;
+        return false;
+    }
+
+    private void FailEntry(SubscriptionEntry entry, IActorRef replyTo, SubscriptionFailure reason)
+    {
+        RemoveEntry(entry);
+        _log.Info("Subscription {Subscription} to {Protocol}/{Event}/{Source} failed: {Reason}", entry.Id.ToString(),
+            $"0x{entry.Protocol:X2}", entry.Event, entry.Source.ToString(), reason.ToString());
+        replyTo.Tell(new SubscriptionFailed(_platformId, entry.Id, reason));
+    }
+
+    private void OnBound(SubscriberBound bound)
+    {
+        if (!_subscriptions.TryGetValue(bound.Id, out var entry) || entry.Generation != bound.Generation) return;
+        if (entry.State == SubscriptionState.Binding) entry.State = SubscriptionState.Active;
+        if (entry.State is SubscriptionState.Active or SubscriptionState.Unbinding && entry.ReplyTo is { } replyTo)
+        {
+            replyTo.Tell(new SubscriptionActive(_platformId, entry.Id));
+            entry.ReplyTo = null;
+        }
+    }
+
+    private void OnBindFailed(SubscriberBindFailed failed)
+    {
+        if (!_subscriptions.TryGetValue(failed.Id, out var entry) || entry.Generation != failed.Generation) return;
+        if (entry.State is not (SubscriptionState.Binding or SubscriptionState.Unbinding)) return;
+        var unsubscribeReplyTo = entry.UnsubscribeReplyTo;
+        FailEntry(entry, entry.ReplyTo ?? entry.Subscriber, failed.Reason);
+        unsubscribeReplyTo?.Tell(new Unsubscribed(_platformId, entry.Id));
+    }
+
+    private void OnUnsubscribe(Unsubscribe u)
+    {
+        if (!_subscriptions.TryGetValue(u.Id, out var entry))
+        {
+            Sender.Tell(new UnsubscribeFailed(_platformId, u.Id, "no such subscription"));
+            return;
+        }
+        switch (entry.State)
+        {
+            case SubscriptionState.Pending:
+                RemoveEntry(entry);
+                Sender.Tell(new Unsubscribed(_platformId, u.Id));
+                break;
+            case SubscriptionState.Unbinding:
+                Sender.Tell(new UnsubscribeFailed(_platformId, u.Id, "already being unsubscribed"));
+                break;
+            default:
+                entry.UnsubscribeReplyTo = Sender;
+                StartUnbind(entry);
+                break;
+        }
+    }
+
+    private void StartUnbind(SubscriptionEntry entry)
+    {
+        entry.State = SubscriptionState.Unbinding;
+        var registration = _registrations[entry.Protocol];
+        var key = entry.Source is SourceSelector.OneSource one ? SourceKey.Of(one.Source) : SourceKey.All;
+        registration.EventSources[(entry.Event, key)].Tell(new RemoveSubscriber(entry.Id));
+    }
+
+    private void OnUnbound(SubscriberUnbound unbound)
+    {
+        if (!_subscriptions.TryGetValue(unbound.Id, out var entry) || entry.State != SubscriptionState.Unbinding) return;
+        RemoveEntry(entry);
+        entry.UnsubscribeReplyTo?.Tell(new Unsubscribed(_platformId, entry.Id));
+    }
+
+    private void OnTerminated(Terminated t)
+    {
+        if (_retiring.Remove(t.ActorRef, out var counters))
+        {
+            Retire(counters);
+            return;
+        }
+        if (!_watched.Remove(t.ActorRef)) return;
+        foreach (var entry in _subscriptions.Values.Where(e => e.Subscriber.Equals(t.ActorRef)).ToList())
+        {
+            switch (entry.State)
+            {
+                case SubscriptionState.Pending:
+                    _subscriptions.Remove(entry.Id);
+                    break;
+                case SubscriptionState.Binding or SubscriptionState.Active when _state == PlatformState.Ready:
+                    StartUnbind(entry);
+                    break;
+            }
+        }
+        _log.Info("Subscriber {Subscriber} terminated; its subscriptions are released", t.ActorRef.Path.ToString());
+    }
+
+    private void OnRouteHold(RouteHold hold)
+    {
+        if (!_registrations.TryGetValue(hold.Protocol, out var registration) || registration.Generation != hold.Generation) return;
+        var descriptor = registration.Runtime.Descriptor.FindEvent(hold.Event);
+        if (descriptor is null) return;
+        var actor = SourceActor(registration, descriptor, hold.Source);
+        actor.Forward(hold.Acquire ? new AcquireHold(hold.Source) : new ReleaseHold(hold.Source));
+    }
+
+    private IActorRef SourceActor(Registration registration, EventDescriptor descriptor, uint source)
+    {
+        var key = (descriptor.EventId, SourceKey.Of(source));
+        if (registration.EventSources.TryGetValue(key, out var actor)) return actor;
+        actor = Context.ActorOf(EventSourceActor.Props(descriptor, registration.Runtime.Description, source, _link,
+                registration.Actor, StepTimeout, _platformId),
+            $"p{registration.Protocol:x2}-g{registration.Generation}-e{descriptor.EventId}-s{source}");
+        registration.EventSources[key] = actor;
+        return actor;
+    }
+
+    private IActorRef AllActor(Registration registration, EventDescriptor descriptor, uint count)
+    {
+        var key = (descriptor.EventId, SourceKey.All);
+        if (registration.EventSources.TryGetValue(key, out var actor)) return actor;
+        var protocol = registration.Runtime.Description;
+        var notifiable = new List<uint>();
+        for (uint s = 0; s < count; s++)
+            if (protocol.CanNotify(descriptor.EventId, s)) notifiable.Add(s);
+        actor = Context.ActorOf(AllSourcesActor.Props(descriptor, notifiable.ToArray(), registration.Actor, StepTimeout * 2,
+                registration.Generation, _platformId),
+            $"p{registration.Protocol:x2}-g{registration.Generation}-e{descriptor.EventId}-all");
+        registration.EventSources[key] = actor;
+        return actor;
+    }
+
+    /// <summary>A control-plane step waits at most for one command (which the link times out) plus slack.</summary>
+    private TimeSpan StepTimeout => _settings.CommandTimeout + TimeSpan.FromSeconds(1);
+
+    private void Watch(IActorRef subscriber)
+    {
+        _watched.TryGetValue(subscriber, out var n);
+        if (n == 0) Context.Watch(subscriber);
+        _watched[subscriber] = n + 1;
+    }
+
+    private void RemoveEntry(SubscriptionEntry entry)
+    {
+        _subscriptions.Remove(entry.Id);
+        if (!_watched.TryGetValue(entry.Subscriber, out var n)) return;
+        if (n <= 1)
+        {
+            _watched.Remove(entry.Subscriber);
+            Context.Unwatch(entry.Subscriber);
+        }
+        else
+        {
+            _watched[entry.Subscriber] = n - 1;
+        }
+    }
+
+    private SubscriptionId NextSubscriptionId() => new(++_nextSubscriptionId);
+
+    // ---- protocols -------------------------------------------------------------------------------
+
+    private void RegisterDescribed()
+    {
+        foreach (var (id, protocol) in _description.Protocols)
+        {
+            var descriptor = _catalog.Find(id);
+            var error = descriptor is null ? $"no descriptor for protocol 0x{id:X2} in the catalog" : Register(descriptor, protocol);
+            if (error is not null) _log.Warning("Described protocol 0x{Protocol:X2} not registered: {Reason}", id, error);
+        }
+    }
+
+    /// <summary>Registers a protocol; returns why not, or null.</summary>
+    private string? Register(ProtocolDescriptor descriptor, ProtocolDescription description)
+    {
+        if (descriptor.Id != description.ProtocolId)
+            return $"descriptor is for protocol 0x{descriptor.Id:X2}, description for 0x{description.ProtocolId:X2}";
+        if (_registrations.ContainsKey(descriptor.Id)) return $"protocol 0x{descriptor.Id:X2} is already registered";
+
+        var queueBytes = description.QueueBytes ?? _settings.QueueBytes ?? descriptor.DefaultQueueSize;
+        var generation = ++_nextGeneration;
+        var counters = new ProtocolCounters(descriptor.Id, new ProtocolRing(queueBytes));
+        var runtime = new ProtocolRuntime(_platformId, descriptor, description, counters, generation);
+        var actor = Context.ActorOf(ProtocolActor.Props(runtime, _settings.DrainBatch), $"protocol-{descriptor.Id:x2}-g{generation}");
+        var registration = new Registration(runtime, actor, generation);
+        _registrations[descriptor.Id] = registration;
+        _gate.Install(new GateSlot(descriptor.Events.Select(e => e.MaxPayload).ToArray(), counters, actor));
+        PublishMetrics();
+        _log.Info("Protocol {Protocol} registered: {Name} v{Version}, {Events} events, {Sources} sources, queue {QueueBytes} bytes",
+            $"0x{descriptor.Id:X2}", descriptor.Name, description.Version.ToString(), descriptor.Events.Length,
+            description.SourceCount, queueBytes);
+
+        foreach (var entry in _subscriptions.Values.Where(e => e.Protocol == descriptor.Id && e.State == SubscriptionState.Pending).ToList())
+            Bind(entry, entry.Subscriber);
+        return null;
+    }
+
+    /// <summary>Stops delivery, discards the queue, releases the enables and puts the subscriptions back to pending.</summary>
+    private bool Deregister(byte protocol)
+    {
+        if (!_registrations.Remove(protocol, out var registration)) return false;
+        _gate.Remove(protocol);
+        _retiring[registration.Actor] = registration.Runtime.Counters;
+        Context.Watch(registration.Actor);
+        registration.Actor.Tell(DiscardQueue.Instance);
+        foreach (var source in registration.EventSources.Values) source.Tell(ReleaseSources.Instance);
+        PublishMetrics();
+
+        foreach (var entry in _subscriptions.Values.Where(e => e.Protocol == protocol).ToList())
+        {
+            switch (entry.State)
+            {
+                case SubscriptionState.Unbinding:
+                    RemoveEntry(entry);
+                    entry.UnsubscribeReplyTo?.Tell(new Unsubscribed(_platformId, entry.Id));
+                    break;
+                case SubscriptionState.Binding:
+                    entry.State = SubscriptionState.Pending;
+                    (entry.ReplyTo ?? entry.Subscriber).Tell(new SubscriptionPending(_platformId, entry.Id));
+                    entry.ReplyTo = null;
+                    break;
+                case SubscriptionState.Active:
+                    entry.State = SubscriptionState.Pending;
+                    entry.Subscriber.Tell(new SubscriptionPending(_platformId, entry.Id));
+                    break;
+            }
+        }
+        _log.Info("Protocol {Protocol} deregistered; its subscriptions are pending again", $"0x{protocol:X2}");
+        return true;
+    }
+
+    private void Retire(ProtocolCounters counters)
+    {
+        var stats = counters.Snapshot(registered: false);
+        _retiredStats[counters.Protocol] = _retiredStats.TryGetValue(counters.Protocol, out var earlier) ? earlier + stats : stats;
+        PublishMetrics();
+    }
+
+    private static void DiscardRemaining(ProtocolRuntime runtime) => DiscardRemaining(runtime.Counters);
+
+    private static void DiscardRemaining(ProtocolCounters counters)
+    {
+        var ring = counters.Ring;
+        ring.Seal();
+        while (ring.TryPeek(out _, out _, out _))
+        {
+            counters.Discarded++;
+            ring.Release();
+        }
+    }
+
+    // ---- shutdown --------------------------------------------------------------------------------
+
+    private void BeginShutdown()
+    {
+        _state = PlatformState.ShuttingDown;
+        Become(ShuttingDown);
+        _log.Info("Platform {Platform} shutting down: gate closed, draining {Count} protocol queues", _platformId, _registrations.Count);
+        _gate.Close();
+        foreach (var (protocol, registration) in _registrations)
+        {
+            _awaitingDrain.Add(protocol);
+            registration.Actor.Tell(DrainQueue.Instance);
+        }
+        if (_awaitingDrain.Count == 0) ReleaseSourcesForShutdown();
+        else Timers.StartSingleTimer("drain-deadline", DrainDeadline.Instance, _settings.DrainDeadline);
+    }
+
+    private void ReleaseSourcesForShutdown()
+    {
+        if (_releasing) return;
+        _releasing = true;
+        Timers.Cancel("drain-deadline");
+        foreach (var registration in _registrations.Values)
+        foreach (var actor in registration.EventSources.Values)
+        {
+            _awaitingRelease.Add(actor);
+            actor.Tell(ReleaseSources.Instance);
+        }
+        if (_awaitingRelease.Count == 0) Finish();
+        else Timers.StartSingleTimer("release-deadline", ReleaseDeadline.Instance, _settings.DisableDeadline);
+    }
+
+    private void Finish()
+    {
+        if (_state == PlatformState.Stopped) return;
+        Timers.CancelAll();
+        _gate.Close();
+        // Entries a late producer slipped in after the drain finished are counted, never delivered.
+        foreach (var registration in _registrations.Values) DiscardRemaining(registration.Runtime);
+        TellSubscribersStopped();
+        _state = PlatformState.Stopped;
+        var stats = Stats();
+        foreach (var requester in _stopRequesters) requester.Tell(new PlatformShutdownComplete(_platformId, stats));
+        _log.Info("Platform {Platform} shutdown complete: {Received} received, accounting {Accounting}", _platformId, stats.Received,
+            stats.AddsUp ? "adds up" : "does NOT add up");
+        Context.Stop(Self);
+    }
+
+    private void TellSubscribersStopped()
+    {
+        var stopped = new PlatformStopped(_platformId);
+        foreach (var subscriber in _subscriptions.Values.Select(e => e.Subscriber).Distinct())
+            subscriber.Tell(stopped, ActorRefs.NoSender);
+    }
+
+    // ---- stats and logs --------------------------------------------------------------------------
+
+    private PlatformStats Stats()
+    {
+        var protocols = new SortedDictionary<byte, ProtocolStats>(_retiredStats);
+        foreach (var counters in _retiring.Values) Add(protocols, counters.Snapshot(registered: false));
+        foreach (var registration in _registrations.Values) Add(protocols, registration.Runtime.Counters.Snapshot(registered: true));
+        var gate = _gate.Counters;
+        return new PlatformStats(_platformId, _state, _failureReason,
+            Volatile.Read(ref gate.UnknownProtocol), Volatile.Read(ref gate.ReservedMessageType),
+            Volatile.Read(ref gate.NotANotification), Volatile.Read(ref gate.NotRunning),
+            protocols.Values.ToImmutableArray(),
+            _subscriptions.Values.Count(e => e.State == SubscriptionState.Active),
+            _subscriptions.Values.Count(e => e.State == SubscriptionState.Pending));
+
+        static void Add(SortedDictionary<byte, ProtocolStats> map, ProtocolStats stats) =>
+            map[stats.Protocol] = map.TryGetValue(stats.Protocol, out var existing) ? existing + stats : stats;
+    }
+
+    private void StartDropLog() => Timers.StartPeriodicTimer("drop-log", LogDrops.Instance, _settings.DropLogInterval);
+
+    /// <summary>Rate-limited warnings: one line per protocol per interval, only when something was lost.</summary>
+    private void LogDropsSinceLast()
+    {
+        foreach (var registration in _registrations.Values)
+        {
+            var now = registration.Runtime.Counters.Snapshot(registered: true);
+            var before = _lastLogged.GetValueOrDefault(now.Protocol) ?? ProtocolStats.Empty(now.Protocol);
+            _lastLogged[now.Protocol] = now;
+            var dropped = now.DroppedQueueFull - before.DroppedQueueFull;
+            var rejected = now.Rejected - before.Rejected;
+            var malformed = now.Malformed - before.Malformed;
+            if (dropped < 0 || rejected < 0 || malformed < 0) continue; // a new registration: counters restarted
+            if (dropped + rejected + malformed > 0)
+                _log.Warning("Protocol {Protocol} dropped {Dropped} notifications (queue full), rejected {Rejected}, malformed {Malformed} in the last {Interval}",
+                    $"0x{now.Protocol:X2}", dropped, rejected, malformed, _settings.DropLogInterval);
+        }
+    }
+
+    private void PublishMetrics() =>
+        _metrics.Protocols = _registrations.Values.Select(r => r.Runtime.Counters).Concat(_retiring.Values).ToArray();
+
+    // ---- private state and messages ------------------------------------------------------------
+
+    private sealed record Registration(ProtocolRuntime Runtime, IActorRef Actor, int Generation)
+    {
+        public byte Protocol => Runtime.Protocol;
+        public Dictionary<(byte Event, SourceKey Key), IActorRef> EventSources { get; } = new();
+    }
+
+    private enum SubscriptionState { Pending, Binding, Active, Unbinding }
+
+    private sealed class SubscriptionEntry(SubscriptionId id, byte protocol, byte evt, SourceSelector source, IActorRef subscriber)
+    {
+        public SubscriptionId Id { get; } = id;
+        public byte Protocol { get; } = protocol;
+        public byte Event { get; } = evt;
+        public SourceSelector Source { get; } = source;
+        public IActorRef Subscriber { get; } = subscriber;
+        public SubscriptionState State { get; set; }
+        public int Generation { get; set; }
+        /// <summary>Who gets SubscriptionActive/Failed: the Subscribe's sender, or the subscriber once it was pending.</summary>
+        public IActorRef? ReplyTo { get; set; }
+        public IActorRef? UnsubscribeReplyTo { get; set; }
+    }
+
+    private sealed record Connected
+    {
+        public static readonly Connected Instance = new();
+    }
+
+    private sealed record ConnectFailed(string Reason);
+
+    private sealed record DrainDeadline
+    {
+        public static readonly DrainDeadline Instance = new();
+    }
+
+    private sealed record ReleaseDeadline
+    {
+        public static readonly ReleaseDeadline Instance = new();
+    }
+
+    private sealed record LogDrops
+    {
+        public static readonly LogDrops Instance = new();
+    }
+}

@@ -1,0 +1,57 @@
+using System.Collections.Frozen;
+using Akka.Actor;
+
+namespace ScmiActors.Actors;
+
+/// <summary>The subscribers of one event: all-sources subscribers, then those of each source. Immutable.</summary>
+internal sealed class EventRoute
+{
+    public static readonly EventRoute Empty = new([], FrozenDictionary<uint, IActorRef[]>.Empty);
+
+    public EventRoute(IActorRef[] all, FrozenDictionary<uint, IActorRef[]> bySource)
+    {
+        All = all;
+        BySource = bySource;
+    }
+
+    public IActorRef[] All { get; }
+    public FrozenDictionary<uint, IActorRef[]> BySource { get; }
+
+    public EventRoute WithAll(IActorRef[] subscribers) => new(subscribers, BySource);
+
+    public EventRoute WithSource(uint source, IActorRef[] subscribers)
+    {
+        var map = BySource.ToDictionary();
+        if (subscribers.Length == 0) map.Remove(source);
+        else map[source] = subscribers;
+        return new EventRoute(All, map.ToFrozenDictionary());
+    }
+}
+
+/// <summary>
+/// The routing snapshot of one protocol: one <see cref="EventRoute"/> per event id. The protocol
+/// actor reads it per event and replaces it (copy on write) when an event-source actor publishes
+/// a change; it lives in <see cref="ProtocolRuntime"/> so that a restart of the protocol actor keeps it.
+/// </summary>
+internal sealed class RoutingSnapshot(EventRoute?[] events)
+{
+    public EventRoute?[] Events { get; } = events;
+
+    public static RoutingSnapshot For(int eventCount) => new(new EventRoute?[eventCount]);
+
+    public RoutingSnapshot With(byte eventId, SourceKey key, IActorRef[] subscribers)
+    {
+        var events = (EventRoute?[])Events.Clone();
+        var route = events[eventId] ?? EventRoute.Empty;
+        events[eventId] = key.IsAll ? route.WithAll(subscribers) : route.WithSource(key.Source, subscribers);
+        return new RoutingSnapshot(events);
+    }
+}
+
+/// <summary>(event, source) or (event, all sources): the key of an event-source actor.</summary>
+public readonly record struct SourceKey(bool IsAll, uint Source)
+{
+    public static SourceKey All => new(true, 0);
+    public static SourceKey Of(uint source) => new(false, source);
+    public override string ToString() => IsAll ? "all" : Source.ToString();
+}

@@ -1,0 +1,146 @@
+using Akka.Actor;
+using ScmiActors.Wire;
+
+namespace ScmiActors.Ingestion;
+
+/// <summary>
+/// The ISR-side entry point of one platform, for transports: <see cref="Post"/> is thread-safe,
+/// never blocks and never throws. A notification goes into its protocol's ring and the protocol
+/// actor is woken only if no wake-up is already pending; a (delayed) response goes to the command
+/// path; everything else is a counted rejection. The handle actor owns the gate's state changes
+/// (open, close, install and remove protocols) and publishes them as immutable snapshots.
+/// </summary>
+public sealed class IngestionGate
+{
+    private const int Starting = 0, Running = 1, Closed = 2;
+
+    private volatile GateSlot?[] _slots = new GateSlot?[256];
+    private volatile int _state = Starting;
+    private readonly Action<uint, byte[]> _commandPath;
+
+    internal IngestionGate(string platformId, Action<uint, byte[]> commandPath)
+    {
+        PlatformId = platformId;
+        _commandPath = commandPath;
+    }
+
+    public string PlatformId { get; }
+
+    internal GateCounters Counters { get; } = new();
+
+    public bool IsRunning => _state == Running;
+
+    /// <summary>Offers one raw message (header word and payload after it) stamped at arrival.</summary>
+    public IngestResult Post(uint header, ReadOnlySpan<byte> payload, long timestampNs)
+    {
+        var type = ScmiHeader.TypeOf(header);
+        if (type != MessageType.Notification) return PostNonNotification(header, payload, type);
+        if (_state != Running)
+        {
+            Interlocked.Increment(ref Counters.NotRunning);
+            return IngestResult.NotRunning;
+        }
+
+        var slot = _slots[ScmiHeader.ProtocolOf(header)];
+        if (slot is null)
+        {
+            Interlocked.Increment(ref Counters.UnknownProtocol);
+            return IngestResult.UnknownProtocol;
+        }
+
+        var eventId = ScmiHeader.MessageIdOf(header);
+        var limits = slot.MaxPayloadByEvent;
+        if (eventId >= limits.Length)
+        {
+            Interlocked.Increment(ref slot.Counters.RejectedUnknownEvent);
+            return IngestResult.UnknownEvent;
+        }
+        if (payload.Length > limits[eventId])
+        {
+            Interlocked.Increment(ref slot.Counters.RejectedPayloadTooLarge);
+            return IngestResult.PayloadTooLarge;
+        }
+
+        var ring = slot.Counters.Ring;
+        switch (ring.TryWrite(header, payload, timestampNs))
+        {
+            case ProtocolRing.WriteOutcome.Written:
+                if (ring.TrySchedule()) slot.Consumer.Tell(ProtocolWake.Instance, ActorRefs.NoSender);
+                return IngestResult.Queued;
+            case ProtocolRing.WriteOutcome.Full:
+                Interlocked.Increment(ref slot.Counters.DroppedQueueFull);
+                return IngestResult.DroppedQueueFull;
+            default:
+                Interlocked.Increment(ref slot.Counters.RejectedNotRunning);
+                return IngestResult.NotRunning;
+        }
+    }
+
+    /// <summary>Convenience for transports that hold a whole message (header word first).</summary>
+    public IngestResult PostMessage(ReadOnlySpan<byte> message, long timestampNs)
+    {
+        if (message.Length < 4)
+        {
+            Interlocked.Increment(ref Counters.ReservedMessageType);
+            return IngestResult.ReservedMessageType;
+        }
+        return Post(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(message), message[4..], timestampNs);
+    }
+
+    private IngestResult PostNonNotification(uint header, ReadOnlySpan<byte> payload, MessageType type)
+    {
+        if (type == MessageType.Reserved)
+        {
+            Interlocked.Increment(ref Counters.ReservedMessageType);
+            return IngestResult.ReservedMessageType;
+        }
+        // Responses and delayed responses complete commands; they flow even while the gate is
+        // closed, because the ordered shutdown waits for the responses to its disables.
+        Interlocked.Increment(ref Counters.NotANotification);
+        try
+        {
+            _commandPath(header, payload.ToArray());
+        }
+        catch
+        {
+            // The command path is an actor tell; nothing here may throw into a transport's ISR.
+        }
+        return IngestResult.NotANotification;
+    }
+
+    // ---- owned by the handle actor --------------------------------------------------------------
+
+    internal void Open() => _state = Running;
+
+    /// <summary>Closes the gate and seals every ring: later notifications are NotRunning.</summary>
+    internal void Close()
+    {
+        _state = Closed;
+        foreach (var slot in _slots) slot?.Counters.Ring.Seal();
+    }
+
+    internal void Install(GateSlot slot)
+    {
+        var copy = (GateSlot?[])_slots.Clone();
+        copy[slot.Counters.Protocol] = slot;
+        _slots = copy;
+    }
+
+    internal void Remove(byte protocol)
+    {
+        var copy = (GateSlot?[])_slots.Clone();
+        copy[protocol]?.Counters.Ring.Seal();
+        copy[protocol] = null;
+        _slots = copy;
+    }
+}
+
+/// <summary>A registered protocol as the gate sees it: size limits per event id, its ring and the actor to wake.</summary>
+internal sealed record GateSlot(int[] MaxPayloadByEvent, ProtocolCounters Counters, IActorRef Consumer);
+
+/// <summary>The wake-up message (Linux's work item): the ring has entries and no wake-up was pending.</summary>
+internal sealed class ProtocolWake
+{
+    public static readonly ProtocolWake Instance = new();
+    private ProtocolWake() { }
+}

@@ -1,0 +1,181 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace ScmiActors.Ingestion;
+
+/// <summary>
+/// One protocol's bounded queue (the Linux kfifo): many producers (the gate, on transport threads),
+/// one consumer (the protocol actor). Slots follow Vyukov's bounded queue (a sequence number per
+/// slot, a CAS on the tail); the budget is counted in bytes like Linux — each entry costs
+/// <see cref="EntryOverhead"/> plus its payload — and the slot count is chosen so that the byte
+/// budget is always exhausted before the slots are. Payload buffers live in the slots and are
+/// reused, so steady-state writes allocate nothing.
+/// <para>Sealing adds a huge value to the used-bytes counter in the same atomic operation that
+/// producers use to reserve, so after <see cref="Seal"/> no write can start, and
+/// <see cref="IsQuiescent"/> tells when every write that started has been consumed.</para>
+/// </summary>
+internal sealed class ProtocolRing
+{
+    /// <summary>Per-entry cost besides the payload: header, length and timestamp (Linux's event header is similar).</summary>
+    public const int EntryOverhead = 16;
+
+    private const long SealedMark = 1L << 40;
+    private const int InitialBufferSize = 16;
+
+    private readonly Slot[] _slots;
+    private readonly long _mask;
+    private PaddedLong _tail;
+    private PaddedLong _usedBytes;
+    private PaddedInt _scheduled;
+    private long _head; // consumer only
+
+    public ProtocolRing(int budgetBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(budgetBytes, EntryOverhead);
+        BudgetBytes = budgetBytes;
+        var slots = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, budgetBytes / EntryOverhead));
+        _slots = new Slot[slots];
+        _mask = slots - 1;
+        for (var i = 0; i < slots; i++)
+        {
+            _slots[i].Sequence = i;
+            _slots[i].Buffer = [];
+        }
+    }
+
+    public int BudgetBytes { get; }
+    public int Capacity => _slots.Length;
+
+    /// <summary>Entries ever written: the protocol's "queued" counter.</summary>
+    public long Written => Volatile.Read(ref _tail.Value);
+
+    /// <summary>Entries ever taken by the consumer.</summary>
+    public long Taken => Volatile.Read(ref _head);
+
+    public long Count => Math.Max(0, Written - Taken);
+
+    public bool IsSealed => Volatile.Read(ref _usedBytes.Value) >= SealedMark;
+
+    /// <summary>Sealed, and every reserved byte was released: nothing queued, no write in progress.</summary>
+    public bool IsQuiescent => Volatile.Read(ref _usedBytes.Value) == SealedMark;
+
+    public enum WriteOutcome : byte { Written, Full, Sealed }
+
+    public WriteOutcome TryWrite(uint header, ReadOnlySpan<byte> payload, long timestampNs)
+    {
+        var cost = EntryOverhead + payload.Length;
+        var used = Interlocked.Add(ref _usedBytes.Value, cost);
+        if (used > BudgetBytes)
+        {
+            Interlocked.Add(ref _usedBytes.Value, -cost);
+            return used >= SealedMark ? WriteOutcome.Sealed : WriteOutcome.Full;
+        }
+
+        // The byte reservation guarantees a free slot exists (or is being freed by the consumer).
+        var spinner = new SpinWait();
+        var position = Volatile.Read(ref _tail.Value);
+        while (true)
+        {
+            ref var slot = ref _slots[position & _mask];
+            var diff = Volatile.Read(ref slot.Sequence) - position;
+            if (diff == 0)
+            {
+                if (Interlocked.CompareExchange(ref _tail.Value, position + 1, position) == position)
+                {
+                    slot.Header = header;
+                    slot.TimestampNs = timestampNs;
+                    slot.Length = payload.Length;
+                    if (slot.Buffer.Length < payload.Length)
+                        slot.Buffer = new byte[Math.Max(InitialBufferSize, payload.Length)];
+                    payload.CopyTo(slot.Buffer);
+                    // A full fence: the publish must be visible before the producer reads the wake flag.
+                    Interlocked.Exchange(ref slot.Sequence, position + 1);
+                    return WriteOutcome.Written;
+                }
+                position = Volatile.Read(ref _tail.Value);
+            }
+            else if (diff < 0)
+            {
+                // The consumer has released the bytes but not yet this slot's sequence: wait for it.
+                spinner.SpinOnce(sleep1Threshold: -1);
+                position = Volatile.Read(ref _tail.Value);
+            }
+            else
+            {
+                position = Volatile.Read(ref _tail.Value);
+            }
+        }
+    }
+
+    /// <summary>Consumer: the oldest entry if it is published; its payload is valid until <see cref="Release"/>.</summary>
+    public bool TryPeek(out uint header, out long timestampNs, out ReadOnlySpan<byte> payload)
+    {
+        ref var slot = ref _slots[_head & _mask];
+        if (Volatile.Read(ref slot.Sequence) != _head + 1)
+        {
+            header = 0;
+            timestampNs = 0;
+            payload = default;
+            return false;
+        }
+        header = slot.Header;
+        timestampNs = slot.TimestampNs;
+        payload = new ReadOnlySpan<byte>(slot.Buffer, 0, slot.Length);
+        return true;
+    }
+
+    /// <summary>Consumer: frees the entry returned by the last successful <see cref="TryPeek"/>.</summary>
+    public void Release()
+    {
+        ref var slot = ref _slots[_head & _mask];
+        var cost = EntryOverhead + slot.Length;
+        Volatile.Write(ref slot.Sequence, _head + _mask + 1);
+        Volatile.Write(ref _head, _head + 1);
+        Interlocked.Add(ref _usedBytes.Value, -cost);
+    }
+
+    /// <summary>Consumer: is the oldest entry published?</summary>
+    public bool HasPublished => Volatile.Read(ref _slots[_head & _mask].Sequence) == _head + 1;
+
+    /// <summary>No write can start after this returns; writes already reserved still complete.</summary>
+    public void Seal()
+    {
+        if (!IsSealed) Interlocked.Add(ref _usedBytes.Value, SealedMark);
+    }
+
+    // ---- wake-up flag: at most one wake-up message in flight per ring -------------------------
+
+    /// <summary>Producer: true when the caller must send the wake-up (none was scheduled).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TrySchedule() =>
+        Volatile.Read(ref _scheduled.Value) == 0 && Interlocked.CompareExchange(ref _scheduled.Value, 1, 0) == 0;
+
+    /// <summary>Consumer: clears the flag (a full fence), then re-checks for entries published meanwhile.</summary>
+    public bool UnscheduleAndRecheck()
+    {
+        Interlocked.Exchange(ref _scheduled.Value, 0);
+        return HasPublished && TrySchedule();
+    }
+
+    private struct Slot
+    {
+        public long Sequence;
+        public uint Header;
+        public int Length;
+        public long TimestampNs;
+        public byte[] Buffer;
+    }
+
+    [StructLayout(LayoutKind.Explicit, Size = 128)]
+    private struct PaddedLong
+    {
+        [FieldOffset(64)] public long Value;
+    }
+
+    [StructLayout(LayoutKind.Explicit, Size = 128)]
+    private struct PaddedInt
+    {
+        [FieldOffset(64)] public int Value;
+    }
+}

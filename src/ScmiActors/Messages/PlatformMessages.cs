@@ -1,0 +1,183 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using ScmiActors.Wire;
+
+namespace ScmiActors.Messages;
+
+/// <summary>A message for one platform's handle; the handle registry (or shard region) routes it by <see cref="PlatformId"/>.</summary>
+public interface IPlatformMessage
+{
+    string PlatformId { get; }
+}
+
+/// <summary>Identifies one subscription within its platform.</summary>
+public readonly record struct SubscriptionId(long Value)
+{
+    public override string ToString() => $"sub-{Value}";
+}
+
+/// <summary>Which sources of an event a subscription covers: all of them (a distinct key, not a magic id) or one.</summary>
+public abstract record SourceSelector
+{
+    private SourceSelector() { }
+
+    public static SourceSelector All { get; } = new AllSources();
+    public static SourceSelector Id(uint source) => new OneSource(source);
+
+    public sealed record AllSources : SourceSelector
+    {
+        public override string ToString() => "all";
+    }
+
+    public sealed record OneSource(uint Source) : SourceSelector
+    {
+        public override string ToString() => Source.ToString();
+    }
+}
+
+// ---- subscriptions ---------------------------------------------------------------------------
+
+/// <summary>Subscribes <paramref name="Subscriber"/> to (protocol, event, source). Answered to the sender.</summary>
+public sealed record Subscribe(string PlatformId, byte Protocol, byte Event, SourceSelector Source, IActorRef Subscriber) : IPlatformMessage;
+
+/// <summary>The subscription delivers: its snapshot is installed and the platform enabled what it needs.</summary>
+public sealed record SubscriptionActive(string PlatformId, SubscriptionId Id);
+
+/// <summary>The protocol is not registered yet; <see cref="SubscriptionActive"/> or <see cref="SubscriptionFailed"/> follows to the subscriber.</summary>
+public sealed record SubscriptionPending(string PlatformId, SubscriptionId Id);
+
+public sealed record SubscriptionFailed(string PlatformId, SubscriptionId Id, SubscriptionFailure Reason);
+
+/// <summary>Why a subscription could not be made or kept.</summary>
+public abstract record SubscriptionFailure
+{
+    private SubscriptionFailure() { }
+
+    /// <summary>The registered protocol has no such event.</summary>
+    public sealed record NoSuchEvent(byte Protocol, byte Event) : SubscriptionFailure;
+
+    /// <summary>The source is not below the protocol's source count.</summary>
+    public sealed record SourceOutOfRange(uint Source, uint SourceCount) : SubscriptionFailure;
+
+    /// <summary>The platform says the source (or, for all sources, every source) cannot notify.</summary>
+    public sealed record NotSupportedByPlatform(string Detail) : SubscriptionFailure;
+
+    /// <summary>The platform answered the NOTIFY command with an error status.</summary>
+    public sealed record PlatformRejected(ScmiStatus Status) : SubscriptionFailure
+    {
+        public override string ToString() => $"PlatformRejected({Status.ToScmiName()})";
+    }
+
+    /// <summary>The platform did not answer, the link failed, or the handle failed to initialise.</summary>
+    public sealed record PlatformUnavailable(string Detail) : SubscriptionFailure;
+
+    /// <summary>The platform is shutting down or stopped.</summary>
+    public sealed record Stopped : SubscriptionFailure;
+}
+
+public sealed record Unsubscribe(string PlatformId, SubscriptionId Id) : IPlatformMessage;
+
+/// <summary>The subscription is gone: nothing more is delivered for it, and the platform was told to disable what only it needed.</summary>
+public sealed record Unsubscribed(string PlatformId, SubscriptionId Id);
+
+public sealed record UnsubscribeFailed(string PlatformId, SubscriptionId Id, string Reason);
+
+// ---- protocol registration -------------------------------------------------------------------
+
+/// <summary>A protocol's notifications (its descriptor, standard or vendor) and what the platform says of it.</summary>
+public sealed record ProtocolEvents(ProtocolDescriptor Descriptor, ProtocolDescription Description)
+{
+    public byte Protocol => Descriptor.Id;
+}
+
+public sealed record RegisterProtocolEvents(string PlatformId, ProtocolEvents Events) : IPlatformMessage;
+
+public sealed record ProtocolRegistered(string PlatformId, byte Protocol);
+
+public sealed record ProtocolRegistrationFailed(string PlatformId, byte Protocol, string Reason);
+
+/// <summary>Stops delivery for the protocol, discards its queue and puts its subscriptions back to pending.</summary>
+public sealed record DeregisterProtocolEvents(string PlatformId, byte Protocol) : IPlatformMessage;
+
+public sealed record ProtocolDeregistered(string PlatformId, byte Protocol, bool WasRegistered);
+
+// ---- lifecycle and stats ---------------------------------------------------------------------
+
+public sealed record GetStats(string PlatformId) : IPlatformMessage;
+
+/// <summary>Asks for the ordered shutdown; answered with <see cref="PlatformShutdownComplete"/> when the handle has stopped.</summary>
+public sealed record StopPlatform(string PlatformId) : IPlatformMessage;
+
+/// <summary>The handle finished its ordered shutdown; <see cref="FinalStats"/> are exact (nothing is in flight any more).</summary>
+public sealed record PlatformShutdownComplete(string PlatformId, PlatformStats FinalStats);
+
+/// <summary>Told once to every subscriber when its platform's handle stops; nothing is delivered after it.</summary>
+public sealed record PlatformStopped(string PlatformId);
+
+/// <summary>The answer to a message for a platform that no handle serves (never started, or stopped).</summary>
+public sealed record PlatformNotFound(string PlatformId, object Message);
+
+public enum PlatformState { Initialising, Ready, Failed, ShuttingDown, Stopped }
+
+/// <summary>
+/// Counters of one platform. Handle-level counters cover messages that belong to no registered
+/// protocol; per-protocol counters the rest. Exact when nothing is in flight (after shutdown, or
+/// with producers quiet); otherwise within the events being processed at that moment.
+/// </summary>
+public sealed record PlatformStats(
+    string PlatformId,
+    PlatformState State,
+    string? FailureReason,
+    long UnknownProtocol,
+    long ReservedMessageType,
+    long NotANotification,
+    long NotRunning,
+    ImmutableArray<ProtocolStats> Protocols,
+    int ActiveSubscriptions,
+    int PendingSubscriptions)
+{
+    /// <summary>Every message the gate saw for this platform.</summary>
+    public long Received => UnknownProtocol + ReservedMessageType + NotANotification + NotRunning + Protocols.Sum(p => p.Received);
+
+    public bool AddsUp => Protocols.All(p => p.AddsUp);
+
+    public ProtocolStats? For(byte protocol) => Protocols.FirstOrDefault(p => p.Protocol == protocol);
+}
+
+/// <summary>Counters of one protocol of one platform; see DESIGN.md's accounting rule.</summary>
+public sealed record ProtocolStats(
+    byte Protocol,
+    bool Registered,
+    long Queued,
+    long DroppedQueueFull,
+    long RejectedUnknownEvent,
+    long RejectedPayloadTooLarge,
+    long RejectedNotRunning,
+    long Decoded,
+    long MalformedTooShort,
+    long MalformedTooLong,
+    long MalformedSourceOutOfRange,
+    long DecoderFaults,
+    long Delivered,
+    long Unmatched,
+    long Discarded,
+    long InQueue)
+{
+    public long Rejected => RejectedUnknownEvent + RejectedPayloadTooLarge + RejectedNotRunning;
+    public long Received => Queued + DroppedQueueFull + Rejected;
+    public long Malformed => MalformedTooShort + MalformedTooLong + MalformedSourceOutOfRange + DecoderFaults;
+
+    /// <summary>received = queued + dropped + rejected (by construction) and queued = decoded + malformed + discarded + in queue.</summary>
+    public bool AddsUp => Queued == Decoded + Malformed + Discarded + InQueue;
+
+    public static ProtocolStats operator +(ProtocolStats a, ProtocolStats b) => new(
+        a.Protocol, a.Registered || b.Registered,
+        a.Queued + b.Queued, a.DroppedQueueFull + b.DroppedQueueFull,
+        a.RejectedUnknownEvent + b.RejectedUnknownEvent, a.RejectedPayloadTooLarge + b.RejectedPayloadTooLarge,
+        a.RejectedNotRunning + b.RejectedNotRunning, a.Decoded + b.Decoded,
+        a.MalformedTooShort + b.MalformedTooShort, a.MalformedTooLong + b.MalformedTooLong,
+        a.MalformedSourceOutOfRange + b.MalformedSourceOutOfRange, a.DecoderFaults + b.DecoderFaults,
+        a.Delivered + b.Delivered, a.Unmatched + b.Unmatched, a.Discarded + b.Discarded, a.InQueue + b.InQueue);
+
+    public static ProtocolStats Empty(byte protocol) => new(protocol, false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+}

@@ -1,0 +1,47 @@
+using System.Reflection;
+using Akka.Configuration;
+
+namespace ScmiActors;
+
+/// <summary>The <c>scmi</c> section of the configuration (defaults in hocon/scmi.conf, embedded).</summary>
+public sealed record ScmiSettings(
+    int? QueueBytes,
+    int DrainBatch,
+    TimeSpan CommandTimeout,
+    TimeSpan ConnectTimeout,
+    TimeSpan DrainDeadline,
+    TimeSpan DisableDeadline,
+    TimeSpan DropLogInterval)
+{
+    /// <summary>The library defaults (hocon/scmi.conf).</summary>
+    public static Config DefaultConfig { get; } = ConfigurationFactory.ParseString(ReadResource("ScmiActors.scmi.conf"));
+
+    public static ScmiSettings Default { get; } = FromConfig(DefaultConfig);
+
+    public static ScmiSettings FromConfig(Config config)
+    {
+        var c = (ReferenceEquals(config, DefaultConfig) ? config : config.WithFallback(DefaultConfig)).GetConfig("scmi");
+        var queue = c.GetString("queue-bytes", "off");
+        int? queueBytes = queue is "off" or "" ? null : c.GetInt("queue-bytes");
+        var settings = new ScmiSettings(
+            queueBytes,
+            c.GetInt("drain-batch"),
+            c.GetTimeSpan("command-timeout"),
+            c.GetTimeSpan("connect-timeout"),
+            c.GetTimeSpan("shutdown.drain-deadline"),
+            c.GetTimeSpan("shutdown.disable-deadline"),
+            c.GetTimeSpan("drop-log-interval"));
+        if (settings.DrainBatch < 1) throw new ConfigurationException("scmi.drain-batch must be at least 1");
+        if (settings.QueueBytes is < 64) throw new ConfigurationException("scmi.queue-bytes must be at least 64");
+        return settings;
+    }
+
+    /// <summary>Reads one of the HOCON files embedded in this assembly (scmi.conf, cluster.conf, platforms.conf).</summary>
+    public static string ReadResource(string name)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"embedded resource {name} is missing");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

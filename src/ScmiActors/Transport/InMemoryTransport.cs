@@ -1,0 +1,88 @@
+using System.Buffers.Binary;
+using ScmiActors.Ingestion;
+using ScmiActors.Wire;
+
+namespace ScmiActors.Transport;
+
+/// <summary>
+/// An in-process channel pair: <see cref="Agent"/> is the transport a handle uses, <see cref="Platform"/>
+/// is what a test or an emulator drives with raw SCMI messages, as real firmware would.
+/// </summary>
+public sealed class InMemoryTransport
+{
+    private InMemoryTransport(bool hasCommandPath, Task? connected)
+    {
+        Agent = new AgentEnd(this, hasCommandPath, connected ?? Task.CompletedTask);
+        Platform = new PlatformEnd(this);
+    }
+
+    /// <param name="hasCommandPath">False for a receive-only channel.</param>
+    /// <param name="connected">Completes when the channel is up (defaults to at once); a fault fails the handle's init.</param>
+    public static InMemoryTransport Create(bool hasCommandPath = true, Task? connected = null) => new(hasCommandPath, connected);
+
+    public AgentEnd Agent { get; }
+    public PlatformEnd Platform { get; }
+
+    private volatile IngestionGate? _gate;
+    private volatile Action<uint, byte[]>? _commandHandler;
+
+    /// <summary>The handle's side.</summary>
+    public sealed class AgentEnd(InMemoryTransport owner, bool hasCommandPath, Task connected) : IScmiTransport
+    {
+        public bool HasCommandPath { get; } = hasCommandPath;
+
+        public Task ConnectAsync(CancellationToken cancellationToken) => connected.WaitAsync(cancellationToken);
+
+        public void Attach(IngestionGate gate) => owner._gate = gate;
+
+        public void Detach() => owner._gate = null;
+
+        public void SendCommand(uint header, ReadOnlySpan<byte> payload)
+        {
+            if (!HasCommandPath) throw new InvalidOperationException("this transport has no command path");
+            var handler = owner._commandHandler
+                ?? throw new InvalidOperationException("no platform is listening for commands");
+            handler(header, payload.ToArray());
+        }
+    }
+
+    /// <summary>The platform's side: sends raw platform-to-agent messages and receives commands.</summary>
+    public sealed class PlatformEnd(InMemoryTransport owner)
+    {
+        /// <summary>True while a handle is attached.</summary>
+        public bool IsAttached => owner._gate is not null;
+
+        /// <summary>
+        /// Receives each agent command (header, payload) on the sender's thread. Answer with
+        /// <see cref="Respond"/>, at once or later; a handler must not block.
+        /// </summary>
+        public void OnCommand(Action<uint, byte[]>? handler) => owner._commandHandler = handler;
+
+        /// <summary>Posts one raw message as the ISR would; NotRunning when no handle is attached.</summary>
+        public IngestResult Send(uint header, ReadOnlySpan<byte> payload, long? timestampNs = null) =>
+            owner._gate is { } gate ? gate.Post(header, payload, timestampNs ?? ScmiClock.NowNs()) : IngestResult.NotRunning;
+
+        public IngestResult SendNotification(byte protocol, byte eventId, ReadOnlySpan<byte> payload) =>
+            Send(ScmiHeader.Notification(protocol, eventId), payload);
+
+        /// <summary>Answers a command: the same header (type 0) with status then <paramref name="returnValues"/>.</summary>
+        public IngestResult Respond(uint commandHeader, ScmiStatus status, ReadOnlySpan<byte> returnValues = default)
+        {
+            Span<byte> buffer = stackalloc byte[4 + returnValues.Length];
+            BinaryPrimitives.WriteInt32LittleEndian(buffer, (int)status);
+            returnValues.CopyTo(buffer[4..]);
+            var header = ScmiHeader.Parse(commandHeader) with { Type = MessageType.Command };
+            return Send(header.Encode(), buffer);
+        }
+
+        /// <summary>Sends a delayed response (type 2) for an asynchronous command.</summary>
+        public IngestResult RespondDelayed(uint commandHeader, ScmiStatus status, ReadOnlySpan<byte> returnValues = default)
+        {
+            Span<byte> buffer = stackalloc byte[4 + returnValues.Length];
+            BinaryPrimitives.WriteInt32LittleEndian(buffer, (int)status);
+            returnValues.CopyTo(buffer[4..]);
+            var header = ScmiHeader.Parse(commandHeader) with { Type = MessageType.DelayedResponse };
+            return Send(header.Encode(), buffer);
+        }
+    }
+}
