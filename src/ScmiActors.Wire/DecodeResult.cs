@@ -50,7 +50,8 @@ public readonly struct DecodeResult
 
     public ScmiReport? Report { get; }
     public DecodeError Error { get; }
-    public bool IsSuccess => Error == DecodeError.None;
+    /// <summary>A report was produced (a decoder returning <c>default</c> is not a success).</summary>
+    public bool IsSuccess => Report is not null;
     public string Code => Error.ToCode();
 
     public static DecodeResult Ok(ScmiReport report) => new(report, DecodeError.None, null, 0, 0);
@@ -80,7 +81,7 @@ public readonly struct DecodeResult
     /// <summary>A human-readable explanation of the rejection (allocates; not for hot paths).</summary>
     public string Detail => Error switch
     {
-        DecodeError.None => "ok",
+        DecodeError.None => Report is null ? "the decoder returned no report" : "ok",
         DecodeError.PayloadTooShort => $"{_subject} needs at least {_a} payload bytes, got {_b}",
         DecodeError.PayloadTooLong => $"{_subject} allows at most {_a} payload bytes, got {_b}",
         DecodeError.SourceOutOfRange => $"{_subject} source {_a} is out of range (the platform has {_b} sources)",

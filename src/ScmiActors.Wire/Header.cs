@@ -29,7 +29,7 @@ public readonly record struct ScmiHeader(byte MessageId, MessageType Type, byte 
 
     /// <summary>Packs the fields; a token wider than 10 bits is masked.</summary>
     public uint Encode() =>
-        MessageId | ((uint)Type << 8) | ((uint)ProtocolId << 10) | ((uint)(Token & MaxToken) << 18);
+        MessageId | (((uint)Type & 0x3) << 8) | ((uint)ProtocolId << 10) | ((uint)(Token & MaxToken) << 18);
 
     /// <summary>The header of a notification; notifications carry token 0.</summary>
     public static uint Notification(byte protocolId, byte eventId) =>

@@ -86,6 +86,8 @@ public sealed class ProtocolCatalog
         var existing = Find(descriptor.Name);
         if (existing is not null && existing.Id != descriptor.Id)
             throw new ArgumentException($"protocol name '{descriptor.Name}' is already used by 0x{existing.Id:X2}");
+        if (_byId[descriptor.Id] is not null && !ScmiProtocolId.IsVendor(descriptor.Id))
+            throw new ArgumentException($"standard protocol 0x{descriptor.Id:X2} cannot be replaced");
         var copy = (ProtocolDescriptor?[])_byId.Clone();
         copy[descriptor.Id] = descriptor;
         return new ProtocolCatalog(copy);

@@ -1,0 +1,76 @@
+using System.Collections.Immutable;
+using ScmiActors.Wire.Vendor;
+
+namespace ScmiActors.Wire.Tests;
+
+/// <summary>
+/// The platform descriptions the wire tests decode against: every standard protocol with
+/// notifications, voltage (no notifications) and the i.MX BBM vendor protocol.
+/// </summary>
+public static class TestPlatforms
+{
+    public const string PlatformId = "soc0";
+
+    public const uint PowerDomains = 8;
+    public const uint PerfDomains = 4;
+    public const uint Clocks = 8;
+    public const uint Sensors = 8;
+    public const uint ResetDomains = 6;
+    public const uint PowercapDomains = 4;
+    public const uint VoltageDomains = 2;
+
+    /// <summary>Sensor 5 has three axes, sensor 6 the maximum of 63; all others are scalar.</summary>
+    public const uint ThreeAxisSensor = 5;
+    public const uint MaxAxisSensor = 6;
+
+    public static readonly ImmutableDictionary<uint, int> SensorAxes =
+        ImmutableDictionary<uint, int>.Empty.Add(ThreeAxisSensor, 3).Add(MaxAxisSensor, ProtocolDescription.MaxSensorAxes);
+
+    public static readonly (uint Low, uint High) Thresholds = (0x0000_0100, 0x0002_0000);
+
+    public static ProtocolVersion V(ushort major, ushort minor = 0) => new(major, minor);
+
+    /// <summary>The full platform; system power protocol version 2.0 (timeout word present).</summary>
+    public static PlatformDescription Full { get; } = Build(PlatformId, systemVersion: V(2));
+
+    /// <summary>The same platform with system power protocol version 1.0 (12-byte notifications).</summary>
+    public static PlatformDescription SystemV1 { get; } = Build("soc-v1", systemVersion: V(1));
+
+    /// <summary>The full platform with powercap measurement thresholds configured.</summary>
+    public static PlatformDescription WithThresholds { get; } = Full with
+    {
+        PlatformId = "soc-thresholds",
+        Protocols = Full.Protocols.SetItem(ScmiProtocolId.Powercap,
+            Full.Protocols[ScmiProtocolId.Powercap] with { MeasurementThresholds = Thresholds }),
+    };
+
+    /// <summary>A platform that implements only base and perf.</summary>
+    public static PlatformDescription Minimal { get; } = new("soc-min", "in-memory",
+        ImmutableSortedDictionary<byte, ProtocolDescription>.Empty
+            .Add(ScmiProtocolId.Base, ProtocolDescription.Create(ScmiProtocolId.Base, V(2), 0))
+            .Add(ScmiProtocolId.Perf, ProtocolDescription.Create(ScmiProtocolId.Perf, V(4), PerfDomains)));
+
+    public static PlatformDecoder Decoder { get; } = new(Full);
+    public static PlatformDecoder DecoderV1 { get; } = new(SystemV1);
+
+    public static ProtocolDescription Protocol(byte id) => Full.Protocols[id];
+
+    private static PlatformDescription Build(string platformId, ProtocolVersion systemVersion)
+    {
+        var protocols = new[]
+        {
+            ProtocolDescription.Create(ScmiProtocolId.Base, V(2), 0),
+            ProtocolDescription.Create(ScmiProtocolId.Power, V(3), PowerDomains),
+            ProtocolDescription.Create(ScmiProtocolId.System, systemVersion, 0),
+            ProtocolDescription.Create(ScmiProtocolId.Perf, V(4), PerfDomains),
+            ProtocolDescription.Create(ScmiProtocolId.Clock, V(3), Clocks),
+            ProtocolDescription.Create(ScmiProtocolId.Sensor, V(3), Sensors) with { SensorAxes = SensorAxes },
+            ProtocolDescription.Create(ScmiProtocolId.Reset, V(3), ResetDomains),
+            ProtocolDescription.Create(ScmiProtocolId.Voltage, V(2), VoltageDomains),
+            ProtocolDescription.Create(ScmiProtocolId.Powercap, V(2), PowercapDomains),
+            ProtocolDescription.Create(ImxBbm.ProtocolId, V(1), 0),
+        };
+        return new PlatformDescription(platformId, "in-memory",
+            protocols.ToImmutableSortedDictionary(p => p.ProtocolId, p => p));
+    }
+}
