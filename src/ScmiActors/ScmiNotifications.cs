@@ -1,5 +1,7 @@
 using Akka;
+using System.Collections.Concurrent;
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using ScmiActors.Actors;
 using ScmiActors.Messages;
 using ScmiActors.Transport;
@@ -17,6 +19,9 @@ public sealed class ScmiNotifications : IExtension
 {
     private readonly ActorSystem _system;
     private ProtocolCatalog _catalog = ProtocolCatalog.Default;
+    // Sharded mode: the platforms this node hosts (their transports are local to this node).
+    private readonly ConcurrentDictionary<string, StartPlatform> _hosted = new();
+    private bool _sharded;
 
     public ScmiNotifications(ExtendedActorSystem system)
     {
@@ -31,7 +36,9 @@ public sealed class ScmiNotifications : IExtension
         {
             try
             {
-                await registry.Ask<AllPlatformsStopped>(StopAllPlatforms.Instance, deadline);
+                var stops = _hosted.Keys.Select(id => (Task)Handles.Ask<PlatformShutdownComplete>(new StopPlatform(id), deadline)).ToList();
+                stops.Add(registry.Ask<AllPlatformsStopped>(StopAllPlatforms.Instance, deadline));
+                await Task.WhenAll(stops);
             }
             catch (Exception)
             {
@@ -68,6 +75,14 @@ public sealed class ScmiNotifications : IExtension
         ArgumentException.ThrowIfNullOrEmpty(platformId);
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(description);
+        if (_sharded)
+        {
+            // The entity's props come from this node's directory; StartEntity makes sharding create it now.
+            if (!_hosted.TryAdd(platformId, new StartPlatform(platformId, transport, description, options ?? PlatformOptions.Default)))
+                throw new InvalidOperationException($"platform {platformId} is already started");
+            Handles.Tell(new ShardRegion.StartEntity(platformId));
+            return Handles;
+        }
         var started = await Registry.Ask<PlatformStarted>(new StartPlatform(platformId, transport, description, options ?? PlatformOptions.Default),
             timeout ?? TimeSpan.FromSeconds(10));
         return started.Handle;
@@ -75,8 +90,24 @@ public sealed class ScmiNotifications : IExtension
 
     /// <summary>Runs the ordered shutdown of one platform and returns its final, exact counters.</summary>
     public Task<PlatformShutdownComplete> StopPlatformAsync(string platformId, TimeSpan? timeout = null) =>
-        Registry.Ask<PlatformShutdownComplete>(new StopPlatform(platformId),
+        Handles.Ask<PlatformShutdownComplete>(new StopPlatform(platformId),
             timeout ?? Settings.DrainDeadline + Settings.DisableDeadline + TimeSpan.FromSeconds(2));
+
+    /// <summary>Switches to sharded handles: <see cref="Handles"/> becomes the shard region (or proxy).</summary>
+    internal void UseShardRegion(IActorRef region, bool hostsPlatforms)
+    {
+        Handles = region;
+        _sharded = true;
+    }
+
+    /// <summary>Props of the sharded entity for a platform id: its handle if this node hosts it, else a stand-in that answers PlatformNotFound.</summary>
+    internal Props EntityProps(string platformId) =>
+        _hosted.TryGetValue(platformId, out var start)
+            ? HandleActor.Props(start.PlatformId, start.Transport, start.Description, Settings, start.Options, _catalog)
+            : UnknownPlatformActor.Props(platformId);
+
+    /// <summary>A handle stopped: a later message for its id must not start it again.</summary>
+    internal void OnHandleStopped(string platformId) => _hosted.TryRemove(platformId, out _);
 
     private static void ImmutableInterlocked(ref ProtocolCatalog location, Func<ProtocolCatalog, ProtocolCatalog> update)
     {
