@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
+using ScmiActors.Discovery;
 using ScmiActors.Ingestion;
 using ScmiActors.Link;
 using ScmiActors.Messages;
@@ -12,7 +13,13 @@ namespace ScmiActors.Actors;
 
 /// <summary>How a handle starts.</summary>
 /// <param name="RegisterDescribedProtocols">Register every protocol of the description (with the catalog's descriptor) once connected.</param>
-public sealed record PlatformOptions(bool RegisterDescribedProtocols = true)
+/// <param name="Discover">
+/// Before registering, learn protocols, versions, source counts, sensor axes and notify
+/// capabilities from the platform over SCMI commands (when the transport has a command path).
+/// The description is the fallback for what discovery cannot learn, and its explicit settings
+/// (queue-bytes, thresholds) override.
+/// </param>
+public sealed record PlatformOptions(bool RegisterDescribedProtocols = true, bool Discover = false)
 {
     public static PlatformOptions Default { get; } = new();
 }
@@ -31,7 +38,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
 {
     private readonly string _platformId;
     private readonly IScmiTransport _transport;
-    private readonly PlatformDescription _description;
+    private PlatformDescription _description;
     private readonly ScmiSettings _settings;
     private readonly PlatformOptions _options;
     private readonly ProtocolCatalog _catalog;
@@ -131,6 +138,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             _log.Warning("Transport detach failed: {Error}", e.Message);
         }
         ScmiMetrics.Unregister(_metrics);
+        ScmiNotifications.Get(Context.System).OnHandleStopped(_platformId);
     }
 
     // ---- states --------------------------------------------------------------------------------
@@ -148,17 +156,42 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
                 Fail($"transport attach failed: {e.Message}");
                 return;
             }
-            _gate.Open();
-            _state = PlatformState.Ready;
-            Become(Ready);
-            StartDropLog();
-            _log.Info("Platform {Platform} ready ({Protocols} protocols described)", _platformId, _description.Protocols.Count);
-            if (_options.RegisterDescribedProtocols) RegisterDescribed();
-            Stash.UnstashAll();
+            if (_options.Discover && _transport.HasCommandPath)
+            {
+                _log.Info("Platform {Platform} connected; discovering protocols over SCMI commands", _platformId);
+                PlatformDiscovery.DiscoverAsync(_link, _description, _catalog, _settings.CommandTimeout + TimeSpan.FromSeconds(1))
+                    .ContinueWith(t => t.IsCompletedSuccessfully
+                        ? (object)new Discovered(t.Result)
+                        : new DiscoveryFailed(t.Exception?.GetBaseException() is DiscoveryException d ? d.Message
+                            : $"discovery failed: {t.Exception?.GetBaseException().Message}"), TaskScheduler.Default)
+                    .PipeTo(Self);
+                return;
+            }
+            BecomeReady();
         });
+        Receive<Discovered>(d =>
+        {
+            _description = d.Description;
+            _log.Info("Platform {Platform} discovered: {Protocols}", _platformId,
+                string.Join(", ", d.Description.Protocols.Values.Select(p =>
+                    $"{_catalog.Find(p.ProtocolId)?.Name ?? $"0x{p.ProtocolId:X2}"} v{p.Version} ({p.SourceCount} sources)")));
+            BecomeReady();
+        });
+        Receive<DiscoveryFailed>(f => Fail($"discovery: {f.Reason}"));
         Receive<ConnectFailed>(f => Fail($"transport did not connect: {f.Reason}"));
         Receive<GetStats>(_ => Sender.Tell(Stats()));
         ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void BecomeReady()
+    {
+        _gate.Open();
+        _state = PlatformState.Ready;
+        Become(Ready);
+        StartDropLog();
+        _log.Info("Platform {Platform} ready ({Protocols} protocols described)", _platformId, _description.Protocols.Count);
+        if (_options.RegisterDescribedProtocols) RegisterDescribed();
+        Stash.UnstashAll();
     }
 
     private void Fail(string reason)
@@ -180,6 +213,8 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             $"platform failed to initialise: {_failureReason}")));
         Receive<DeregisterProtocolEvents>(d => Sender.Tell(new ProtocolDeregistered(_platformId, d.Protocol, false)));
         Receive<GetStats>(_ => Sender.Tell(Stats()));
+        Receive<SendPlatformCommand>(c => Sender.Tell(new CommandResult(c.Command.Correlation, CommandOutcome.Unavailable,
+            ScmiStatus.GenericError, [], "platform failed to initialise")));
         Receive<StopPlatform>(_ =>
         {
             _stopRequesters.Add(Sender);
@@ -200,6 +235,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         });
         Receive<DeregisterProtocolEvents>(d => Sender.Tell(new ProtocolDeregistered(_platformId, d.Protocol, Deregister(d.Protocol))));
         Receive<GetStats>(_ => Sender.Tell(Stats()));
+        Receive<SendPlatformCommand>(c => _link.Forward(c.Command));
         Receive<StopPlatform>(_ =>
         {
             _stopRequesters.Add(Sender);
@@ -216,6 +252,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         Receive<DeregisterProtocolEvents>(d => Sender.Tell(new ProtocolDeregistered(_platformId, d.Protocol, false)));
         Receive<GetStats>(_ => Sender.Tell(Stats()));
         Receive<StopPlatform>(_ => _stopRequesters.Add(Sender));
+        Receive<SendPlatformCommand>(c => _link.Forward(c.Command));
         Receive<QueueDrained>(d =>
         {
             if (_registrations.TryGetValue(d.Protocol, out var r) && r.Generation == d.Generation) _awaitingDrain.Remove(d.Protocol);
@@ -699,6 +736,10 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     }
 
     private sealed record ConnectFailed(string Reason);
+
+    private sealed record Discovered(PlatformDescription Description);
+
+    private sealed record DiscoveryFailed(string Reason);
 
     private sealed record DrainDeadline
     {

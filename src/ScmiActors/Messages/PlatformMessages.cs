@@ -101,6 +101,14 @@ public sealed record DeregisterProtocolEvents(string PlatformId, byte Protocol) 
 
 public sealed record ProtocolDeregistered(string PlatformId, byte Protocol, bool WasRegistered);
 
+// ---- commands -------------------------------------------------------------------------------
+
+/// <summary>
+/// Sends one command to the platform through the handle's link (e.g. PERFORMANCE_LIMITS_SET from a
+/// thermal governor); answered with a <see cref="Link.CommandResult"/> carrying <paramref name="Command"/>'s correlation.
+/// </summary>
+public sealed record SendPlatformCommand(string PlatformId, Link.PlatformCommand Command) : IPlatformMessage;
+
 // ---- lifecycle and stats ---------------------------------------------------------------------
 
 public sealed record GetStats(string PlatformId) : IPlatformMessage;

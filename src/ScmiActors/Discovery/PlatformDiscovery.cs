@@ -1,0 +1,159 @@
+using System.Buffers.Binary;
+using System.Collections.Immutable;
+using Akka.Actor;
+using ScmiActors.Link;
+using ScmiActors.Wire;
+
+namespace ScmiActors.Discovery;
+
+/// <summary>A discovery step the platform refused or did not answer: which command, which outcome.</summary>
+public sealed class DiscoveryException(string message) : Exception(message);
+
+/// <summary>
+/// Learns a platform over SCMI commands, through the handle's platform link: the base protocol's
+/// version and protocol list (DISCOVER_LIST_PROTOCOLS, paginated), then per protocol its version,
+/// PROTOCOL_ATTRIBUTES (source count) and per source the attribute bits that say which
+/// notifications it supports (sensor descriptors also give the axis count). The result is the same
+/// <see cref="PlatformDescription"/> model HOCON gives. The configured description is the fallback
+/// and the override: its queue budgets, powercap thresholds and no-notify lists are kept (no-notify
+/// is added to what discovery found), and a protocol the catalog cannot decode is left out.
+/// Runs as a task whose result the handle pipes to itself; it never blocks an actor.
+/// </summary>
+public static class PlatformDiscovery
+{
+    public const byte ProtocolVersion = 0x0;
+    public const byte ProtocolAttributes = 0x1;
+    public const byte DiscoverListProtocols = 0x6;
+    public const byte DomainAttributes = 0x3;      // power, perf, clock, reset, powercap: per-source attributes
+    public const byte SensorDescriptionGet = 0x3;
+
+    /// <summary>Per-source attribute queries stop here; beyond it every source is taken as able to notify.</summary>
+    public const uint MaxSourcesProbed = 4096;
+
+    public static async Task<PlatformDescription> DiscoverAsync(IActorRef link, PlatformDescription configured, ProtocolCatalog catalog,
+        TimeSpan timeout)
+    {
+        async Task<byte[]> Command(byte protocol, byte messageId, string name, params uint[] words)
+        {
+            var payload = new byte[words.Length * 4];
+            for (var i = 0; i < words.Length; i++) BinaryPrimitives.WriteUInt32LittleEndian(payload.AsSpan(i * 4), words[i]);
+            var result = await link.Ask<CommandResult>(new PlatformCommand(protocol, messageId, payload, name), timeout);
+            if (!result.Succeeded)
+                throw new DiscoveryException($"{name} (protocol 0x{protocol:X2}, message 0x{messageId:X2}{(words.Length > 0 ? $", argument {words[0]}" : "")}) failed: {result}");
+            return result.ReturnValues;
+        }
+
+        static uint Word(byte[] values, int index, string name) =>
+            values.Length >= (index + 1) * 4
+                ? BinaryPrimitives.ReadUInt32LittleEndian(values.AsSpan(index * 4))
+                : throw new DiscoveryException($"{name}: answer of {values.Length} bytes has no word {index}");
+
+        var baseVersion = Word(await Command(ScmiProtocolId.Base, ProtocolVersion, "BASE PROTOCOL_VERSION"), 0, "BASE PROTOCOL_VERSION");
+        var count = (int)(Word(await Command(ScmiProtocolId.Base, ProtocolAttributes, "BASE PROTOCOL_ATTRIBUTES"), 0, "BASE PROTOCOL_ATTRIBUTES") & 0xFF);
+
+        var ids = new List<byte>();
+        while (ids.Count < count)
+        {
+            var values = await Command(ScmiProtocolId.Base, DiscoverListProtocols, "BASE_DISCOVER_LIST_PROTOCOLS", (uint)ids.Count);
+            var returned = (int)Word(values, 0, "BASE_DISCOVER_LIST_PROTOCOLS");
+            if (returned == 0 || values.Length < 4 + returned)
+                throw new DiscoveryException($"BASE_DISCOVER_LIST_PROTOCOLS returned {returned} protocols in {values.Length} bytes after {ids.Count} of {count}");
+            ids.AddRange(values.AsSpan(4, returned).ToArray());
+        }
+
+        var protocols = ImmutableSortedDictionary.CreateBuilder<byte, ProtocolDescription>();
+        protocols[ScmiProtocolId.Base] = Merge(ProtocolDescription.Create(ScmiProtocolId.Base, Wire.ProtocolVersion.FromRaw(baseVersion), 0),
+            configured.Find(ScmiProtocolId.Base));
+        foreach (var id in ids.Distinct())
+        {
+            var descriptor = catalog.Find(id);
+            if (descriptor is null) continue; // a vendor protocol nobody plugged in: nothing to decode
+            var name = descriptor.Name.ToUpperInvariant();
+            var version = Wire.ProtocolVersion.FromRaw(Word(await Command(id, ProtocolVersion, $"{name} PROTOCOL_VERSION"), 0, name));
+            uint sources = 0;
+            if (descriptor.SourceCountKey is not null)
+                sources = Word(await Command(id, ProtocolAttributes, $"{name} PROTOCOL_ATTRIBUTES"), 0, name) & 0xFFFF;
+            var discovered = ProtocolDescription.Create(id, version, sources);
+            discovered = await CapabilitiesAsync(discovered, descriptor, Command, Word);
+            protocols[id] = Merge(discovered, configured.Find(id));
+        }
+        return configured with { Protocols = protocols.ToImmutable() };
+    }
+
+    private static async Task<ProtocolDescription> CapabilitiesAsync(ProtocolDescription d, ProtocolDescriptor descriptor,
+        Func<byte, byte, string, uint[], Task<byte[]>> command, Func<byte[], int, string, uint> word)
+    {
+        if (d.SourceCount == 0 || d.SourceCount > MaxSourcesProbed) return d;
+        var cannot = new Dictionary<byte, HashSet<uint>>();
+        void Cannot(byte evt, uint source) => (cannot.TryGetValue(evt, out var set) ? set : cannot[evt] = new HashSet<uint>()).Add(source);
+
+        if (d.ProtocolId == ScmiProtocolId.Sensor)
+        {
+            var axes = ImmutableDictionary.CreateBuilder<uint, int>();
+            uint next = 0;
+            while (next < d.SourceCount)
+            {
+                var values = await command(d.ProtocolId, SensorDescriptionGet, "SENSOR_DESCRIPTION_GET", [next]);
+                var header = word(values, 0, "SENSOR_DESCRIPTION_GET");
+                var returned = header & 0xFFF;
+                if (returned == 0) throw new DiscoveryException($"SENSOR_DESCRIPTION_GET returned no descriptor at index {next}");
+                var offset = 1;
+                for (var i = 0; i < returned; i++)
+                {
+                    var id = word(values, offset, "SENSOR_DESCRIPTION_GET");
+                    var low = word(values, offset + 1, "SENSOR_DESCRIPTION_GET");
+                    var high = word(values, offset + 2, "SENSOR_DESCRIPTION_GET");
+                    if (id < d.SourceCount)
+                    {
+                        if ((low & 0xFF) == 0) Cannot(0, id);           // no trip points: no trip point events
+                        if ((low & (1u << 30)) == 0) Cannot(1, id);     // no continuous update notifications
+                        if ((high & (1u << 8)) != 0)
+                            axes[id] = Math.Clamp((int)((high >> 16) & 0x3F), 1, ProtocolDescription.MaxSensorAxes);
+                    }
+                    // id, attributes_low, attributes_high, 16-byte name; extended attributes (bit31) add 6 words.
+                    offset += 3 + 4 + ((low & (1u << 31)) != 0 ? 6 : 0);
+                }
+                next += returned;
+            }
+            d = d with { SensorAxes = axes.ToImmutable() };
+        }
+        else
+        {
+            // (event id, attribute bit) pairs: which bit of the per-source attributes says the source can notify.
+            (byte Event, int Bit)[] bits = d.ProtocolId switch
+            {
+                ScmiProtocolId.Power => [(0, 31)],
+                ScmiProtocolId.Perf => [(0, 29), (1, 28)],
+                ScmiProtocolId.Clock => [(0, 31), (1, 30)],
+                ScmiProtocolId.Reset => [(0, 30)],
+                ScmiProtocolId.Powercap => [(0, 31), (1, 30)],
+                _ => [],
+            };
+            if (bits.Length == 0) return d;
+            var name = $"{descriptor.Name.ToUpperInvariant()} DOMAIN_ATTRIBUTES";
+            for (uint source = 0; source < d.SourceCount; source++)
+            {
+                var attributes = word(await command(d.ProtocolId, DomainAttributes, name, [source]), 0, name);
+                foreach (var (evt, bit) in bits)
+                    if ((attributes & (1u << bit)) == 0) Cannot(evt, source);
+            }
+        }
+        return d with { CannotNotify = cannot.ToImmutableDictionary(kv => kv.Key, kv => kv.Value.ToImmutableHashSet()) };
+    }
+
+    /// <summary>What discovery found, with the configured description's overrides on top.</summary>
+    private static ProtocolDescription Merge(ProtocolDescription discovered, ProtocolDescription? configured)
+    {
+        if (configured is null) return discovered;
+        var cannot = discovered.CannotNotify.ToBuilder();
+        foreach (var (evt, sources) in configured.CannotNotify)
+            cannot[evt] = cannot.TryGetValue(evt, out var found) ? found.Union(sources) : sources;
+        return discovered with
+        {
+            QueueBytes = configured.QueueBytes,
+            MeasurementThresholds = configured.MeasurementThresholds,
+            CannotNotify = cannot.ToImmutable(),
+            SensorAxes = discovered.SensorAxes.Count > 0 ? discovered.SensorAxes : configured.SensorAxes,
+        };
+    }
+}
