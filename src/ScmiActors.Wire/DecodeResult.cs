@@ -38,9 +38,11 @@ public readonly struct DecodeResult
     private readonly string? _subject;
     private readonly long _a;
     private readonly long _b;
+    private readonly bool _exact;
 
-    private DecodeResult(ScmiReport? report, DecodeError error, string? subject, long a, long b)
+    private DecodeResult(ScmiReport? report, DecodeError error, string? subject, long a, long b, bool exact = false)
     {
+        _exact = exact;
         Report = report;
         Error = error;
         _subject = subject;
@@ -63,6 +65,10 @@ public readonly struct DecodeResult
     public static DecodeResult TooLong(string eventName, int allowed, int actual) =>
         new(null, DecodeError.PayloadTooLong, eventName, allowed, actual);
 
+    /// <summary>A size rejection of an event whose payload has exactly one valid size.</summary>
+    public static DecodeResult WrongSize(string eventName, int size, int actual) =>
+        new(null, actual < size ? DecodeError.PayloadTooShort : DecodeError.PayloadTooLong, eventName, size, actual, exact: true);
+
     public static DecodeResult SourceOutOfRange(string eventName, uint source, uint sourceCount) =>
         new(null, DecodeError.SourceOutOfRange, eventName, source, sourceCount);
 
@@ -82,6 +88,7 @@ public readonly struct DecodeResult
     public string Detail => Error switch
     {
         DecodeError.None => Report is null ? "the decoder returned no report" : "ok",
+        DecodeError.PayloadTooShort or DecodeError.PayloadTooLong when _exact => $"{_subject} needs exactly {_a} payload bytes, got {_b}",
         DecodeError.PayloadTooShort => $"{_subject} needs at least {_a} payload bytes, got {_b}",
         DecodeError.PayloadTooLong => $"{_subject} allows at most {_a} payload bytes, got {_b}",
         DecodeError.SourceOutOfRange => $"{_subject} source {_a} is out of range (the platform has {_b} sources)",

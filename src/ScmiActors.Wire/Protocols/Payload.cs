@@ -18,9 +18,7 @@ public static class Payload
     /// <summary>True when the payload is exactly <paramref name="size"/> bytes; otherwise the rejection.</summary>
     public static bool IsExactly(ReadOnlySpan<byte> payload, int size, string eventName, out DecodeResult rejection)
     {
-        rejection = payload.Length < size ? DecodeResult.TooShort(eventName, size, payload.Length)
-            : payload.Length > size ? DecodeResult.TooLong(eventName, size, payload.Length)
-            : default;
+        rejection = payload.Length == size ? default : DecodeResult.WrongSize(eventName, size, payload.Length);
         return payload.Length == size;
     }
 

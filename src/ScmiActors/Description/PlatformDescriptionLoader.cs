@@ -22,13 +22,29 @@ public static class PlatformDescriptionLoader
     public static IReadOnlyList<string> PlatformIds(Config config)
     {
         if (!config.HasPath(PlatformsPath)) return [];
-        return config.GetConfig(PlatformsPath).Root.GetObject().Items.Keys.ToList();
+        var platforms = config.GetConfig(PlatformsPath).Root;
+        if (!platforms.IsObject()) throw new PlatformDescriptionException($"{PlatformsPath}: expected an object of platforms");
+        return platforms.GetObject().Items.Keys.ToList();
     }
 
     public static IReadOnlyList<PlatformDescription> LoadAll(Config config, ProtocolCatalog? catalog = null) =>
         PlatformIds(config).Select(id => Load(config, id, catalog)).ToList();
 
     public static PlatformDescription Load(Config config, string platformId, ProtocolCatalog? catalog = null)
+    {
+        try
+        {
+            return LoadUnguarded(config, platformId, catalog);
+        }
+        catch (Exception e) when (e is not PlatformDescriptionException)
+        {
+            // The HOCON library reports a wrong value type (a list where a number belongs, "abc" for a
+            // count, an object where a list belongs) with whatever exception it happens to hit.
+            throw new PlatformDescriptionException($"{PlatformsPath}.{platformId}: a value has the wrong type or range ({e.GetType().Name}: {e.Message})");
+        }
+    }
+
+    private static PlatformDescription LoadUnguarded(Config config, string platformId, ProtocolCatalog? catalog)
     {
         catalog ??= ProtocolCatalog.Default;
         var path = $"{PlatformsPath}.{platformId}";

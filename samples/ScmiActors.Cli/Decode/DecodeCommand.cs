@@ -1,0 +1,228 @@
+using System.Buffers;
+using System.CommandLine;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using ScmiActors.Description;
+using ScmiActors.Wire;
+
+namespace ScmiActors.Cli.Decode;
+
+/// <summary>Process exit codes of <c>scmi-actors</c>.</summary>
+public static class ExitCodes
+{
+    /// <summary>The command ran (for <c>decode</c>: all of the input was read, whatever it held).</summary>
+    public const int Ok = 0;
+
+    /// <summary>Reading standard input or writing standard output failed part-way.</summary>
+    public const int IoFailed = 1;
+
+    /// <summary>A bad command line, or a platform description that is missing, unreadable or invalid.</summary>
+    public const int Usage = 2;
+}
+
+/// <summary>
+/// <c>scmi-actors decode --platform-config FILE [--platform ID]</c>: decodes captured raw SCMI
+/// messages from standard input with the platform's decoders and writes one JSON object per
+/// message line, in input order, to standard output.
+/// </summary>
+public static class DecodeCommand
+{
+    public const string Name = "decode";
+
+    /// <summary>One-line description for the root command's listing.</summary>
+    public const string Summary = "Decode captured SCMI messages (stdin, one per line) into JSON lines (stdout)";
+
+    /// <summary>Printed after the standard help of <c>decode --help</c>.</summary>
+    public const string HelpDetails = """
+        Input (standard input), one message per line:
+          HEADER [PAYLOAD]   e.g.  0x4F01 01000000 00000000 B0040000
+          HEADER    the 32-bit SCMI header in hex, optional 0x (notification: msg_id | 3<<8 | protocol<<10)
+          PAYLOAD   the payload bytes in wire order as hex; spaces between groups allowed, each group
+                    whole bytes; may be empty. 32-bit fields are little-endian.
+          Blank lines and lines starting with # are skipped.
+
+        Output (standard output), one compact JSON object per message line, in input order:
+          {"protocol":19,"event":"PERFORMANCE_LEVEL_CHANGED","source":0,"fields":{"agent_id":1,...}}
+          {"error":"payload_too_short","detail":"..."}     a message the decoder rejects; codes:
+              payload_too_short, payload_too_long, unknown_protocol, unknown_event,
+              source_out_of_range, not_a_notification, reserved_message_type
+          {"error":"bad_input_line","detail":"..."}        a line that is not HEADER [PAYLOAD] in hex
+        Every message is decoded with timestamp 0 (reports carry a timestamp; the output omits it).
+
+        Exit codes: 0 the input was read (whatever it held); 2 bad command line, or a platform
+        description that is missing, unreadable or invalid, or an unknown --platform; 1 reading
+        the input or writing the output failed.
+        """;
+
+    /// <summary>Timestamp given to every decoded message (reports carry one; the output does not).</summary>
+    public const long TimestampNs = 0;
+
+    private static readonly JsonWriterOptions JsonOptions = new()
+    {
+        Indented = false,
+        // Details keep apostrophes and non-ASCII text unescaped; still valid JSON.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>Builds the <c>decode</c> subcommand; its action reads <paramref name="input"/>.</summary>
+    public static Command Create(TextReader input, TextWriter output, TextWriter error)
+    {
+        var configOption = new Option<string>("--platform-config")
+        {
+            Description = "HOCON file with platform descriptions under scmi.platforms (e.g. hocon/platforms.conf)",
+            HelpName = "FILE",
+            Required = true,
+        };
+        var platformOption = new Option<string?>("--platform")
+        {
+            Description = "Platform id under scmi.platforms to decode for (default: the first platform in the file)",
+            HelpName = "ID",
+        };
+        var command = new Command(Name, Summary)
+        {
+            configOption,
+            platformOption,
+        };
+        command.SetAction(parseResult => Run(input, output, error,
+            parseResult.GetValue(configOption)!, parseResult.GetValue(platformOption)));
+        return command;
+    }
+
+    /// <summary>Loads the description, then decodes every line of <paramref name="input"/>.</summary>
+    public static int Run(TextReader input, TextWriter output, TextWriter error, string configPath, string? platformId)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        if (!TryLoadDecoder(configPath, platformId, out var decoder, out var message))
+        {
+            error.WriteLine($"scmi-actors decode: {message}");
+            error.Flush();
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            DecodeAll(input, output, decoder);
+        }
+        catch (IOException e)
+        {
+            error.WriteLine($"scmi-actors decode: input/output failed: {e.Message}");
+            error.Flush();
+            return ExitCodes.IoFailed;
+        }
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// How long parsing a description may take. Akka's HOCON parser (1.5.74) never returns on some
+    /// malformed input (an unclosed array followed by '}', e.g. <c>a = [1, }</c>); the command gives up
+    /// instead of hanging. The parse thread keeps spinning until the process exits.
+    /// </summary>
+    public static readonly TimeSpan ParseTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Reads <paramref name="configPath"/> and builds the decoder of <paramref name="platformId"/>
+    /// (the first platform of the file when null). False with a one-line reason otherwise.
+    /// </summary>
+    public static bool TryLoadDecoder(string configPath, string? platformId, out PlatformDecoder decoder, out string message)
+    {
+        decoder = null!;
+        message = string.Empty;
+        string hocon;
+        try
+        {
+            hocon = File.ReadAllText(configPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            message = $"cannot read platform description '{configPath}': {e.Message}";
+            return false;
+        }
+        var parse = Task.Run(() => new PlatformDecoder(PlatformDescriptionLoader.Parse(hocon, platformId)));
+        try
+        {
+            if (!parse.Wait(ParseTimeout))
+            {
+                message = $"invalid platform description '{configPath}': parsing did not finish within " +
+                    $"{ParseTimeout.TotalSeconds:0} s (malformed HOCON, e.g. an unclosed '['?)";
+                return false;
+            }
+            decoder = parse.Result;
+            return true;
+        }
+        catch (AggregateException wrapped) when (wrapped.InnerException is { } e)
+        {
+            // The loader promises PlatformDescriptionException for every mistake; anything else is
+            // still an unusable description for this command, so say so instead of crashing.
+            message = e is PlatformDescriptionException
+                ? $"invalid platform description '{configPath}': {e.Message}"
+                : $"invalid platform description '{configPath}': {e.GetType().Name}: {e.Message}";
+            return false;
+        }
+    }
+
+    /// <summary>Writes one JSON line per message line of <paramref name="input"/>, flushing after each.</summary>
+    public static void DecodeAll(TextReader input, TextWriter output, PlatformDecoder decoder)
+    {
+        var formatter = new LineFormatter(decoder);
+        while (input.ReadLine() is { } line)
+        {
+            if (formatter.Format(line) is not { } json) continue;
+            output.Write(json);
+            output.Write('\n');
+            output.Flush();
+        }
+    }
+
+    /// <summary>The JSON object for one line, or null for a blank or comment line.</summary>
+    public static string? DecodeLine(PlatformDecoder decoder, string line) => new LineFormatter(decoder).Format(line);
+
+    /// <summary>Formats lines into JSON, reusing one buffer and writer.</summary>
+    private sealed class LineFormatter(PlatformDecoder decoder)
+    {
+        private readonly ArrayBufferWriter<byte> _buffer = new(256);
+        private Utf8JsonWriter? _writer;
+
+        public string? Format(string line)
+        {
+            if (CaptureLine.IsSkipped(line)) return null;
+            _buffer.ResetWrittenCount();
+            if (_writer is null) _writer = new Utf8JsonWriter(_buffer, JsonOptions);
+            else _writer.Reset(_buffer);
+
+            if (!CaptureLine.TryParse(line, out var header, out var payload, out var parseError))
+            {
+                WriteError(_writer, "bad_input_line", parseError);
+            }
+            else
+            {
+                var result = decoder.Decode(header, payload, TimestampNs);
+                if (result.IsSuccess) WriteReport(_writer, decoder, result.Report!);
+                else WriteError(_writer, result.Code, result.Detail);
+            }
+            _writer.Flush();
+            return Encoding.UTF8.GetString(_buffer.WrittenSpan);
+        }
+
+        private static void WriteReport(Utf8JsonWriter writer, PlatformDecoder decoder, ScmiReport report)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("protocol", report.Protocol);
+            writer.WriteString("event", decoder.FindEvent(report.Protocol, report.Event)?.Name ?? $"EVENT_{report.Event}");
+            writer.WriteNumber("source", report.Source);
+            writer.WriteStartObject("fields");
+            report.WriteFields(writer);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        private static void WriteError(Utf8JsonWriter writer, string code, string detail)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("error", code);
+            writer.WriteString("detail", detail);
+            writer.WriteEndObject();
+        }
+    }
+}
