@@ -129,14 +129,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             _state = PlatformState.Stopped;
             _log.Info("Platform {Platform} stopped without ordered shutdown; queues discarded", _platformId);
         }
-        try
-        {
-            _transport.Detach();
-        }
-        catch (Exception e)
-        {
-            _log.Warning("Transport detach failed: {Error}", e.Message);
-        }
+        DetachTransport();
         ScmiMetrics.Unregister(_metrics);
         ScmiNotifications.Get(Context.System).OnHandleStopped(_platformId);
     }
@@ -180,6 +173,17 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         Receive<DiscoveryFailed>(f => Fail($"discovery: {f.Reason}"));
         Receive<ConnectFailed>(f => Fail($"transport did not connect: {f.Reason}"));
         Receive<GetStats>(_ => Sender.Tell(Stats()));
+        // A stop while connecting or discovering does not wait for them: nothing is registered yet.
+        Receive<StopPlatform>(_ =>
+        {
+            _stopRequesters.Add(Sender);
+            _connectCancel.Cancel();
+            _state = PlatformState.ShuttingDown;
+            Become(ShuttingDown);
+            // What waited for the initialisation is answered (as during a shutdown) before the stop.
+            Stash.UnstashAll();
+            Self.Tell(FinishNow.Instance);
+        });
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -276,6 +280,12 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             Finish();
         });
         Receive<Terminated>(OnTerminated);
+        Receive<FinishNow>(_ => Finish());
+        // An initialisation overtaken by the stop finishes into nothing.
+        Receive<Connected>(_ => { });
+        Receive<ConnectFailed>(_ => { });
+        Receive<Discovered>(_ => { });
+        Receive<DiscoveryFailed>(_ => { });
         // Late control-plane replies and holds are of no use any more.
         Receive<RouteHold>(_ => { });
         Receive<SubscriberBound>(_ => { });
@@ -548,7 +558,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         PublishMetrics();
         _log.Info("Protocol {Protocol} registered: {Name} v{Version}, {Events} events, {Sources} sources, queue {QueueBytes} bytes",
             $"0x{descriptor.Id:X2}", descriptor.Name, description.Version.ToString(), descriptor.Events.Length,
-            description.SourceCount, queueBytes);
+            descriptor.Events.Length == 0 ? 0 : descriptor.Events.Max(e => e.SourceCount(description)), queueBytes);
 
         foreach (var entry in _subscriptions.Values.Where(e => e.Protocol == descriptor.Id && e.State == SubscriptionState.Pending).ToList())
             Bind(entry, entry.Subscriber);
@@ -650,11 +660,25 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         foreach (var registration in _registrations.Values) DiscardRemaining(registration.Runtime);
         TellSubscribersStopped();
         _state = PlatformState.Stopped;
+        // Detach before answering, so a caller that awaited the stop sees the transport released.
+        DetachTransport();
         var stats = Stats();
         foreach (var requester in _stopRequesters) requester.Tell(new PlatformShutdownComplete(_platformId, stats));
         _log.Info("Platform {Platform} shutdown complete: {Received} received, accounting {Accounting}", _platformId, stats.Received,
             stats.AddsUp ? "adds up" : "does NOT add up");
         Context.Stop(Self);
+    }
+
+    private void DetachTransport()
+    {
+        try
+        {
+            _transport.Detach();
+        }
+        catch (Exception e)
+        {
+            _log.Warning("Transport detach failed: {Error}", e.Message);
+        }
     }
 
     private void TellSubscribersStopped()
@@ -749,6 +773,11 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     private sealed record ReleaseDeadline
     {
         public static readonly ReleaseDeadline Instance = new();
+    }
+
+    private sealed record FinishNow
+    {
+        public static readonly FinishNow Instance = new();
     }
 
     private sealed record LogDrops

@@ -1,0 +1,101 @@
+using System.Collections.Immutable;
+using ScmiActors.Actors;
+using ScmiActors.Emulation;
+using ScmiActors.Messages;
+using ScmiActors.Tests.Support;
+using ScmiActors.Transport;
+using ScmiActors.Wire;
+using ScmiActors.Wire.Vendor;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ScmiActors.Tests.Discovery;
+
+/// <summary>The handle learns the platform from the emulator over SCMI commands.</summary>
+public sealed class DiscoverySpec(ITestOutputHelper output) : ScmiTestKit(output)
+{
+    private static PlatformDescription Firmware() => TestPlatforms.Soc0() with
+    {
+        Protocols = TestPlatforms.Soc0().Protocols
+            .SetItem(ScmiProtocolId.Sensor, TestPlatforms.Soc0().Protocols[ScmiProtocolId.Sensor] with
+            {
+                SensorAxes = ImmutableDictionary<uint, int>.Empty.Add(5, 3),
+            })
+            .SetItem(ScmiProtocolId.Perf, TestPlatforms.Soc0().Protocols[ScmiProtocolId.Perf] with
+            {
+                CannotNotify = ImmutableDictionary<byte, ImmutableHashSet<uint>>.Empty.Add(1, [2]),
+            })
+            .Add(ImxBbm.ProtocolId, ProtocolDescription.Create(ImxBbm.ProtocolId, new ProtocolVersion(1, 0), 0)),
+    };
+
+    /// <summary>What the agent is configured with: no protocol at all, only a queue budget for perf.</summary>
+    private static PlatformDescription Configured() => new("soc0", "emulated",
+        ImmutableSortedDictionary<byte, ProtocolDescription>.Empty.Add(ScmiProtocolId.Perf,
+            ProtocolDescription.Create(ScmiProtocolId.Perf, new ProtocolVersion(1, 0), 1) with { QueueBytes = 8192 }));
+
+    [Fact]
+    public async Task Discovery_learns_protocols_versions_counts_axes_and_capabilities()
+    {
+        var transport = InMemoryTransport.Create();
+        await using var emulator = new EmulatedPlatform(transport.Platform, Firmware(), EmulatorScenario.Default with { ShutdownAfter = null });
+        var handle = await Scmi.StartPlatformAsync("soc0", transport.Agent, Configured(), new PlatformOptions(Discover: true));
+
+        var platform = new TestPlatform("soc0", handle, transport, null!, Configured());
+        // GetStats is answered while the handle initialises; discovery takes a few dozen commands.
+        AwaitAssert(() => Assert.Equal(PlatformState.Ready, Stats(platform).State), TimeSpan.FromSeconds(10));
+        var stats = Stats(platform);
+        // Every protocol the firmware implements is registered, though the configuration named only perf.
+        Assert.Equal(Firmware().Protocols.Keys.OrderBy(k => k), stats.Protocols.Where(p => p.Registered).Select(p => p.Protocol));
+
+        // Counts and capabilities: perf has 4 domains, domain 2 cannot notify level changes.
+        var probe = CreateTestProbe();
+        handle.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, 1, SourceSelector.Id(4), probe), TestActor);
+        Assert.IsType<SubscriptionFailure.SourceOutOfRange>(ExpectMsg<SubscriptionFailed>().Reason);
+        handle.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, 1, SourceSelector.Id(2), probe), TestActor);
+        Assert.IsType<SubscriptionFailure.NotSupportedByPlatform>(ExpectMsg<SubscriptionFailed>().Reason);
+        handle.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, 1, SourceSelector.Id(3), probe), TestActor);
+        ExpectMsg<SubscriptionActive>();
+        Assert.True(emulator.IsEnabled(ScmiProtocolId.Perf, 1, 3));
+
+        // Axes: sensor 5 has 3 axes, so its SENSOR_UPDATE carries 3 readings.
+        handle.Tell(new Subscribe("soc0", ScmiProtocolId.Sensor, 1, SourceSelector.Id(5), probe), TestActor);
+        ExpectMsg<SubscriptionActive>();
+        Assert.NotNull(emulator.EmitOnce(ScmiProtocolId.Sensor, 1, 5));
+        Assert.Equal(3, probe.FishForMessage<SensorUpdate>(_ => true).ReadingsCount);
+
+        // Versions: system power v2 decodes 16-byte payloads (the emulator sends v2 notifications).
+        handle.Tell(new Subscribe("soc0", ScmiProtocolId.System, 0, SourceSelector.All, probe), TestActor);
+        ExpectMsg<SubscriptionActive>();
+        Assert.NotNull(emulator.EmitOnce(ScmiProtocolId.System, 0, 0));
+        probe.FishForMessage<SystemPowerStateNotifier>(_ => true);
+
+        var final = await Scmi.StopPlatformAsync("soc0");
+        Assert.True(final.FinalStats.AddsUp);
+        Assert.Equal(0, final.FinalStats.Protocols.Sum(p => p.Malformed));
+    }
+
+    [Fact]
+    public async Task A_refused_discovery_step_fails_the_handle_with_the_command_named()
+    {
+        var transport = InMemoryTransport.Create();
+        var firmware = new FakeFirmware(transport.Platform)
+        {
+            // The base protocol refuses its very first command.
+            Answer = c => c.Header.MessageId == 0x0 ? ScmiStatus.Denied : ScmiStatus.Success,
+        };
+        var handle = await Scmi.StartPlatformAsync("soc0", transport.Agent, Configured(), new PlatformOptions(Discover: true));
+
+        handle.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, 1, SourceSelector.All, TestActor), TestActor);
+        var failed = ExpectMsg<SubscriptionFailed>();
+        var reason = Assert.IsType<SubscriptionFailure.PlatformUnavailable>(failed.Reason);
+        Assert.Contains("BASE PROTOCOL_VERSION", reason.Detail);
+        Assert.Contains("DENIED", reason.Detail);
+
+        var stats = Stats(new TestPlatform("soc0", handle, transport, firmware, Configured()));
+        Assert.Equal(PlatformState.Failed, stats.State);
+        var commands = firmware.Commands.Count;
+        handle.Tell(new RegisterProtocolEvents("soc0", new ProtocolEvents(Wire.Protocols.StandardProtocols.Perf, Configured().Protocols[ScmiProtocolId.Perf])), TestActor);
+        ExpectMsg<ProtocolRegistrationFailed>();
+        Assert.Equal(commands, firmware.Commands.Count); // no retry
+    }
+}

@@ -1,0 +1,93 @@
+using ScmiActors.Cli.MainJob;
+using ScmiActors.Emulation;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ScmiActors.Tests.MainJob;
+
+/// <summary>The main job end to end: embedded cluster node, emulated platforms, sample subscribers, ordered stop.</summary>
+public sealed class MainJobSpec(ITestOutputHelper output)
+{
+    private async Task<MainJobResult> RunAsync(MainJobOptions options)
+    {
+        var text = new StringWriter();
+        var result = await new MainJobRunner(options with { ConsoleLogging = false }, text).RunAsync(CancellationToken.None);
+        output.WriteLine(text.ToString());
+        return result;
+    }
+
+    [Fact]
+    public async Task Runs_on_the_embedded_default_and_the_accounting_adds_up()
+    {
+        var result = await RunAsync(new MainJobOptions(Platforms: 2, Duration: TimeSpan.FromSeconds(3)));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(2, result.Platforms.Count);
+        Assert.All(result.Platforms, p =>
+        {
+            Assert.Empty(p.Mismatches);
+            Assert.True(p.Dispatcher.AddsUp);
+            Assert.True(p.Dispatcher.Protocols.Sum(x => x.Delivered) > 0, $"{p.PlatformId} delivered nothing");
+        });
+        Assert.All(result.Subscribers, s => Assert.True(s.PlatformStopped, $"{s.Name} was not told PlatformStopped"));
+        Assert.Contains(result.Subscribers, s => s.Name.StartsWith("thermal", StringComparison.Ordinal) && s.Reports > 0);
+        Assert.True(result.Latency.TotalCount > 0);
+    }
+
+    [Fact]
+    public async Task A_storm_is_dropped_and_counted_and_the_accounting_still_adds_up()
+    {
+        var result = await RunAsync(new MainJobOptions(Duration: TimeSpan.FromSeconds(3), Faults: EmulatorFault.Storm));
+
+        Assert.Equal(0, result.ExitCode);
+        var platform = Assert.Single(result.Platforms);
+        Assert.True(platform.Dispatcher.Protocols.Sum(p => p.DroppedQueueFull) > 0, "a storm far above the queue budget dropped nothing");
+        Assert.True(platform.Consistent, string.Join("; ", platform.Mismatches));
+    }
+
+    public static TheoryData<EmulatorFault> FaultModes() =>
+        new(Enum.GetValues<EmulatorFault>().Where(f => f != EmulatorFault.None && f != EmulatorFault.Storm));
+
+    [Theory]
+    [MemberData(nameof(FaultModes))]
+    public async Task Every_fault_mode_leaves_the_accounting_consistent(EmulatorFault fault)
+    {
+        var result = await RunAsync(new MainJobOptions(Duration: TimeSpan.FromSeconds(1.5), Faults: fault));
+
+        var platform = Assert.Single(result.Platforms);
+        Assert.True(platform.Consistent, $"{fault}: {string.Join("; ", platform.Mismatches)}");
+        var d = platform.Dispatcher;
+        switch (fault)
+        {
+            case EmulatorFault.Malformed:
+                Assert.True(d.Protocols.Sum(p => p.MalformedTooShort) > 0);
+                break;
+            case EmulatorFault.Oversized:
+                Assert.True(d.Protocols.Sum(p => p.RejectedPayloadTooLarge) > 0);
+                break;
+            case EmulatorFault.UnknownProtocolsAndEvents:
+                Assert.True(d.UnknownProtocol + d.Protocols.Sum(p => p.RejectedUnknownEvent) > 0);
+                break;
+            case EmulatorFault.OutOfRangeSources:
+                Assert.True(d.Protocols.Sum(p => p.MalformedSourceOutOfRange) > 0);
+                break;
+            case EmulatorFault.KeepSendingAfterStop:
+                Assert.True(platform.Emulator.Count(Ingestion.IngestResult.NotRunning) > 0);
+                break;
+        }
+        // Every subscriber that had a subscription was told PlatformStopped. (With missing or slow
+        // responses some enables, or discovery itself, fail: those subscribers hold nothing.)
+        Assert.All(result.Subscribers.Where(s => s.ActiveSubscriptions > 0), s => Assert.True(s.PlatformStopped, s.Name));
+    }
+
+    [Fact]
+    public async Task The_sample_listener_serves_the_graceful_shutdown_request_within_its_timeout()
+    {
+        var result = await RunAsync(new MainJobOptions(Duration: TimeSpan.FromSeconds(2)));
+
+        var shutdown = Assert.IsType<ShutdownOutcome>(result.Shutdown);
+        Assert.Equal(Wire.SystemState.Shutdown, shutdown.State);
+        Assert.True(shutdown.WithinTimeout, $"took {shutdown.TookMs} ms of {shutdown.TimeoutMs} ms");
+        Assert.True(shutdown.TookMs <= shutdown.TimeoutMs * 0.75 + 100, $"took {shutdown.TookMs} ms, more than 75% of {shutdown.TimeoutMs} ms");
+    }
+}

@@ -1,0 +1,42 @@
+using Akka.Actor;
+using ScmiActors.Cli.MainJob;
+using ScmiActors.Ingestion;
+using ScmiActors.Messages;
+using ScmiActors.Tests.Support;
+using ScmiActors.Wire;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ScmiActors.Tests.MainJob;
+
+public sealed class SystemPowerListenerSpec(ITestOutputHelper output) : ScmiTestKit(output)
+{
+    private static byte[] Request(uint flags, uint state, uint timeoutMs) => TestPlatforms.Words(0, flags, state, timeoutMs);
+
+    [Fact]
+    public async Task Serves_the_first_graceful_request_within_75_percent_of_its_timeout_and_ignores_the_rest()
+    {
+        var p = await StartPlatformAsync();
+        var listener = Sys.ActorOf(SystemPowerListenerActor.Props(p.Handle, p.Id, workDuration: TimeSpan.FromSeconds(5)));
+        AwaitAssert(() => Assert.Equal(1, Stats(p).ActiveSubscriptions));
+
+        var header = ScmiHeader.Notification(ScmiProtocolId.System, 0);
+        Assert.Equal(IngestResult.Queued, p.Platform.Send(header, Request(flags: 0, state: 0, timeoutMs: 400)));  // forceful: ignored
+        Assert.Equal(IngestResult.Queued, p.Platform.Send(header, Request(flags: 1, state: 0, timeoutMs: 400)));  // graceful: served
+        Assert.Equal(IngestResult.Queued, p.Platform.Send(header, Request(flags: 1, state: 1, timeoutMs: 400)));  // already serving: ignored
+
+        // The work would take 5 s; the listener must finish at 75% of the 400 ms timeout instead.
+        AwaitAssert(() =>
+        {
+            listener.Tell(GetShutdownOutcome.Instance, TestActor);
+            var outcome = ExpectMsg<ShutdownOutcome>();
+            Assert.Equal(SystemState.Shutdown, outcome.State);
+            Assert.True(outcome.WithinTimeout);
+        }, TimeSpan.FromSeconds(3));
+
+        listener.Tell(GetSubscriberReport.Instance, TestActor);
+        var report = ExpectMsg<SubscriberReport>();
+        Assert.Equal(3, report.Reports);
+        Assert.Contains(report.Notes, n => n.Contains("2 requests ignored"));
+    }
+}
