@@ -103,7 +103,7 @@ public sealed class ScmiNotifications : IExtension
     /// <summary>Props of the sharded entity for a platform id: its handle if this node hosts it, else a stand-in that answers PlatformNotFound.</summary>
     internal Props EntityProps(string platformId) =>
         _hosted.TryGetValue(platformId, out var start)
-            ? HandleActor.Props(start.PlatformId, start.Transport, start.Description, Settings, start.Options, _catalog)
+            ? HandleActor.Props(start.PlatformId, start.Transport, start.Description, Settings, start.Options, _catalog, sharded: true)
             : UnknownPlatformActor.Props(platformId);
 
     /// <summary>A handle stopped: a later message for its id must not start it again.</summary>

@@ -55,6 +55,8 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     private readonly Dictionary<SubscriptionId, SubscriptionEntry> _subscriptions = new();
     private readonly Dictionary<IActorRef, int> _watched = new();
     private readonly Dictionary<byte, ProtocolStats> _lastLogged = new();
+    private readonly Dictionary<byte, HashSet<IActorRef>> _releasingOld = new();
+    private readonly List<ProtocolCounters> _retiredCounters = new();
     private long _nextSubscriptionId;
     private int _nextGeneration;
 
@@ -66,10 +68,13 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     private readonly HashSet<byte> _awaitingDrain = new();
     private readonly HashSet<IActorRef> _awaitingRelease = new();
     private bool _releasing;
+    private bool _restarting;
+    private readonly bool _sharded;
 
     public HandleActor(string platformId, IScmiTransport transport, PlatformDescription description, ScmiSettings settings,
-        PlatformOptions options, ProtocolCatalog catalog)
+        PlatformOptions options, ProtocolCatalog catalog, bool sharded)
     {
+        _sharded = sharded;
         _platformId = platformId;
         _transport = transport;
         _description = description;
@@ -84,10 +89,12 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     public IStash Stash { get; set; } = null!;
     public ITimerScheduler Timers { get; set; } = null!;
 
+    /// <param name="sharded">The handle is a sharded entity: it passivates instead of stopping, so the shard
+    /// buffers what arrives meanwhile and hands it to the stand-in that answers for a stopped platform.</param>
     public static Props Props(string platformId, IScmiTransport transport, PlatformDescription description, ScmiSettings settings,
-        PlatformOptions? options = null, ProtocolCatalog? catalog = null) =>
+        PlatformOptions? options = null, ProtocolCatalog? catalog = null, bool sharded = false) =>
         Akka.Actor.Props.Create(() => new HandleActor(platformId, transport, description, settings,
-            options ?? PlatformOptions.Default, catalog ?? ProtocolCatalog.Default));
+            options ?? PlatformOptions.Default, catalog ?? ProtocolCatalog.Default, sharded));
 
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(-1, Timeout.InfiniteTimeSpan, e => e switch
     {
@@ -115,6 +122,15 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             .PipeTo(self);
     }
 
+    protected override void PreRestart(Exception reason, object message)
+    {
+        // A restart (a bug in the handle itself) ends this incarnation like a stop — subscribers are
+        // told PlatformStopped — but the platform stays hosted: the new incarnation reconnects.
+        _restarting = true;
+        _log.Error(reason, "Platform {Platform} handle failed and restarts; its subscribers are told PlatformStopped", _platformId);
+        base.PreRestart(reason, message);
+    }
+
     protected override void PostStop()
     {
         _connectCancel.Cancel();
@@ -131,7 +147,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         }
         DetachTransport();
         ScmiMetrics.Unregister(_metrics);
-        ScmiNotifications.Get(Context.System).OnHandleStopped(_platformId);
+        if (!_restarting) ScmiNotifications.Get(Context.System).OnHandleStopped(_platformId);
     }
 
     // ---- states --------------------------------------------------------------------------------
@@ -174,6 +190,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         Receive<ConnectFailed>(f => Fail($"transport did not connect: {f.Reason}"));
         Receive<GetStats>(_ => Sender.Tell(Stats()));
         // A stop while connecting or discovering does not wait for them: nothing is registered yet.
+        Receive<HandOff>(_ => Self.Tell(new StopPlatform(_platformId)));
         Receive<StopPlatform>(_ =>
         {
             _stopRequesters.Add(Sender);
@@ -189,12 +206,12 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
 
     private void BecomeReady()
     {
-        _gate.Open();
         _state = PlatformState.Ready;
         Become(Ready);
         StartDropLog();
-        _log.Info("Platform {Platform} ready ({Protocols} protocols described)", _platformId, _description.Protocols.Count);
         if (_options.RegisterDescribedProtocols) RegisterDescribed();
+        _gate.Open();
+        _log.Info("Platform {Platform} ready ({Protocols} protocols described)", _platformId, _description.Protocols.Count);
         Stash.UnstashAll();
     }
 
@@ -224,6 +241,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             _stopRequesters.Add(Sender);
             Finish();
         });
+        Receive<HandOff>(_ => Finish());
     }
 
     private void Ready()
@@ -232,6 +250,11 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         Receive<Unsubscribe>(OnUnsubscribe);
         Receive<RegisterProtocolEvents>(r =>
         {
+            if (_releasingOld.ContainsKey(r.Events.Protocol))
+            {
+                Stash.Stash();
+                return;
+            }
             var error = Register(r.Events.Descriptor, r.Events.Description);
             Sender.Tell(error is null
                 ? new ProtocolRegistered(_platformId, r.Events.Protocol)
@@ -245,6 +268,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             _stopRequesters.Add(Sender);
             BeginShutdown();
         });
+        Receive<HandOff>(_ => BeginShutdown());
         ReceiveControlPlaneReplies();
     }
 
@@ -256,6 +280,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         Receive<DeregisterProtocolEvents>(d => Sender.Tell(new ProtocolDeregistered(_platformId, d.Protocol, false)));
         Receive<GetStats>(_ => Sender.Tell(Stats()));
         Receive<StopPlatform>(_ => _stopRequesters.Add(Sender));
+        Receive<HandOff>(_ => { });
         Receive<SendPlatformCommand>(c => _link.Forward(c.Command));
         Receive<QueueDrained>(d =>
         {
@@ -267,7 +292,9 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             _log.Warning("Drain deadline of {Deadline} reached; discarding what {Count} protocol queues still hold",
                 _settings.DrainDeadline, _awaitingDrain.Count);
             foreach (var protocol in _awaitingDrain) _registrations[protocol].Actor.Tell(DiscardQueue.Instance);
+            Timers.StartSingleTimer("discard-deadline", DiscardDeadline.Instance, _settings.DrainDeadline);
         });
+        Receive<DiscardDeadline>(_ => ReleaseSourcesForShutdown());
         Receive<SourcesReleased>(_ =>
         {
             _awaitingRelease.Remove(Sender);
@@ -292,6 +319,14 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         Receive<SubscriberBindFailed>(_ => { });
         Receive<SubscriberUnbound>(_ => { });
         Receive<LogDrops>(_ => { });
+    }
+
+    /// <summary>Stopped, waiting for the shard to take the entity away; anything that still arrives is told so.</summary>
+    private void Passivating()
+    {
+        Receive<HandOff>(_ => Context.Stop(Self));
+        Receive<IPlatformMessage>(m => Sender.Tell(new PlatformNotFound(_platformId, m)));
+        ReceiveAny(_ => { });
     }
 
     private void ReceiveControlPlaneReplies()
@@ -445,6 +480,16 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
 
     private void OnTerminated(Terminated t)
     {
+        foreach (var (protocol, olds) in _releasingOld)
+        {
+            if (!olds.Remove(t.ActorRef)) continue;
+            if (olds.Count == 0)
+            {
+                _releasingOld.Remove(protocol);
+                Stash.UnstashAll();
+            }
+            return;
+        }
         if (_retiring.Remove(t.ActorRef, out var counters))
         {
             Retire(counters);
@@ -571,9 +616,15 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         if (!_registrations.Remove(protocol, out var registration)) return false;
         _gate.Remove(protocol);
         _retiring[registration.Actor] = registration.Runtime.Counters;
+        registration.Runtime.StopDelivery = true;
         Context.Watch(registration.Actor);
         registration.Actor.Tell(DiscardQueue.Instance);
         foreach (var source in registration.EventSources.Values) source.Tell(ReleaseSources.Instance);
+        if (registration.EventSources.Count > 0)
+        {
+            _releasingOld[protocol] = registration.EventSources.Values.ToHashSet();
+            foreach (var source in registration.EventSources.Values) Context.Watch(source);
+        }
         PublishMetrics();
 
         foreach (var entry in _subscriptions.Values.Where(e => e.Protocol == protocol).ToList())
@@ -601,6 +652,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
 
     private void Retire(ProtocolCounters counters)
     {
+        _retiredCounters.Add(counters);
         var stats = counters.Snapshot(registered: false);
         _retiredStats[counters.Protocol] = _retiredStats.TryGetValue(counters.Protocol, out var earlier) ? earlier + stats : stats;
         PublishMetrics();
@@ -625,6 +677,19 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     {
         _state = PlatformState.ShuttingDown;
         Become(ShuttingDown);
+        foreach (var entry in _subscriptions.Values)
+        {
+            if (entry.State == SubscriptionState.Binding && entry.ReplyTo is { } r)
+            {
+                r.Tell(new SubscriptionFailed(_platformId, entry.Id, new SubscriptionFailure.Stopped()));
+                entry.ReplyTo = null;
+            }
+            if (entry.State == SubscriptionState.Unbinding && entry.UnsubscribeReplyTo is { } u)
+            {
+                u.Tell(new Unsubscribed(_platformId, entry.Id));
+                entry.UnsubscribeReplyTo = null;
+            }
+        }
         _log.Info("Platform {Platform} shutting down: gate closed, draining {Count} protocol queues", _platformId, _registrations.Count);
         _gate.Close();
         foreach (var (protocol, registration) in _registrations)
@@ -657,7 +722,8 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         Timers.CancelAll();
         _gate.Close();
         // Entries a late producer slipped in after the drain finished are counted, never delivered.
-        foreach (var registration in _registrations.Values) DiscardRemaining(registration.Runtime);
+        foreach (var (protocol, registration) in _registrations)
+            if (!_awaitingDrain.Contains(protocol)) DiscardRemaining(registration.Runtime);
         TellSubscribersStopped();
         _state = PlatformState.Stopped;
         // Detach before answering, so a caller that awaited the stop sees the transport released.
@@ -666,7 +732,15 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         foreach (var requester in _stopRequesters) requester.Tell(new PlatformShutdownComplete(_platformId, stats));
         _log.Info("Platform {Platform} shutdown complete: {Received} received, accounting {Accounting}", _platformId, stats.Received,
             stats.AddsUp ? "adds up" : "does NOT add up");
-        Context.Stop(Self);
+        // From now on a message for this platform id must not start it again.
+        ScmiNotifications.Get(Context.System).OnHandleStopped(_platformId);
+        if (!_sharded)
+        {
+            Context.Stop(Self);
+            return;
+        }
+        Become(Passivating);
+        Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(HandOff.Instance));
     }
 
     private void DetachTransport()
@@ -728,7 +802,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     }
 
     private void PublishMetrics() =>
-        _metrics.Protocols = _registrations.Values.Select(r => r.Runtime.Counters).Concat(_retiring.Values).ToArray();
+        _metrics.Protocols = _registrations.Values.Select(r => r.Runtime.Counters).Concat(_retiring.Values).Concat(_retiredCounters).ToArray();
 
     // ---- private state and messages ------------------------------------------------------------
 
@@ -773,6 +847,20 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     private sealed record ReleaseDeadline
     {
         public static readonly ReleaseDeadline Instance = new();
+    }
+
+    /// <summary>
+    /// Sharding's stop message for a handle (hand-off when its shard moves or the region stops, and the
+    /// end of passivation): runs the ordered shutdown if it has not run yet, then stops.
+    /// </summary>
+    public sealed record HandOff
+    {
+        public static readonly HandOff Instance = new();
+    }
+
+    private sealed record DiscardDeadline
+    {
+        public static readonly DiscardDeadline Instance = new();
     }
 
     private sealed record FinishNow

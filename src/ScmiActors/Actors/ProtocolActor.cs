@@ -21,8 +21,6 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
     private readonly int _batch;
     private readonly ILoggingAdapter _log;
     private readonly DecodeContext _context;
-    private IActorRef? _drainRequester;
-    private bool _discarding;
 
     public ProtocolActor(ProtocolRuntime runtime, int batch)
     {
@@ -35,13 +33,13 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
         Receive<SetRoute>(OnSetRoute);
         Receive<DrainQueue>(_ =>
         {
-            _drainRequester = Sender;
+            _runtime.DrainRequester = Sender;
             CheckDrained();
         });
         Receive<DiscardQueue>(_ =>
         {
-            _drainRequester = Sender;
-            _discarding = true;
+            _runtime.DrainRequester = Sender;
+            _runtime.Discarding = true;
             DiscardPublished();
             CheckDrained();
         });
@@ -62,7 +60,7 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
 
     private void OnWake()
     {
-        if (_discarding)
+        if (_runtime.Discarding || _runtime.StopDelivery)
         {
             DiscardPublished();
             CheckDrained();
@@ -85,6 +83,7 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
                 throw new DecoderFaultException(_runtime.Protocol, ScmiHeader.MessageIdOf(header), e);
             }
             ring.Release();
+            if (_runtime.StopDelivery) break;
         }
 
         if (processed == _batch)
@@ -92,7 +91,7 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
         else if (ring.UnscheduleAndRecheck())
             Self.Tell(ProtocolWake.Instance);
 
-        if (_drainRequester is not null) CheckDrained();
+        if (_runtime.DrainRequester is not null) CheckDrained();
     }
 
     private void Deliver(byte eventId, ReadOnlySpan<byte> payload, long timestampNs)
@@ -165,11 +164,11 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
     /// <summary>Drained once the ring is sealed and every write that started was consumed.</summary>
     private void CheckDrained()
     {
-        if (_drainRequester is null) return;
+        if (_runtime.DrainRequester is null) return;
         if (_runtime.Ring.IsQuiescent)
         {
-            _drainRequester.Tell(new QueueDrained(_runtime.Protocol, _runtime.Generation));
-            _drainRequester = null;
+            _runtime.DrainRequester.Tell(new QueueDrained(_runtime.Protocol, _runtime.Generation));
+            _runtime.DrainRequester = null;
             return;
         }
         // A producer reserved space but has not published yet (or the ring is not sealed yet):

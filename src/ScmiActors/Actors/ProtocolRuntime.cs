@@ -21,4 +21,22 @@ internal sealed class ProtocolRuntime(string platformId, ProtocolDescriptor desc
 
     /// <summary>Written only by the protocol actor.</summary>
     public RoutingSnapshot Routing { get; set; } = RoutingSnapshot.For(descriptor.Events.Length);
+
+    // Shutdown and deregistration state survives a restart of the protocol actor too, or a decoder
+    // fault during a drain would lose the drain request.
+
+    /// <summary>Who waits for <see cref="QueueDrained"/>; owned by the protocol actor.</summary>
+    public Akka.Actor.IActorRef? DrainRequester { get; set; }
+
+    /// <summary>Count what is queued as discarded instead of delivering it; owned by the protocol actor.</summary>
+    public bool Discarding { get; set; }
+
+    private volatile bool _stopDelivery;
+
+    /// <summary>Set by the handle on deregistration: the protocol actor stops delivering after the current entry.</summary>
+    public bool StopDelivery
+    {
+        get => _stopDelivery;
+        set => _stopDelivery = value;
+    }
 }

@@ -70,7 +70,16 @@ public static class ScmiHostingExtensions
                 builder.WithShardRegion<ScmiHandles>(ShardRegionName,
                     (system, _, _) => entityId => ScmiNotifications.Get(system).EntityProps(entityId),
                     extractor,
-                    new ShardOptions { StateStoreMode = StateStoreMode.DData, RememberEntities = false, Role = options.Role });
+                    new ShardOptions
+                    {
+                        StateStoreMode = StateStoreMode.DData,
+                        RememberEntities = false,
+                        Role = options.Role,
+                        // A handle owns a live transport: it must never be passivated for being quiet.
+                        ShouldPassivateIdleEntities = false,
+                        // Moving or stopping a shard runs the handle's ordered shutdown, not an abrupt stop.
+                        HandOffStopMessage = Actors.HandleActor.HandOff.Instance,
+                    });
             }
             else
             {

@@ -31,8 +31,10 @@ internal sealed class ProtocolCounters(byte protocol, ProtocolRing ring)
 
     public ProtocolStats Snapshot(bool registered)
     {
-        // Consumer-side counters first, then the ring: an event taken meanwhile shows up in "in queue"
-        // or in its outcome, never in neither.
+        // The ring's consumer position first, then the outcomes: the consumer counts an outcome before
+        // it releases the entry, so an event taken meanwhile is counted in its outcome and possibly
+        // still "in queue" (transiently twice), never in neither. Exact once nothing is in flight.
+        var taken = Ring.Taken;
         var decoded = Volatile.Read(ref Decoded);
         var tooShort = Volatile.Read(ref MalformedTooShort);
         var tooLong = Volatile.Read(ref MalformedTooLong);
@@ -41,7 +43,6 @@ internal sealed class ProtocolCounters(byte protocol, ProtocolRing ring)
         var delivered = Volatile.Read(ref Delivered);
         var unmatched = Volatile.Read(ref Unmatched);
         var discarded = Volatile.Read(ref Discarded);
-        var taken = Ring.Taken;
         var written = Ring.Written;
         return new ProtocolStats(Protocol, registered, written,
             Volatile.Read(ref DroppedQueueFull), Volatile.Read(ref RejectedUnknownEvent),

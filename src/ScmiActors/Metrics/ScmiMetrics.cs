@@ -48,10 +48,10 @@ public static class ScmiMetrics
     private static IEnumerable<Measurement<long>> ProtocolValues(Func<ProtocolCounters, long> read)
     {
         foreach (var source in Sources.Keys)
-        foreach (var counters in source.Protocols)
-            yield return new Measurement<long>(read(counters),
+        foreach (var group in source.Protocols.GroupBy(c => c.Protocol))
+            yield return new Measurement<long>(group.Sum(read),
                 new KeyValuePair<string, object?>("scmi.platform", source.PlatformId),
-                new KeyValuePair<string, object?>("scmi.protocol", counters.Protocol));
+                new KeyValuePair<string, object?>("scmi.protocol", group.Key));
     }
 
     private static IEnumerable<Measurement<long>> LostValues()
@@ -64,8 +64,21 @@ public static class ScmiMetrics
                 yield return Lost(source, null, "reserved_message_type", Volatile.Read(ref gate.ReservedMessageType));
                 yield return Lost(source, null, "not_running", Volatile.Read(ref gate.NotRunning));
             }
-            foreach (var c in source.Protocols)
+            // One registration retires and the next starts from zero: sum per protocol, so counters never go down.
+            foreach (var group in source.Protocols.GroupBy(c => c.Protocol))
             {
+                var c = new ProtocolCounters(group.Key, group.First().Ring)
+                {
+                    DroppedQueueFull = group.Sum(x => Volatile.Read(ref x.DroppedQueueFull)),
+                    RejectedUnknownEvent = group.Sum(x => Volatile.Read(ref x.RejectedUnknownEvent)),
+                    RejectedPayloadTooLarge = group.Sum(x => Volatile.Read(ref x.RejectedPayloadTooLarge)),
+                    RejectedNotRunning = group.Sum(x => Volatile.Read(ref x.RejectedNotRunning)),
+                    MalformedTooShort = group.Sum(x => Volatile.Read(ref x.MalformedTooShort)),
+                    MalformedTooLong = group.Sum(x => Volatile.Read(ref x.MalformedTooLong)),
+                    MalformedSourceOutOfRange = group.Sum(x => Volatile.Read(ref x.MalformedSourceOutOfRange)),
+                    DecoderFaults = group.Sum(x => Volatile.Read(ref x.DecoderFaults)),
+                    Discarded = group.Sum(x => Volatile.Read(ref x.Discarded)),
+                };
                 yield return Lost(source, c.Protocol, "queue_full", Volatile.Read(ref c.DroppedQueueFull));
                 yield return Lost(source, c.Protocol, "unknown_event", Volatile.Read(ref c.RejectedUnknownEvent));
                 yield return Lost(source, c.Protocol, "payload_too_large", Volatile.Read(ref c.RejectedPayloadTooLarge));
