@@ -31,7 +31,7 @@ public sealed class ScmiNotifications : IExtension
         Handles = Registry;
 
         var registry = Registry;
-        var deadline = Settings.DrainDeadline + Settings.DisableDeadline + TimeSpan.FromSeconds(1);
+        var deadline = Settings.ShutdownBudget;
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "scmi-stop-platforms", async () =>
         {
             try
@@ -91,7 +91,7 @@ public sealed class ScmiNotifications : IExtension
     /// <summary>Runs the ordered shutdown of one platform and returns its final, exact counters.</summary>
     public Task<PlatformShutdownComplete> StopPlatformAsync(string platformId, TimeSpan? timeout = null) =>
         Handles.Ask<PlatformShutdownComplete>(new StopPlatform(platformId),
-            timeout ?? Settings.DrainDeadline + Settings.DisableDeadline + TimeSpan.FromSeconds(2));
+            timeout ?? Settings.ShutdownBudget + TimeSpan.FromSeconds(1));
 
     /// <summary>Switches to sharded handles: <see cref="Handles"/> becomes the shard region (or proxy).</summary>
     internal void UseShardRegion(IActorRef region, bool hostsPlatforms)

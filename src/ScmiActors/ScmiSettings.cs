@@ -13,6 +13,12 @@ public sealed record ScmiSettings(
     TimeSpan DisableDeadline,
     TimeSpan DropLogInterval)
 {
+    /// <summary>
+    /// The longest an ordered shutdown takes: the drain deadline, the discard that follows it (as long
+    /// again at most), the disables, and slack.
+    /// </summary>
+    public TimeSpan ShutdownBudget => DrainDeadline * 2 + DisableDeadline + TimeSpan.FromSeconds(1);
+
     /// <summary>The library defaults (hocon/scmi.conf).</summary>
     public static Config DefaultConfig { get; } = ConfigurationFactory.ParseString(ReadResource("ScmiActors.scmi.conf"));
 

@@ -22,6 +22,9 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
     private readonly int _generation;
     private readonly ILoggingAdapter _log;
 
+    /// <summary>Enables of one all-sources subscription in flight at once.</summary>
+    public const int HoldWindow = 32;
+
     private readonly List<(SubscriptionId Id, IActorRef Subscriber)> _subscribers = new();
     private readonly HashSet<uint> _held = new();
     private bool _holding;
@@ -76,10 +79,16 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
             return;
         }
 
-        foreach (var source in _notifiable)
-            Context.Parent.Tell(new RouteHold(_event.ProtocolId, _event.EventId, source, Acquire: true, _generation));
+        // At most HoldWindow enables in flight: the link has 1024 tokens and the platform a queue.
+        var next = 0;
+        void SendNext()
+        {
+            if (next < _notifiable.Length)
+                Context.Parent.Tell(new RouteHold(_event.ProtocolId, _event.EventId, _notifiable[next++], Acquire: true, _generation));
+        }
+        for (var i = 0; i < HoldWindow; i++) SendNext();
         var results = new List<HoldAcquired>();
-        AwaitAll<HoldAcquired>(results, _notifiable.Length, () =>
+        AwaitAll<HoldAcquired>(results, _notifiable.Length, onReply: SendNext, then: () =>
         {
             foreach (var r in results.Where(r => r.Succeeded)) _held.Add(r.Source);
             var failed = results.Where(r => !r.Succeeded).ToList();
@@ -151,7 +160,7 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
     }
 
     /// <summary>Collects <paramref name="expected"/> replies of one kind, stashing everything else, then continues (also on timeout).</summary>
-    private void AwaitAll<T>(List<T> results, int expected, Action then, Predicate<T>? matches = null)
+    private void AwaitAll<T>(List<T> results, int expected, Action then, Predicate<T>? matches = null, Action? onReply = null)
     {
         if (expected == 0)
         {
@@ -165,6 +174,7 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
             Receive<T>(r => matches is null || matches(r), reply =>
             {
                 results.Add(reply);
+                onReply?.Invoke();
                 if (results.Count < expected) return;
                 Continue(then);
             });
@@ -183,9 +193,15 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
     {
         Timers.Cancel("step");
         Become(Idle);
-        step();
-        // A step that waits again has already replaced the behaviour; stashed messages stay stashed until it ends.
-        if (IsIdle) Stash.UnstashAll();
+        try
+        {
+            step();
+        }
+        finally
+        {
+            // A step that waits again has already replaced the behaviour; stashed messages stay stashed until it ends.
+            if (IsIdle) Stash.UnstashAll();
+        }
     }
 
     private bool IsIdle => !Timers.IsTimerActive("step");

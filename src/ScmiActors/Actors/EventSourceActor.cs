@@ -63,6 +63,7 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
         Receive<AcquireHold>(_ => OnAcquireHold(Sender));
         Receive<ReleaseHold>(_ => OnReleaseHold(Sender));
         Receive<ReleaseSources>(_ => OnReleaseSources(Sender));
+        Receive<CommandResult>(_ => { }); // the late answer to a step that timed out
     }
 
     private void OnAdd(AddSubscriber add)
@@ -190,7 +191,18 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
     private void SendNotify(bool enable, Action<CommandResult> then)
     {
         var ticket = ++_ticket;
-        _link.Tell(PlatformCommand.Notify(_event.EncodeNotify(_source, enable, _protocol), ticket));
+        NotifyCommand command;
+        try
+        {
+            command = _event.EncodeNotify(_source, enable, _protocol);
+        }
+        catch (Exception e)
+        {
+            // A vendor encoder bug fails this step, never wedges the actor.
+            then(new CommandResult(ticket, CommandOutcome.Unavailable, ScmiStatus.GenericError, [], $"NOTIFY encoding failed: {e.Message}"));
+            return;
+        }
+        _link.Tell(PlatformCommand.Notify(command, ticket));
         Await<CommandResult>(r => r.Correlation is long t && t == ticket, then,
             () => then(new CommandResult(ticket, CommandOutcome.TimedOut, ScmiStatus.Success, [], "the link did not answer")));
     }
@@ -222,10 +234,19 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
     {
         Timers.Cancel("step");
         _busy = false;
-        step();
-        if (_busy) return;
-        Become(Idle);
-        Stash.UnstashAll();
+        try
+        {
+            step();
+        }
+        finally
+        {
+            // Even if a step throws (and is resumed by the handle), the actor goes back to Idle.
+            if (!_busy)
+            {
+                Become(Idle);
+                Stash.UnstashAll();
+            }
+        }
     }
 
     internal static SubscriptionFailure? FailureOf(CommandResult result) => result.Outcome switch

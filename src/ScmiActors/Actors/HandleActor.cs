@@ -68,6 +68,8 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     private readonly HashSet<byte> _awaitingDrain = new();
     private readonly HashSet<IActorRef> _awaitingRelease = new();
     private bool _releasing;
+    private bool _handedOff;
+    private readonly List<(IActorRef To, object Reply)> _deferredReplies = new();
     private bool _restarting;
     private readonly bool _sharded;
 
@@ -96,14 +98,16 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         Akka.Actor.Props.Create(() => new HandleActor(platformId, transport, description, settings,
             options ?? PlatformOptions.Default, catalog ?? ProtocolCatalog.Default, sharded));
 
-    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(-1, Timeout.InfiniteTimeSpan, e => e switch
+    // Not logged per failure: a decoder fault is counted (DecoderFaults) and reported by the rate-limited
+    // drop log; firmware that trips a decoder bug a thousand times a second must not log a thousand lines.
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e => e switch
     {
         // The protocol actor's state (ring, counters, routes) lives in its runtime: a restart loses nothing.
         DecoderFaultException => Directive.Restart,
         ActorInitializationException => Directive.Stop,
         // Control-plane actors keep their counts through a bug rather than forget enables.
         _ => Directive.Resume,
-    });
+    }, loggingEnabled: false);
 
     protected override void PreStart()
     {
@@ -120,6 +124,23 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
                 ? (object)Connected.Instance
                 : new ConnectFailed(t.Exception?.GetBaseException().Message ?? "connection cancelled"), TaskScheduler.Default)
             .PipeTo(self);
+    }
+
+    /// <summary>
+    /// A bug in the handle's own code must not restart it: a restart would lose every subscription
+    /// while protocol actors still deliver. The message is logged and dropped; the state stays.
+    /// </summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "Platform {Platform}: handling {Message} failed; the message is dropped", _platformId, message.GetType().Name);
+            return true;
+        }
     }
 
     protected override void PreRestart(Exception reason, object message)
@@ -280,7 +301,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         Receive<DeregisterProtocolEvents>(d => Sender.Tell(new ProtocolDeregistered(_platformId, d.Protocol, false)));
         Receive<GetStats>(_ => Sender.Tell(Stats()));
         Receive<StopPlatform>(_ => _stopRequesters.Add(Sender));
-        Receive<HandOff>(_ => { });
+        Receive<HandOff>(_ => _handedOff = true);
         Receive<SendPlatformCommand>(c => _link.Forward(c.Command));
         Receive<QueueDrained>(d =>
         {
@@ -349,6 +370,12 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
 
     private void OnSubscribe(Subscribe s)
     {
+        if (s.Subscriber is null || s.Source is null)
+        {
+            Sender.Tell(new SubscriptionFailed(_platformId, NextSubscriptionId(),
+                new SubscriptionFailure.PlatformUnavailable("Subscribe needs a subscriber and a source selector")));
+            return;
+        }
         var entry = new SubscriptionEntry(NextSubscriptionId(), s.Protocol, s.Event, s.Source, s.Subscriber);
         _subscriptions[entry.Id] = entry;
         Watch(entry.Subscriber);
@@ -593,6 +620,11 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         if (_registrations.ContainsKey(descriptor.Id)) return $"protocol 0x{descriptor.Id:X2} is already registered";
 
         var queueBytes = description.QueueBytes ?? _settings.QueueBytes ?? descriptor.DefaultQueueSize;
+        if (queueBytes < ProtocolRing.EntryOverhead * 4) return $"queue of {queueBytes} bytes is too small (at least {ProtocolRing.EntryOverhead * 4})";
+        var tooLarge = descriptor.Events.Where(e => e.MaxPayload + ProtocolRing.EntryOverhead > queueBytes).Select(e => e.Name).ToList();
+        if (tooLarge.Count > 0)
+            _log.Warning("Protocol 0x{Protocol:X2}: a queue of {QueueBytes} bytes cannot hold the largest {Events} notifications; those will be dropped",
+                descriptor.Id, queueBytes, string.Join(", ", tooLarge));
         var generation = ++_nextGeneration;
         var counters = new ProtocolCounters(descriptor.Id, new ProtocolRing(queueBytes));
         var runtime = new ProtocolRuntime(_platformId, descriptor, description, counters, generation);
@@ -633,6 +665,8 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             {
                 case SubscriptionState.Unbinding:
                     RemoveEntry(entry);
+                    entry.ReplyTo?.Tell(new SubscriptionFailed(_platformId, entry.Id,
+                        new SubscriptionFailure.PlatformUnavailable($"protocol 0x{protocol:X2} was deregistered")));
                     entry.UnsubscribeReplyTo?.Tell(new Unsubscribed(_platformId, entry.Id));
                     break;
                 case SubscriptionState.Binding:
@@ -677,16 +711,20 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     {
         _state = PlatformState.ShuttingDown;
         Become(ShuttingDown);
+        // A registration stashed behind a deregistration is answered by the ShuttingDown behaviour.
+        Stash.UnstashAll();
+        // Requests in flight are answered at the end, after the drain: a subscription told it is gone
+        // must not see a report the drain still delivers.
         foreach (var entry in _subscriptions.Values)
         {
-            if (entry.State == SubscriptionState.Binding && entry.ReplyTo is { } r)
+            if (entry.State is SubscriptionState.Binding or SubscriptionState.Unbinding && entry.ReplyTo is { } r)
             {
-                r.Tell(new SubscriptionFailed(_platformId, entry.Id, new SubscriptionFailure.Stopped()));
+                _deferredReplies.Add((r, new SubscriptionFailed(_platformId, entry.Id, new SubscriptionFailure.Stopped())));
                 entry.ReplyTo = null;
             }
             if (entry.State == SubscriptionState.Unbinding && entry.UnsubscribeReplyTo is { } u)
             {
-                u.Tell(new Unsubscribed(_platformId, entry.Id));
+                _deferredReplies.Add((u, new Unsubscribed(_platformId, entry.Id)));
                 entry.UnsubscribeReplyTo = null;
             }
         }
@@ -724,6 +762,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         // Entries a late producer slipped in after the drain finished are counted, never delivered.
         foreach (var (protocol, registration) in _registrations)
             if (!_awaitingDrain.Contains(protocol)) DiscardRemaining(registration.Runtime);
+        foreach (var (to, reply) in _deferredReplies) to.Tell(reply);
         TellSubscribersStopped();
         _state = PlatformState.Stopped;
         // Detach before answering, so a caller that awaited the stop sees the transport released.
@@ -734,8 +773,11 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             stats.AddsUp ? "adds up" : "does NOT add up");
         // From now on a message for this platform id must not start it again.
         ScmiNotifications.Get(Context.System).OnHandleStopped(_platformId);
-        if (!_sharded)
+        if (!_sharded || _handedOff)
         {
+            // Handed off: the shard already waits for this entity to stop. Not sharded: tell the registry
+            // first, so it answers PlatformNotFound rather than forward to a stopping handle.
+            if (!_sharded) Context.Parent.Tell(new HandleStopping(_platformId));
             Context.Stop(Self);
             return;
         }
@@ -857,6 +899,9 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     {
         public static readonly HandOff Instance = new();
     }
+
+    /// <summary>Handle → registry: forget me now (Terminated follows).</summary>
+    internal sealed record HandleStopping(string PlatformId);
 
     private sealed record DiscardDeadline
     {

@@ -37,6 +37,11 @@ public sealed class PlatformRegistryActor : ReceiveActor
             ReplyIfAllStopped();
         });
         Receive<PlatformShutdownComplete>(_ => { });
+        Receive<HandleActor.HandleStopping>(h =>
+        {
+            if (_handles.TryGetValue(h.PlatformId, out var handle) && handle.Equals(Sender)) _handles.Remove(h.PlatformId);
+            ReplyIfAllStopped();
+        });
         Receive<Terminated>(t =>
         {
             var id = _handles.FirstOrDefault(kv => kv.Value.Equals(t.ActorRef)).Key;
@@ -44,6 +49,10 @@ public sealed class PlatformRegistryActor : ReceiveActor
             ReplyIfAllStopped();
         });
     }
+
+    // A handle that fails outside its message handlers (constructor, PreStart) is stopped, never
+    // restarted: a restart would silently lose its subscriptions.
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
     public static Props Props(ScmiSettings settings, Func<ProtocolCatalog> catalog) =>
         Akka.Actor.Props.Create(() => new PlatformRegistryActor(settings, catalog));

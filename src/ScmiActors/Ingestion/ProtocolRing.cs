@@ -23,6 +23,9 @@ internal sealed class ProtocolRing
     private const long SealedMark = 1L << 40;
     private const int InitialBufferSize = 16;
 
+    /// <summary>Slot buffers up to this size are kept for reuse; larger ones are dropped after use.</summary>
+    private const int RetainedBufferSize = 256;
+
     private readonly Slot[] _slots;
     private readonly long _mask;
     private PaddedLong _tail;
@@ -130,6 +133,8 @@ internal sealed class ProtocolRing
     {
         ref var slot = ref _slots[_head & _mask];
         var cost = EntryOverhead + slot.Length;
+        // A rare large event (base errors, many-axis sensors) must not pin its buffer in every slot.
+        if (slot.Buffer.Length > RetainedBufferSize) slot.Buffer = [];
         Volatile.Write(ref slot.Sequence, _head + _mask + 1);
         Volatile.Write(ref _head, _head + 1);
         Interlocked.Add(ref _usedBytes.Value, -cost);

@@ -25,13 +25,11 @@ public sealed class SupervisionSpec(ITestOutputHelper output) : CoreSpec(output)
         SubscribeActive(p, TestVendor.Id, 0, SourceSelector.All, subscriber);
         SubscribeActive(p, Perf, PerfLevel, SourceSelector.Id(0), perfSubscriber);
 
-        EventFilter.Exception<DecoderFaultException>().ExpectOne(() =>
-        {
-            PostVendor(p, 1, 1);
-            PostVendor(p, 2, Poison);
-            PostVendor(p, 3, 2);
-            PostVendor(p, 0, 3);
-        });
+        // Faults are counted, not logged one by one (the drop log reports them per interval).
+        PostVendor(p, 1, 1);
+        PostVendor(p, 2, Poison);
+        PostVendor(p, 3, 2);
+        PostVendor(p, 0, 3);
         Assert.Equal(1u, subscriber.ExpectMsg<VendorTestReport>().Value);
         Assert.Equal(2u, subscriber.ExpectMsg<VendorTestReport>().Value);
         Assert.Equal(3u, subscriber.ExpectMsg<VendorTestReport>().Value);
@@ -66,14 +64,11 @@ public sealed class SupervisionSpec(ITestOutputHelper output) : CoreSpec(output)
         var subscriber = CreateTestProbe();
         SubscribeActive(p, TestVendor.Id, 0, SourceSelector.Id(0), subscriber);
 
-        EventFilter.Exception<DecoderFaultException>().Expect(10, () =>
+        for (uint i = 0; i < 10; i++)
         {
-            for (uint i = 0; i < 10; i++)
-            {
-                PostVendor(p, 0, Poison);
-                PostVendor(p, 0, i);
-            }
-        });
+            PostVendor(p, 0, Poison);
+            PostVendor(p, 0, i);
+        }
         for (uint i = 0; i < 10; i++) Assert.Equal(i, subscriber.ExpectMsg<VendorTestReport>().Value);
         var stats = AwaitStats(p, s => Assert.Equal(10, s.For(TestVendor.Id)!.DecoderFaults));
         Assert.Equal(10, stats.For(TestVendor.Id)!.Delivered);
