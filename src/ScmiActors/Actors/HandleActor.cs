@@ -189,7 +189,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             if (_options.Discover && _transport.HasCommandPath)
             {
                 _log.Info("Platform {Platform} connected; discovering protocols over SCMI commands", _platformId);
-                PlatformDiscovery.DiscoverAsync(_link, _description, _catalog, _settings.CommandTimeout + TimeSpan.FromSeconds(1))
+                PlatformDiscovery.DiscoverAsync(_link, _description, _catalog, _settings.CommandTimeout + TimeSpan.FromSeconds(5))
                     .ContinueWith(t => t.IsCompletedSuccessfully
                         ? (object)new Discovered(t.Result)
                         : new DiscoveryFailed(t.Exception?.GetBaseException() is DiscoveryException d ? d.Message

@@ -37,6 +37,7 @@ public static class PlatformDiscovery
         {
             var payload = new byte[words.Length * 4];
             for (var i = 0; i < words.Length; i++) BinaryPrimitives.WriteUInt32LittleEndian(payload.AsSpan(i * 4), words[i]);
+            // The link answers every command itself (its own timeout is shorter); this one only guards against a dead link.
             var result = await link.Ask<CommandResult>(new PlatformCommand(protocol, messageId, payload, name), timeout);
             if (!result.Succeeded)
                 throw new DiscoveryException($"{name} (protocol 0x{protocol:X2}, message 0x{messageId:X2}{(words.Length > 0 ? $", argument {words[0]}" : "")}) failed: {result}");
