@@ -155,7 +155,15 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     protected override void PostStop()
     {
         _connectCancel.Cancel();
-        if (_state != PlatformState.Stopped)
+        if (_restarting)
+        {
+            // Kill or an exception outside the handlers: the children are asked to stop but may still
+            // be draining, so the rings are left to them; delivery stops after the current entry.
+            _gate.Close();
+            foreach (var registration in _registrations.Values) registration.Runtime.StopDelivery = true;
+            TellSubscribersStopped();
+        }
+        else if (_state != PlatformState.Stopped)
         {
             // An abrupt stop (PoisonPill, parent stopping): the children have stopped already, so
             // nothing can deliver any more; close, count what is left, tell the subscribers.
