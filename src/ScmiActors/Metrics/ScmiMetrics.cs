@@ -65,28 +65,16 @@ public static class ScmiMetrics
                 yield return Lost(source, null, "not_running", Volatile.Read(ref gate.NotRunning));
             }
             // One registration retires and the next starts from zero: sum per protocol, so counters never go down.
+            // The same snapshot GetStats uses, so the meter and the stats cannot disagree on a field.
             foreach (var group in source.Protocols.GroupBy(c => c.Protocol))
             {
-                var c = new ProtocolCounters(group.Key, group.First().Ring)
-                {
-                    DroppedQueueFull = group.Sum(x => Volatile.Read(ref x.DroppedQueueFull)),
-                    RejectedUnknownEvent = group.Sum(x => Volatile.Read(ref x.RejectedUnknownEvent)),
-                    RejectedPayloadTooLarge = group.Sum(x => Volatile.Read(ref x.RejectedPayloadTooLarge)),
-                    RejectedNotRunning = group.Sum(x => Volatile.Read(ref x.RejectedNotRunning)),
-                    MalformedTooShort = group.Sum(x => Volatile.Read(ref x.MalformedTooShort)),
-                    MalformedTooLong = group.Sum(x => Volatile.Read(ref x.MalformedTooLong)),
-                    MalformedSourceOutOfRange = group.Sum(x => Volatile.Read(ref x.MalformedSourceOutOfRange)),
-                    DecoderFaults = group.Sum(x => Volatile.Read(ref x.DecoderFaults)),
-                    Discarded = group.Sum(x => Volatile.Read(ref x.Discarded)),
-                };
-                yield return Lost(source, c.Protocol, "queue_full", Volatile.Read(ref c.DroppedQueueFull));
-                yield return Lost(source, c.Protocol, "unknown_event", Volatile.Read(ref c.RejectedUnknownEvent));
-                yield return Lost(source, c.Protocol, "payload_too_large", Volatile.Read(ref c.RejectedPayloadTooLarge));
-                yield return Lost(source, c.Protocol, "not_running", Volatile.Read(ref c.RejectedNotRunning));
-                yield return Lost(source, c.Protocol, "malformed",
-                    Volatile.Read(ref c.MalformedTooShort) + Volatile.Read(ref c.MalformedTooLong)
-                    + Volatile.Read(ref c.MalformedSourceOutOfRange) + Volatile.Read(ref c.DecoderFaults));
-                yield return Lost(source, c.Protocol, "discarded", Volatile.Read(ref c.Discarded));
+                var s = group.Select(c => c.Snapshot(registered: true)).Aggregate((a, b) => a + b);
+                yield return Lost(source, s.Protocol, "queue_full", s.DroppedQueueFull);
+                yield return Lost(source, s.Protocol, "unknown_event", s.RejectedUnknownEvent);
+                yield return Lost(source, s.Protocol, "payload_too_large", s.RejectedPayloadTooLarge);
+                yield return Lost(source, s.Protocol, "not_running", s.RejectedNotRunning);
+                yield return Lost(source, s.Protocol, "malformed", s.Malformed);
+                yield return Lost(source, s.Protocol, "discarded", s.Discarded);
             }
         }
     }

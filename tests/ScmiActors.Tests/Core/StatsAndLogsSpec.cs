@@ -143,17 +143,22 @@ public sealed class StatsAndLogsSpec(ITestOutputHelper output) : CoreSpec(output
         SubscribeActive(p, Perf, PerfLevel, SourceSelector.Id(1), subscriber);
         for (uint i = 0; i < 3; i++) PostPerfLevel(p, 1, i);
         p.Platform.SendNotification(0xF0, 0, []); // unknown protocol
+        p.Platform.SendNotification(Perf, 9, []); // unknown event of a registered protocol
+        p.Platform.SendNotification(Perf, PerfLevel, new byte[11]); // one byte short: malformed
         for (var i = 0; i < 3; i++) subscriber.ExpectMsg<PerfLevelChanged>();
-        AwaitStats(p, s => Assert.Equal(3, s.For(Perf)!.Delivered));
+        AwaitStats(p, s => Assert.Equal((3L, 1L), (s.For(Perf)!.Delivered, s.For(Perf)!.Malformed)));
 
         AwaitAssert(() =>
         {
             var m = meter.Observe();
             Assert.Equal(3, m.Sum("scmi.notifications.delivered", id, Perf));
-            Assert.Equal(3, m.Sum("scmi.notifications.queued", id, Perf));
+            Assert.Equal(4, m.Sum("scmi.notifications.queued", id, Perf)); // the short one is queued, then malformed
             Assert.Equal(3, m.Sum("scmi.notifications.decoded", id, Perf));
             Assert.Equal(0, m.Sum("scmi.notifications.delivered", id, Sensor));
             Assert.Equal(1, m.Sum("scmi.notifications.lost", id, null, "unknown_protocol"));
+            Assert.Equal(1, m.Sum("scmi.notifications.lost", id, Perf, "unknown_event"));
+            Assert.Equal(1, m.Sum("scmi.notifications.lost", id, Perf, "malformed"));
+            Assert.Equal(0, m.Sum("scmi.notifications.lost", id, Perf, "queue_full"));
         }, TimeSpan.FromSeconds(3));
 
         await Scmi.StopPlatformAsync(p.Id);
