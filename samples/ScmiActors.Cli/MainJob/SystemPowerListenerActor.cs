@@ -16,6 +16,7 @@ public sealed class SystemPowerListenerActor : ReceiveActor, IWithTimers
     private readonly TimeSpan _workDuration;
     private SystemPowerStateNotifier? _serving;
     private long _requestedAtNs;
+    private TimeSpan _planned;
     private ShutdownOutcome? _outcome;
     private long _ignored;
 
@@ -37,13 +38,15 @@ public sealed class SystemPowerListenerActor : ReceiveActor, IWithTimers
             _requestedAtNs = r.TimestampNs;
             // Do the work, but never later than 75% of the platform's timeout (0 = no deadline given).
             var deadline = r.Timeout > 0 ? TimeSpan.FromMilliseconds(r.Timeout * 0.75) : _workDuration;
-            Timers.StartSingleTimer("work", WorkDone.Instance, _workDuration < deadline ? _workDuration : deadline);
+            _planned = _workDuration < deadline ? _workDuration : deadline;
+            Timers.StartSingleTimer("work", WorkDone.Instance, _planned);
         });
         Receive<WorkDone>(_ =>
         {
             var tookMs = (Ingestion.ScmiClock.NowNs() - _requestedAtNs) / 1e6;
             var timeout = _serving!.Timeout;
-            _outcome = new ShutdownOutcome((SystemState)_serving.SystemState, timeout, tookMs, timeout == 0 || tookMs <= timeout);
+            _outcome = new ShutdownOutcome((SystemState)_serving.SystemState, timeout, _planned.TotalMilliseconds, tookMs,
+                timeout == 0 || tookMs <= timeout);
             _book.Note($"served {(SystemState)_serving.SystemState} request in {tookMs:F0} ms (timeout {timeout} ms)");
         });
         Receive<GetShutdownOutcome>(_ => Sender.Tell(_outcome is null ? NoShutdownRequest.Instance : _outcome));
@@ -76,5 +79,10 @@ public sealed record NoShutdownRequest
     public static readonly NoShutdownRequest Instance = new();
 }
 
-/// <summary>How the listener served a graceful request: <see cref="WithinTimeout"/> is the point.</summary>
-public sealed record ShutdownOutcome(SystemState State, uint TimeoutMs, double TookMs, bool WithinTimeout);
+/// <summary>
+/// How the listener served a graceful request. <see cref="PlannedMs"/> is the work budget it chose
+/// (its decision: never more than 75% of the timeout); <see cref="TookMs"/> and
+/// <see cref="WithinTimeout"/> are what the clock then said, which on a loaded machine also
+/// includes scheduling delay.
+/// </summary>
+public sealed record ShutdownOutcome(SystemState State, uint TimeoutMs, double PlannedMs, double TookMs, bool WithinTimeout);

