@@ -11,7 +11,9 @@ public sealed record ScmiSettings(
     TimeSpan ConnectTimeout,
     TimeSpan DrainDeadline,
     TimeSpan DisableDeadline,
-    TimeSpan DropLogInterval)
+    TimeSpan DropLogInterval,
+    int? SubscriberWindow,
+    TimeSpan SubscriberStallTimeout)
 {
     /// <summary>
     /// The longest an ordered shutdown takes: the drain deadline, the discard that follows it (as long
@@ -36,9 +38,13 @@ public sealed record ScmiSettings(
             c.GetTimeSpan("connect-timeout"),
             c.GetTimeSpan("shutdown.drain-deadline"),
             c.GetTimeSpan("shutdown.disable-deadline"),
-            c.GetTimeSpan("drop-log-interval"));
+            c.GetTimeSpan("drop-log-interval"),
+            c.GetString("subscriber-window", "off") is "off" or "" ? null : c.GetInt("subscriber-window"),
+            c.GetTimeSpan("subscriber-stall-timeout"));
         if (settings.DrainBatch < 1) throw new ConfigurationException("scmi.drain-batch must be at least 1");
         if (settings.QueueBytes is < 64) throw new ConfigurationException("scmi.queue-bytes must be at least 64");
+        if (settings.SubscriberWindow is < 1) throw new ConfigurationException("scmi.subscriber-window must be at least 1 (or off)");
+        if (settings.SubscriberStallTimeout <= TimeSpan.Zero) throw new ConfigurationException("scmi.subscriber-stall-timeout must be positive");
         return settings;
     }
 

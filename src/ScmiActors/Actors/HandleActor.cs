@@ -635,8 +635,8 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
                 descriptor.Id, queueBytes, string.Join(", ", tooLarge));
         var generation = ++_nextGeneration;
         var counters = new ProtocolCounters(descriptor.Id, new ProtocolRing(queueBytes));
-        var runtime = new ProtocolRuntime(_platformId, descriptor, description, counters, generation);
-        var actor = Context.ActorOf(ProtocolActor.Props(runtime, _settings.DrainBatch), $"protocol-{descriptor.Id:x2}-g{generation}");
+        var runtime = new ProtocolRuntime(_platformId, descriptor, description, counters, generation, _settings.SubscriberWindow);
+        var actor = Context.ActorOf(ProtocolActor.Props(runtime, _settings.DrainBatch, _settings.SubscriberStallTimeout), $"protocol-{descriptor.Id:x2}-g{generation}");
         var registration = new Registration(runtime, actor, generation);
         _registrations[descriptor.Id] = registration;
         _gate.Install(new GateSlot(descriptor.Events.Select(e => e.MaxPayload).ToArray(), counters, actor));

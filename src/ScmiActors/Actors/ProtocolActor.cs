@@ -14,6 +14,11 @@ namespace ScmiActors.Actors;
 /// <see cref="DrainQueue"/> and <see cref="DiscardQueue"/> with <see cref="QueueDrained"/> once
 /// nothing is queued or being written. A decoder that throws is counted and escalated so that
 /// the handle restarts this actor; the runtime (ring, counters, routes) survives the restart.
+/// <para>Back-pressure: it stops draining while a subscriber is a whole delivery window behind and
+/// resumes when the subscriber answers a marker (<see cref="ActorIdentity"/>; see
+/// <see cref="DeliveryWindows"/>). A subscriber that keeps its window shut for the stall timeout is
+/// warned about and delivered to without a window until it answers again, so one wedged
+/// subscriber cannot stop a protocol for good.</para>
 /// </summary>
 internal sealed class ProtocolActor : ReceiveActor, IWithTimers
 {
@@ -21,11 +26,17 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
     private readonly int _batch;
     private readonly ILoggingAdapter _log;
     private readonly DecodeContext _context;
+    private readonly DeliveryWindows _windows;
+    private readonly TimeSpan _stallTimeout;
+    private bool _waiting; // a shut window stopped the drain: an answered marker resumes it
+    private readonly HashSet<SubscriberFlow> _stalled = []; // exempted, for the "catching up" log line
 
-    public ProtocolActor(ProtocolRuntime runtime, int batch)
+    public ProtocolActor(ProtocolRuntime runtime, int batch, TimeSpan stallTimeout)
     {
         _runtime = runtime;
         _batch = batch;
+        _windows = runtime.Windows;
+        _stallTimeout = stallTimeout;
         _context = new DecodeContext(runtime.PlatformId, 0, runtime.Description);
         _log = Context.GetLogger().WithContext("Platform", runtime.PlatformId).WithContext("Protocol", $"0x{runtime.Protocol:X2}");
 
@@ -44,12 +55,14 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
             CheckDrained();
         });
         Receive<RecheckQuiescence>(_ => OnWake());
+        Receive<ActorIdentity>(OnMarkerAnswered);
+        Receive<CheckStalls>(_ => OnCheckStalls());
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(ProtocolRuntime runtime, int batch) =>
-        Akka.Actor.Props.Create(() => new ProtocolActor(runtime, batch));
+    public static Props Props(ProtocolRuntime runtime, int batch, TimeSpan stallTimeout) =>
+        Akka.Actor.Props.Create(() => new ProtocolActor(runtime, batch, stallTimeout));
 
     protected override void PostRestart(Exception reason)
     {
@@ -69,7 +82,7 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
 
         var ring = _runtime.Ring;
         var processed = 0;
-        while (processed < _batch && ring.TryPeek(out var header, out var timestampNs, out var payload))
+        while (processed < _batch && _windows.Blocked == 0 && ring.TryPeek(out var header, out var timestampNs, out var payload))
         {
             processed++;
             try
@@ -86,7 +99,9 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
             if (_runtime.StopDelivery) break;
         }
 
-        if (processed == _batch)
+        if (_windows.Blocked > 0)
+            StartWaiting(); // stay "scheduled" so the gate sends no wake-ups; an answered marker resumes
+        else if (processed == _batch)
             Self.Tell(ProtocolWake.Instance); // more may be waiting: yield to other actors, stay scheduled
         else if (ring.UnscheduleAndRecheck())
             Self.Tell(ProtocolWake.Instance);
@@ -128,16 +143,16 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
         }
 
         var delivered = 0;
-        foreach (var subscriber in route.All)
+        foreach (var flow in route.All)
         {
-            subscriber.Tell(report, ActorRefs.NoSender);
+            Send(flow, report);
             delivered++;
         }
         if (route.BySource.TryGetValue(report.Source, out var subscribers))
         {
-            foreach (var subscriber in subscribers)
+            foreach (var flow in subscribers)
             {
-                subscriber.Tell(report, ActorRefs.NoSender);
+                Send(flow, report);
                 delivered++;
             }
         }
@@ -145,10 +160,72 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
         else counters.Delivered += delivered;
     }
 
+    private void Send(SubscriberFlow flow, ScmiReport report)
+    {
+        flow.Subscriber.Tell(report, ActorRefs.NoSender);
+        // The marker goes after the report, so its answer means the report was processed.
+        if (_windows.Delivered(flow)) flow.Subscriber.Tell(flow.Marker, Self);
+    }
+
     private void OnSetRoute(SetRoute message)
     {
-        _runtime.Routing = _runtime.Routing.With(message.Event, message.Key, message.Subscribers);
+        var flows = new SubscriberFlow[message.Subscribers.Length];
+        for (var i = 0; i < flows.Length; i++) flows[i] = _windows.For(message.Subscribers[i]);
+        _runtime.Routing = _runtime.Routing.With(message.Event, message.Key, flows);
+        // A subscriber that is no longer routed (unsubscribed, terminated) no longer holds the drain.
+        var routed = _runtime.Routing.Routed();
+        _windows.RetainOnly(routed);
+        _stalled.RemoveWhere(f => !routed.Contains(f));
         Sender.Tell(new RouteInstalled(message.Ticket));
+        ResumeIfOpen();
+    }
+
+    // ---- delivery windows ------------------------------------------------------------------------
+
+    private void StartWaiting()
+    {
+        if (_waiting) return;
+        _waiting = true;
+        _runtime.Counters.SubscriberWaits++;
+        ArmStallCheck();
+    }
+
+    private void OnMarkerAnswered(ActorIdentity answer)
+    {
+        var flow = _windows.Answered(answer.MessageId);
+        if (flow is not null && _stalled.Remove(flow))
+            _log.Info("Subscriber {Subscriber} is processing deliveries again; its delivery window applies again", flow.Subscriber.Path);
+        ResumeIfOpen();
+    }
+
+    private void ResumeIfOpen()
+    {
+        if (!_waiting || _windows.Blocked > 0) return;
+        _waiting = false;
+        Timers.Cancel("stalls");
+        OnWake();
+    }
+
+    private void ArmStallCheck()
+    {
+        if (_windows.OldestBlockedAtNs() is not { } oldest || Timers.IsTimerActive("stalls")) return;
+        var waitedNs = ScmiClock.NowNs() - oldest;
+        var remaining = _stallTimeout - TimeSpan.FromTicks(Math.Max(0, waitedNs) / 100);
+        Timers.StartSingleTimer("stalls", CheckStalls.Instance, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+    }
+
+    private void OnCheckStalls()
+    {
+        var cutoff = ScmiClock.NowNs() - (long)(_stallTimeout.TotalMilliseconds * 1e6);
+        foreach (var flow in _windows.ExemptStalled(cutoff))
+        {
+            _runtime.Counters.SubscriberStalls++;
+            _stalled.Add(flow);
+            _log.Warning("Subscriber {Subscriber} has not processed its deliveries for {Timeout}; delivering to it without a window until it catches up",
+                flow.Subscriber.Path, _stallTimeout);
+        }
+        if (_windows.Blocked > 0) ArmStallCheck();
+        else ResumeIfOpen();
     }
 
     private void DiscardPublished()
@@ -180,6 +257,11 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
     private sealed class RecheckQuiescence
     {
         public static readonly RecheckQuiescence Instance = new();
+    }
+
+    private sealed class CheckStalls
+    {
+        public static readonly CheckStalls Instance = new();
     }
 }
 

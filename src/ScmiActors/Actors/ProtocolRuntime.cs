@@ -9,7 +9,7 @@ namespace ScmiActors.Actors;
 /// decoding, and the current routing snapshot. Created and owned by the handle.
 /// </summary>
 internal sealed class ProtocolRuntime(string platformId, ProtocolDescriptor descriptor, ProtocolDescription description,
-    ProtocolCounters counters, int generation)
+    ProtocolCounters counters, int generation, int? subscriberWindow = null)
 {
     public string PlatformId { get; } = platformId;
     public ProtocolDescriptor Descriptor { get; } = descriptor;
@@ -21,6 +21,9 @@ internal sealed class ProtocolRuntime(string platformId, ProtocolDescriptor desc
 
     /// <summary>Written only by the protocol actor.</summary>
     public RoutingSnapshot Routing { get; set; } = RoutingSnapshot.For(descriptor.Events.Length);
+
+    /// <summary>The subscribers' delivery windows (markers in flight survive a restart); protocol actor only.</summary>
+    public DeliveryWindows Windows { get; } = new(subscriberWindow);
 
     // Shutdown and deregistration state survives a restart of the protocol actor too, or a decoder
     // fault during a drain would lose the drain request.

@@ -6,20 +6,20 @@ namespace ScmiActors.Actors;
 /// <summary>The subscribers of one event: all-sources subscribers, then those of each source. Immutable.</summary>
 internal sealed class EventRoute
 {
-    public static readonly EventRoute Empty = new([], FrozenDictionary<uint, IActorRef[]>.Empty);
+    public static readonly EventRoute Empty = new([], FrozenDictionary<uint, SubscriberFlow[]>.Empty);
 
-    public EventRoute(IActorRef[] all, FrozenDictionary<uint, IActorRef[]> bySource)
+    public EventRoute(SubscriberFlow[] all, FrozenDictionary<uint, SubscriberFlow[]> bySource)
     {
         All = all;
         BySource = bySource;
     }
 
-    public IActorRef[] All { get; }
-    public FrozenDictionary<uint, IActorRef[]> BySource { get; }
+    public SubscriberFlow[] All { get; }
+    public FrozenDictionary<uint, SubscriberFlow[]> BySource { get; }
 
-    public EventRoute WithAll(IActorRef[] subscribers) => new(subscribers, BySource);
+    public EventRoute WithAll(SubscriberFlow[] subscribers) => new(subscribers, BySource);
 
-    public EventRoute WithSource(uint source, IActorRef[] subscribers)
+    public EventRoute WithSource(uint source, SubscriberFlow[] subscribers)
     {
         var map = BySource.ToDictionary();
         if (subscribers.Length == 0) map.Remove(source);
@@ -39,12 +39,25 @@ internal sealed class RoutingSnapshot(EventRoute?[] events)
 
     public static RoutingSnapshot For(int eventCount) => new(new EventRoute?[eventCount]);
 
-    public RoutingSnapshot With(byte eventId, SourceKey key, IActorRef[] subscribers)
+    public RoutingSnapshot With(byte eventId, SourceKey key, SubscriberFlow[] subscribers)
     {
         var events = (EventRoute?[])Events.Clone();
         var route = events[eventId] ?? EventRoute.Empty;
         events[eventId] = key.IsAll ? route.WithAll(subscribers) : route.WithSource(key.Source, subscribers);
         return new RoutingSnapshot(events);
+    }
+
+    /// <summary>Every subscriber some route delivers to.</summary>
+    public HashSet<SubscriberFlow> Routed()
+    {
+        var routed = new HashSet<SubscriberFlow>();
+        foreach (var route in Events)
+        {
+            if (route is null) continue;
+            routed.UnionWith(route.All);
+            foreach (var subscribers in route.BySource.Values) routed.UnionWith(subscribers);
+        }
+        return routed;
     }
 }
 

@@ -367,6 +367,8 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
                 w.VarI64(p.Unmatched);
                 w.VarI64(p.Discarded);
                 w.VarI64(p.InQueue);
+                w.VarI64(p.SubscriberWaits);
+                w.VarI64(p.SubscriberStalls);
             }
         }
         w.VarI32(s.ActiveSubscriptions);
@@ -619,7 +621,9 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
                     Delivered: r.VarI64(),
                     Unmatched: r.VarI64(),
                     Discarded: r.VarI64(),
-                    InQueue: r.VarI64());
+                    InQueue: r.VarI64(),
+                    SubscriberWaits: r.VarI64(),
+                    SubscriberStalls: r.VarI64());
             }
             protocols = ImmutableCollectionsMarshal.AsImmutableArray(items);
         }

@@ -28,6 +28,8 @@ internal sealed class ProtocolCounters(byte protocol, ProtocolRing ring)
     public long Delivered;
     public long Unmatched;
     public long Discarded;
+    public long SubscriberWaits;
+    public long SubscriberStalls;
 
     public ProtocolStats Snapshot(bool registered)
     {
@@ -48,7 +50,7 @@ internal sealed class ProtocolCounters(byte protocol, ProtocolRing ring)
             Volatile.Read(ref DroppedQueueFull), Volatile.Read(ref RejectedUnknownEvent),
             Volatile.Read(ref RejectedPayloadTooLarge), Volatile.Read(ref RejectedNotRunning),
             decoded, tooShort, tooLong, outOfRange, faults, delivered, unmatched, discarded,
-            Math.Max(0, written - taken));
+            Math.Max(0, written - taken), Volatile.Read(ref SubscriberWaits), Volatile.Read(ref SubscriberStalls));
     }
 }
 

@@ -152,7 +152,13 @@ public sealed record PlatformStats(
     public ProtocolStats? For(byte protocol) => Protocols.FirstOrDefault(p => p.Protocol == protocol);
 }
 
-/// <summary>Counters of one protocol of one platform; see DESIGN.md's accounting rule.</summary>
+/// <summary>
+/// Counters of one protocol of one platform; see DESIGN.md's accounting rule.
+/// <see cref="SubscriberWaits"/>: times delivery paused because a subscriber was a whole delivery
+/// window behind (the queue then fills and drops newest: back-pressure, not loss of accepted events).
+/// <see cref="SubscriberStalls"/>: subscribers that kept their window shut past the stall timeout
+/// and were delivered to without a window until they caught up.
+/// </summary>
 public sealed record ProtocolStats(
     byte Protocol,
     bool Registered,
@@ -169,7 +175,9 @@ public sealed record ProtocolStats(
     long Delivered,
     long Unmatched,
     long Discarded,
-    long InQueue)
+    long InQueue,
+    long SubscriberWaits = 0,
+    long SubscriberStalls = 0)
 {
     public long Rejected => RejectedUnknownEvent + RejectedPayloadTooLarge + RejectedNotRunning;
     public long Received => Queued + DroppedQueueFull + Rejected;
@@ -185,7 +193,8 @@ public sealed record ProtocolStats(
         a.RejectedNotRunning + b.RejectedNotRunning, a.Decoded + b.Decoded,
         a.MalformedTooShort + b.MalformedTooShort, a.MalformedTooLong + b.MalformedTooLong,
         a.MalformedSourceOutOfRange + b.MalformedSourceOutOfRange, a.DecoderFaults + b.DecoderFaults,
-        a.Delivered + b.Delivered, a.Unmatched + b.Unmatched, a.Discarded + b.Discarded, a.InQueue + b.InQueue);
+        a.Delivered + b.Delivered, a.Unmatched + b.Unmatched, a.Discarded + b.Discarded, a.InQueue + b.InQueue,
+        a.SubscriberWaits + b.SubscriberWaits, a.SubscriberStalls + b.SubscriberStalls);
 
     public static ProtocolStats Empty(byte protocol) => new(protocol, false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 }

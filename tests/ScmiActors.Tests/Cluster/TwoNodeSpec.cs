@@ -51,6 +51,35 @@ public sealed class TwoNodeSpec
     }
 
     [Fact]
+    public async Task Delivery_windows_flow_across_nodes_because_remote_subscribers_answer_the_markers()
+    {
+        // A window of 8 and no stall escape within the test: if the markers did not come back over
+        // the network, delivery would stop after 8 reports.
+        const string windows = "scmi.subscriber-window = 8\nscmi.subscriber-stall-timeout = 10m";
+        await using var nodeA = await ClusterNode.StartAsync(seed: null, hostsPlatforms: true, windows);
+        var transport = InMemoryTransport.Create();
+        _ = new FakeFirmware(transport.Platform);
+        var handles = await nodeA.Scmi.StartPlatformAsync("soc0", transport.Agent, TestPlatforms.Soc0());
+        await using var nodeB = await ClusterNode.StartAsync(nodeA.Address, hostsPlatforms: false, windows);
+        var probe = new TestProbe(nodeB.System, new XunitAssertions());
+        nodeB.Scmi.Handles.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, 1, SourceSelector.All, probe.Ref), probe.Ref);
+        probe.ExpectMsg<SubscriptionActive>(TimeSpan.FromSeconds(15));
+
+        const int events = 400; // 50 windows
+        for (uint level = 0; level < events; level++)
+        {
+            while (transport.Platform.Send(TestPlatforms.PerfLevelHeader, TestPlatforms.PerfLevel(level % 4, level)) == IngestResult.DroppedQueueFull)
+                await Task.Delay(1);
+        }
+        for (uint level = 0; level < events; level++)
+            Assert.Equal(level, probe.ExpectMsg<PerfLevelChanged>(TimeSpan.FromSeconds(10)).PerformanceLevel);
+
+        var perf = (await handles.Ask<PlatformStats>(new GetStats("soc0"), TimeSpan.FromSeconds(5))).For(ScmiProtocolId.Perf)!;
+        Assert.Equal(events, perf.Delivered);
+        Assert.Equal(0, perf.SubscriberStalls);
+    }
+
+    [Fact]
     public async Task A_stopped_platform_is_not_restarted_by_a_later_message()
     {
         await using var node = await ClusterNode.StartAsync(seed: null, hostsPlatforms: true);
