@@ -9,8 +9,10 @@ namespace ScmiActors.Ingestion;
 /// one consumer (the protocol actor). Slots follow Vyukov's bounded queue (a sequence number per
 /// slot, a CAS on the tail); the budget is counted in bytes like Linux — each entry costs
 /// <see cref="EntryOverhead"/> plus its payload — and the slot count is chosen so that the byte
-/// budget is always exhausted before the slots are. Payload buffers live in the slots and are
-/// reused, so steady-state writes allocate nothing.
+/// budget is always exhausted before the slots are. Payloads up to <see cref="InlinePayload"/> bytes
+/// (every fixed-size standard notification) are copied into one arena allocated with the ring, a
+/// fixed stride per slot, so writes never allocate, not even a slot's first; a larger payload
+/// (sensor readings, base error reports) uses a per-slot buffer that is kept for reuse.
 /// <para>Sealing adds a huge value to the used-bytes counter in the same atomic operation that
 /// producers use to reserve, so after <see cref="Seal"/> no write can start, and
 /// <see cref="IsQuiescent"/> tells when every write that started has been consumed.</para>
@@ -20,13 +22,16 @@ internal sealed class ProtocolRing
     /// <summary>Per-entry cost besides the payload: header, length and timestamp (Linux's event header is similar).</summary>
     public const int EntryOverhead = 16;
 
+    /// <summary>Payload bytes each slot holds in the arena; larger payloads use the slot's own buffer.</summary>
+    public const int InlinePayload = 16;
+
     private const long SealedMark = 1L << 40;
-    private const int InitialBufferSize = 16;
 
     /// <summary>Slot buffers up to this size are kept for reuse; larger ones are dropped after use.</summary>
     private const int RetainedBufferSize = 256;
 
     private readonly Slot[] _slots;
+    private readonly byte[] _arena;
     private readonly long _mask;
     private PaddedLong _tail;
     private PaddedLong _usedBytes;
@@ -39,12 +44,9 @@ internal sealed class ProtocolRing
         BudgetBytes = budgetBytes;
         var slots = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, budgetBytes / EntryOverhead));
         _slots = new Slot[slots];
+        _arena = new byte[slots * InlinePayload];
         _mask = slots - 1;
-        for (var i = 0; i < slots; i++)
-        {
-            _slots[i].Sequence = i;
-            _slots[i].Buffer = [];
-        }
+        for (var i = 0; i < slots; i++) _slots[i].Sequence = i;
     }
 
     public int BudgetBytes { get; }
@@ -89,9 +91,15 @@ internal sealed class ProtocolRing
                     slot.Header = header;
                     slot.TimestampNs = timestampNs;
                     slot.Length = payload.Length;
-                    if (slot.Buffer.Length < payload.Length)
-                        slot.Buffer = new byte[Math.Max(InitialBufferSize, payload.Length)];
-                    payload.CopyTo(slot.Buffer);
+                    if (payload.Length <= InlinePayload)
+                    {
+                        payload.CopyTo(_arena.AsSpan((int)(position & _mask) * InlinePayload, InlinePayload));
+                    }
+                    else
+                    {
+                        if (slot.Overflow is null || slot.Overflow.Length < payload.Length) slot.Overflow = new byte[payload.Length];
+                        payload.CopyTo(slot.Overflow);
+                    }
                     // A full fence: the publish must be visible before the producer reads the wake flag.
                     Interlocked.Exchange(ref slot.Sequence, position + 1);
                     return WriteOutcome.Written;
@@ -124,7 +132,9 @@ internal sealed class ProtocolRing
         }
         header = slot.Header;
         timestampNs = slot.TimestampNs;
-        payload = new ReadOnlySpan<byte>(slot.Buffer, 0, slot.Length);
+        payload = slot.Length <= InlinePayload
+            ? new ReadOnlySpan<byte>(_arena, (int)(_head & _mask) * InlinePayload, slot.Length)
+            : new ReadOnlySpan<byte>(slot.Overflow, 0, slot.Length);
         return true;
     }
 
@@ -134,7 +144,7 @@ internal sealed class ProtocolRing
         ref var slot = ref _slots[_head & _mask];
         var cost = EntryOverhead + slot.Length;
         // A rare large event (base errors, many-axis sensors) must not pin its buffer in every slot.
-        if (slot.Buffer.Length > RetainedBufferSize) slot.Buffer = [];
+        if (slot.Overflow is { Length: > RetainedBufferSize }) slot.Overflow = null;
         Volatile.Write(ref slot.Sequence, _head + _mask + 1);
         Volatile.Write(ref _head, _head + 1);
         Interlocked.Add(ref _usedBytes.Value, -cost);
@@ -169,7 +179,7 @@ internal sealed class ProtocolRing
         public uint Header;
         public int Length;
         public long TimestampNs;
-        public byte[] Buffer;
+        public byte[]? Overflow;
     }
 
     [StructLayout(LayoutKind.Explicit, Size = 128)]
