@@ -17,7 +17,8 @@ public sealed record PlatformDescription(string PlatformId, string Transport, Im
 /// (base, system, vendor ones) ignore it. <see cref="SensorAxes"/>: axis count per sensor id, 1 when
 /// absent. <see cref="CannotNotify"/>: per event id, the sources the platform says cannot notify
 /// (skipped without traffic). <see cref="QueueBytes"/>: overrides the protocol's default queue budget.
-/// <see cref="MeasurementThresholds"/>: powercap measurement thresholds sent with NOTIFY enable.</para>
+/// <see cref="MeasurementThresholds"/>: powercap measurement thresholds sent with NOTIFY enable.
+/// <see cref="RateLimit"/>: at most this many notifications per second are accepted (storm guard).</para>
 /// </summary>
 public sealed record ProtocolDescription(
     byte ProtocolId,
@@ -26,7 +27,8 @@ public sealed record ProtocolDescription(
     ImmutableDictionary<uint, int> SensorAxes,
     ImmutableDictionary<byte, ImmutableHashSet<uint>> CannotNotify,
     int? QueueBytes = null,
-    (uint Low, uint High)? MeasurementThresholds = null)
+    (uint Low, uint High)? MeasurementThresholds = null,
+    int? RateLimit = null)
 {
     /// <summary>Largest axis count a SENSOR_UPDATE can carry (Linux caps it at 63).</summary>
     public const int MaxSensorAxes = 63;

@@ -13,7 +13,8 @@ public sealed record ScmiSettings(
     TimeSpan DisableDeadline,
     TimeSpan DropLogInterval,
     int? SubscriberWindow,
-    TimeSpan SubscriberStallTimeout)
+    TimeSpan SubscriberStallTimeout,
+    int? RateLimit)
 {
     /// <summary>
     /// The longest an ordered shutdown takes: the drain deadline, the discard that follows it (as long
@@ -40,10 +41,12 @@ public sealed record ScmiSettings(
             c.GetTimeSpan("shutdown.disable-deadline"),
             c.GetTimeSpan("drop-log-interval"),
             c.GetString("subscriber-window", "off") is "off" or "" ? null : c.GetInt("subscriber-window"),
-            c.GetTimeSpan("subscriber-stall-timeout"));
+            c.GetTimeSpan("subscriber-stall-timeout"),
+            c.GetString("rate-limit", "off") is "off" or "" ? null : c.GetInt("rate-limit"));
         if (settings.DrainBatch < 1) throw new ConfigurationException("scmi.drain-batch must be at least 1");
         if (settings.QueueBytes is < 64) throw new ConfigurationException("scmi.queue-bytes must be at least 64");
         if (settings.SubscriberWindow is < 1) throw new ConfigurationException("scmi.subscriber-window must be at least 1 (or off)");
+        if (settings.RateLimit is < 1) throw new ConfigurationException("scmi.rate-limit must be at least 1 event per second (or off)");
         if (settings.SubscriberStallTimeout <= TimeSpan.Zero) throw new ConfigurationException("scmi.subscriber-stall-timeout must be positive");
         return settings;
     }

@@ -42,6 +42,7 @@ public sealed record MainJobResult(IReadOnlyList<PlatformOutcome> Platforms, IRe
         }
         Check("queued", e.Count(IngestResult.Queued), d.Protocols.Sum(p => p.Queued));
         Check("dropped (queue full)", e.Count(IngestResult.DroppedQueueFull), d.Protocols.Sum(p => p.DroppedQueueFull));
+        Check("dropped (rate limit)", e.Count(IngestResult.DroppedRateLimited), d.Protocols.Sum(p => p.DroppedRateLimited));
         Check("unknown protocol", e.Count(IngestResult.UnknownProtocol), d.UnknownProtocol);
         Check("unknown event", e.Count(IngestResult.UnknownEvent), d.Protocols.Sum(p => p.RejectedUnknownEvent));
         Check("payload too large", e.Count(IngestResult.PayloadTooLarge), d.Protocols.Sum(p => p.RejectedPayloadTooLarge));

@@ -155,7 +155,7 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
             var rate = (delivered - previous.GetValueOrDefault(p.Id)) / options.Progress.TotalSeconds;
             previous[p.Id] = delivered;
             var perProtocol = string.Join("  ", stats.Protocols.Where(x => x.Received > 0)
-                .Select(x => $"{ProtocolName(x.Protocol)} {x.Received}/{x.Delivered}/{x.DroppedQueueFull}"));
+                .Select(x => $"{ProtocolName(x.Protocol)} {x.Received}/{x.Delivered}/{x.Dropped}"));
             output.WriteLine($"[{elapsed.TotalSeconds,5:F1}s] {p.Id}: {rate,9:F0} deliveries/s, subs {stats.ActiveSubscriptions} active {stats.PendingSubscriptions} pending | received/delivered/dropped: {perProtocol}");
         }
     }

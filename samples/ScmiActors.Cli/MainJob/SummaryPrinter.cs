@@ -24,7 +24,7 @@ public static class SummaryPrinter
             foreach (var s in p.Dispatcher.Protocols)
             {
                 var sent = p.Emulator.For(s.Protocol).Sent;
-                table.AddRow(MainJobRunner.ProtocolName(s.Protocol), $"{s.Received}", $"{s.Queued}", $"{s.DroppedQueueFull}", $"{s.Rejected}",
+                table.AddRow(MainJobRunner.ProtocolName(s.Protocol), $"{s.Received}", $"{s.Queued}", $"{s.Dropped}", $"{s.Rejected}",
                     $"{s.Malformed}", $"{s.Decoded}", $"{s.Delivered}", $"{s.Unmatched}", $"{s.Discarded}", $"{sent}");
             }
             var d = p.Dispatcher;

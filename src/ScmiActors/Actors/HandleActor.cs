@@ -639,11 +639,15 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         var actor = Context.ActorOf(ProtocolActor.Props(runtime, _settings.DrainBatch, _settings.SubscriberStallTimeout), $"protocol-{descriptor.Id:x2}-g{generation}");
         var registration = new Registration(runtime, actor, generation);
         _registrations[descriptor.Id] = registration;
-        _gate.Install(new GateSlot(descriptor.Events.Select(e => e.MaxPayload).ToArray(), counters, actor));
+        var rateLimit = description.RateLimit ?? _settings.RateLimit;
+        _gate.Install(new GateSlot(descriptor.Events.Select(e => e.MaxPayload).ToArray(), counters, actor,
+            rateLimit is { } limit ? new RateLimiter(limit) : null));
         PublishMetrics();
         _log.Info("Protocol {Protocol} registered: {Name} v{Version}, {Events} events, {Sources} sources, queue {QueueBytes} bytes",
             $"0x{descriptor.Id:X2}", descriptor.Name, description.Version.ToString(), descriptor.Events.Length,
             descriptor.Events.Length == 0 ? 0 : descriptor.Events.Max(e => e.SourceCount(description)), queueBytes);
+        if (rateLimit is { } perSecond)
+            _log.Info("Protocol {Protocol}: at most {RateLimit} notifications per second are accepted (storm guard)", $"0x{descriptor.Id:X2}", perSecond);
 
         foreach (var entry in _subscriptions.Values.Where(e => e.Protocol == descriptor.Id && e.State == SubscriptionState.Pending).ToList())
             Bind(entry, entry.Subscriber);
@@ -842,10 +846,14 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             var before = _lastLogged.GetValueOrDefault(now.Protocol) ?? ProtocolStats.Empty(now.Protocol);
             _lastLogged[now.Protocol] = now;
             var dropped = now.DroppedQueueFull - before.DroppedQueueFull;
+            var limited = now.DroppedRateLimited - before.DroppedRateLimited;
             var rejected = now.Rejected - before.Rejected;
             var malformed = now.Malformed - before.Malformed;
-            if (dropped < 0 || rejected < 0 || malformed < 0) continue; // a new registration: counters restarted
-            if (dropped + rejected + malformed > 0)
+            if (dropped < 0 || limited < 0 || rejected < 0 || malformed < 0) continue; // a new registration: counters restarted
+            if (limited > 0)
+                _log.Warning("Protocol {Protocol} dropped {Dropped} notifications (queue full), {Limited} over its rate limit, rejected {Rejected}, malformed {Malformed} in the last {Interval}",
+                    $"0x{now.Protocol:X2}", dropped, limited, rejected, malformed, _settings.DropLogInterval);
+            else if (dropped + rejected + malformed > 0)
                 _log.Warning("Protocol {Protocol} dropped {Dropped} notifications (queue full), rejected {Rejected}, malformed {Malformed} in the last {Interval}",
                     $"0x{now.Protocol:X2}", dropped, rejected, malformed, _settings.DropLogInterval);
         }

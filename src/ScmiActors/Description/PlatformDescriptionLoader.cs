@@ -11,7 +11,7 @@ public sealed class PlatformDescriptionException(string message) : Exception(mes
 /// Reads platform descriptions from HOCON (<c>scmi.platforms.&lt;id&gt; { transport, protocols { … } }</c>)
 /// into the model the decoders use. Per protocol: <c>version</c> ("major.minor", default "1.0"), the
 /// protocol's source count key (<c>domains</c>, <c>clocks</c>, <c>sensors</c>), sensor <c>axes</c>,
-/// <c>queue-bytes</c>, <c>no-notify { EVENT_NAME = [sources] }</c> and powercap
+/// <c>queue-bytes</c>, <c>rate-limit</c> (notifications per second), <c>no-notify { EVENT_NAME = [sources] }</c> and powercap
 /// <c>measurement-thresholds = [low, high]</c>. Every mistake is a <see cref="PlatformDescriptionException"/>.
 /// </summary>
 public static class PlatformDescriptionLoader
@@ -147,6 +147,14 @@ public static class PlatformDescriptionLoader
             queueBytes = q;
         }
 
+        int? rateLimit = null;
+        if (c.HasPath("rate-limit"))
+        {
+            var r = c.GetInt("rate-limit");
+            if (r < 1) throw new PlatformDescriptionException($"{path}.rate-limit: {r} notifications per second; at least 1");
+            rateLimit = r;
+        }
+
         (uint, uint)? thresholds = null;
         if (c.HasPath("measurement-thresholds"))
         {
@@ -162,7 +170,7 @@ public static class PlatformDescriptionLoader
             thresholds = (low, high);
         }
 
-        return new ProtocolDescription(descriptor.Id, version, sources, axes.ToImmutable(), cannotNotify.ToImmutable(), queueBytes, thresholds);
+        return new ProtocolDescription(descriptor.Id, version, sources, axes.ToImmutable(), cannotNotify.ToImmutable(), queueBytes, thresholds, rateLimit);
     }
 
     private static uint NonNegative(long value, string path) =>

@@ -152,6 +152,7 @@ public static class PlatformDiscovery
         return discovered with
         {
             QueueBytes = configured.QueueBytes,
+            RateLimit = configured.RateLimit,
             MeasurementThresholds = configured.MeasurementThresholds,
             CannotNotify = cannot.ToImmutable(),
             SensorAxes = discovered.SensorAxes.Count > 0 ? discovered.SensorAxes : configured.SensorAxes,

@@ -8,7 +8,7 @@ namespace ScmiActors.Emulation;
 /// What an emulated platform has sent, counted by what the transport said of each notification
 /// (<see cref="IngestResult"/>), per protocol id of the header it sent (so a notification with an
 /// unknown protocol id is counted under that id), plus the faults it injected and its command path.
-/// Reconciles with the dispatcher: <c>Queued</c>, <c>DroppedQueueFull</c>, <c>UnknownEvent</c> and
+/// Reconciles with the dispatcher: <c>Queued</c>, <c>DroppedQueueFull</c>, <c>DroppedRateLimited</c>, <c>UnknownEvent</c> and
 /// <c>PayloadTooLarge</c> of a registered protocol equal the handle's per-protocol counters when the
 /// emulator is the only producer.
 /// </summary>
@@ -34,7 +34,7 @@ public sealed record EmulatorStats(
 /// <summary>One protocol id's notifications by transport outcome, and the faults injected into them.</summary>
 public sealed record EmulatorProtocolStats(byte Protocol, ImmutableArray<long> ByOutcome, ImmutableArray<long> ByFault)
 {
-    internal const int Outcomes = (int)IngestResult.NotRunning + 1;
+    internal static readonly int Outcomes = Enum.GetValues<IngestResult>().Length;
     internal const int FaultKinds = 9;
 
     public static EmulatorProtocolStats Empty(byte protocol) =>
@@ -45,6 +45,7 @@ public sealed record EmulatorProtocolStats(byte Protocol, ImmutableArray<long> B
     public long Sent => ByOutcome.Sum();
     public long Queued => this[IngestResult.Queued];
     public long DroppedQueueFull => this[IngestResult.DroppedQueueFull];
+    public long DroppedRateLimited => this[IngestResult.DroppedRateLimited];
     public long UnknownProtocol => this[IngestResult.UnknownProtocol];
     public long UnknownEvent => this[IngestResult.UnknownEvent];
     public long PayloadTooLarge => this[IngestResult.PayloadTooLarge];

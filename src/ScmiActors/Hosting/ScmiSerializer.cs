@@ -369,6 +369,7 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
                 w.VarI64(p.InQueue);
                 w.VarI64(p.SubscriberWaits);
                 w.VarI64(p.SubscriberStalls);
+                w.VarI64(p.DroppedRateLimited);
             }
         }
         w.VarI32(s.ActiveSubscriptions);
@@ -623,7 +624,8 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
                     Discarded: r.VarI64(),
                     InQueue: r.VarI64(),
                     SubscriberWaits: r.VarI64(),
-                    SubscriberStalls: r.VarI64());
+                    SubscriberStalls: r.VarI64(),
+                    DroppedRateLimited: r.VarI64());
             }
             protocols = ImmutableCollectionsMarshal.AsImmutableArray(items);
         }

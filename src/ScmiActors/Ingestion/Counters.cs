@@ -15,6 +15,7 @@ internal sealed class ProtocolCounters(byte protocol, ProtocolRing ring)
 
     // gate side
     public long DroppedQueueFull;
+    public long DroppedRateLimited;
     public long RejectedUnknownEvent;
     public long RejectedPayloadTooLarge;
     public long RejectedNotRunning;
@@ -50,7 +51,8 @@ internal sealed class ProtocolCounters(byte protocol, ProtocolRing ring)
             Volatile.Read(ref DroppedQueueFull), Volatile.Read(ref RejectedUnknownEvent),
             Volatile.Read(ref RejectedPayloadTooLarge), Volatile.Read(ref RejectedNotRunning),
             decoded, tooShort, tooLong, outOfRange, faults, delivered, unmatched, discarded,
-            Math.Max(0, written - taken), Volatile.Read(ref SubscriberWaits), Volatile.Read(ref SubscriberStalls));
+            Math.Max(0, written - taken), Volatile.Read(ref SubscriberWaits), Volatile.Read(ref SubscriberStalls),
+            Volatile.Read(ref DroppedRateLimited));
     }
 }
 

@@ -19,4 +19,6 @@ public enum IngestResult : byte
     ReservedMessageType,
     /// <summary>The handle is not running (initialising, shutting down or stopped).</summary>
     NotRunning,
+    /// <summary>Over the protocol's configured rate limit (a storming platform); dropped and counted.</summary>
+    DroppedRateLimited,
 }

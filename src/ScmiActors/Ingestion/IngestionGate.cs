@@ -61,6 +61,13 @@ public sealed class IngestionGate
             return IngestResult.PayloadTooLarge;
         }
 
+        // The storm guard reads its own clock: a transport's timestamps are not trusted for it.
+        if (slot.Limiter is { } limiter && !limiter.TryAcquire(ScmiClock.NowNs()))
+        {
+            Interlocked.Increment(ref slot.Counters.DroppedRateLimited);
+            return IngestResult.DroppedRateLimited;
+        }
+
         var ring = slot.Counters.Ring;
         switch (ring.TryWrite(header, payload, timestampNs))
         {
@@ -135,8 +142,8 @@ public sealed class IngestionGate
     }
 }
 
-/// <summary>A registered protocol as the gate sees it: size limits per event id, its ring and the actor to wake.</summary>
-internal sealed record GateSlot(int[] MaxPayloadByEvent, ProtocolCounters Counters, IActorRef Consumer);
+/// <summary>A registered protocol as the gate sees it: size limits per event id, its ring, the actor to wake and its optional storm guard.</summary>
+internal sealed record GateSlot(int[] MaxPayloadByEvent, ProtocolCounters Counters, IActorRef Consumer, RateLimiter? Limiter = null);
 
 /// <summary>The wake-up message (Linux's work item): the ring has entries and no wake-up was pending.</summary>
 internal sealed class ProtocolWake

@@ -157,7 +157,8 @@ public sealed record PlatformStats(
 /// <see cref="SubscriberWaits"/>: times delivery paused because a subscriber was a whole delivery
 /// window behind (the queue then fills and drops newest: back-pressure, not loss of accepted events).
 /// <see cref="SubscriberStalls"/>: subscribers that kept their window shut past the stall timeout
-/// and were delivered to without a window until they caught up.
+/// and were delivered to without a window until they caught up. <see cref="DroppedRateLimited"/>:
+/// notifications over the protocol's rate limit (off unless configured).
 /// </summary>
 public sealed record ProtocolStats(
     byte Protocol,
@@ -177,10 +178,12 @@ public sealed record ProtocolStats(
     long Discarded,
     long InQueue,
     long SubscriberWaits = 0,
-    long SubscriberStalls = 0)
+    long SubscriberStalls = 0,
+    long DroppedRateLimited = 0)
 {
     public long Rejected => RejectedUnknownEvent + RejectedPayloadTooLarge + RejectedNotRunning;
-    public long Received => Queued + DroppedQueueFull + Rejected;
+    public long Dropped => DroppedQueueFull + DroppedRateLimited;
+    public long Received => Queued + Dropped + Rejected;
     public long Malformed => MalformedTooShort + MalformedTooLong + MalformedSourceOutOfRange + DecoderFaults;
 
     /// <summary>received = queued + dropped + rejected (by construction) and queued = decoded + malformed + discarded + in queue.</summary>
@@ -194,7 +197,8 @@ public sealed record ProtocolStats(
         a.MalformedTooShort + b.MalformedTooShort, a.MalformedTooLong + b.MalformedTooLong,
         a.MalformedSourceOutOfRange + b.MalformedSourceOutOfRange, a.DecoderFaults + b.DecoderFaults,
         a.Delivered + b.Delivered, a.Unmatched + b.Unmatched, a.Discarded + b.Discarded, a.InQueue + b.InQueue,
-        a.SubscriberWaits + b.SubscriberWaits, a.SubscriberStalls + b.SubscriberStalls);
+        a.SubscriberWaits + b.SubscriberWaits, a.SubscriberStalls + b.SubscriberStalls,
+        a.DroppedRateLimited + b.DroppedRateLimited);
 
     public static ProtocolStats Empty(byte protocol) => new(protocol, false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 }

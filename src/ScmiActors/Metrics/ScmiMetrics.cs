@@ -70,6 +70,7 @@ public static class ScmiMetrics
             {
                 var s = group.Select(c => c.Snapshot(registered: true)).Aggregate((a, b) => a + b);
                 yield return Lost(source, s.Protocol, "queue_full", s.DroppedQueueFull);
+                yield return Lost(source, s.Protocol, "rate_limited", s.DroppedRateLimited);
                 yield return Lost(source, s.Protocol, "unknown_event", s.RejectedUnknownEvent);
                 yield return Lost(source, s.Protocol, "payload_too_large", s.RejectedPayloadTooLarge);
                 yield return Lost(source, s.Protocol, "not_running", s.RejectedNotRunning);

@@ -37,13 +37,17 @@ public sealed record LoadCase(
         new("platforms1000", "1000 platforms x 32 subscribed perf domains (1 subscriber per platform), a modest fixed rate across all of them",
             o => Platforms(o.Smoke ? 20 : o.Platforms, o.Smoke ? 8 : 32),
             (o, t) => [new Phase("rate", [new ProducerPlan(Enumerable.Range(0, t.Streams.Count).ToArray(), o.PlatformsRate)], o.PlatformsRate)],
-            AllVariants, "rate",
-            // Long enough for every ring slot of every platform to be written once: a slot's payload
-            // buffer is allocated on its first use, and the figures are meant for the steady state.
-            MinWarmupSeconds: o => o.Smoke ? 0 : 0.5 + o.Platforms * (double)System.Numerics.BitOperations.RoundUpToPowerOf2(
-                (uint)(o.QueueBytesFor(ScmiProtocolId.Perf) / Ingestion.ProtocolRing.EntryOverhead)) / o.PlatformsRate),
+            AllVariants, "rate"), // ring slots never allocate on first use (arena), so the usual warm-up does
         new("flood", "perf is flooded (5 M/s offered in ~1 ms bursts, drop-newest when its queue is full) while sensor carries a steady rate; latency is the steady protocol's",
             _ => Flood(),
+            (o, _) =>
+            [
+                new Phase("steady-only", [new ProducerPlan([1], o.SteadyRate)], o.SteadyRate),
+                new Phase("flood", [new ProducerPlan([0], o.FloodRate, DropWhenFull: true), new ProducerPlan([1], o.SteadyRate)]),
+            ],
+            AllVariants, "flood", MainTag: 1),
+        new("flood-limited", "as flood, with ScmiActors' storm guard on perf (scmi.rate-limit, --flood-limit, default 100 000/s); the baselines have no such guard",
+            o => Flood(o.FloodLimit),
             (o, _) =>
             [
                 new Phase("steady-only", [new ProducerPlan([1], o.SteadyRate)], o.SteadyRate),
@@ -67,6 +71,9 @@ public sealed record LoadCase(
             (o, _) => (o.Smoke ? [25_000, 100_000] : o.SweepRates).Select(r => new Phase($"rate{r / 1000:0}k", [new ProducerPlan([0], r)], r)).ToArray(),
             ["scmi", "channels"], "", Sweep: true),
     ];
+
+    private static PlatformDescription WithPerfLimit(PlatformDescription d, int? limit) => limit is null ? d
+        : d with { Protocols = d.Protocols.SetItem(ScmiProtocolId.Perf, d.Protocols[ScmiProtocolId.Perf] with { RateLimit = limit }) };
 
     private static Phase FullSpeed(int[] streams) => new("full", [new ProducerPlan(streams, 0)]);
 
@@ -99,7 +106,7 @@ public sealed record LoadCase(
         (from s in Enumerable.Range(0, sources) from p in Enumerable.Range(0, platforms)
             select new StreamSpec(p, Events.PerfLevel((uint)s))).ToArray());
 
-    private static Topology Flood() => new(1, id => Events.Full(id),
+    private static Topology Flood(int? perfRateLimit = null) => new(1, id => WithPerfLimit(Events.Full(id), perfRateLimit),
         [0, 1],
         [new SubscriptionSpec(0, ScmiProtocolId.Perf, 1, 0, 0), new SubscriptionSpec(0, ScmiProtocolId.Sensor, 0, 0, 1)],
         [new StreamSpec(0, Events.PerfLevel(0)), new StreamSpec(0, Events.SensorTrip(0))]);

@@ -255,7 +255,7 @@ public static class LoadRunner
                   $"fan-out {cs.Fanout:F1}: {s.AllocBytesPerEvent / cs.Fanout:F1} B per event per subscriber, {extra:F1} B/event beyond the report)",
                 s.AllocBytesPerEvent <= cs.ReportBytes * cs.Fanout + AllocSlackBytes);
         }
-        foreach (var flood in new[] { "flood", "flood-spin" }.Select(n => byName.GetValueOrDefault(n)).OfType<CaseSummary>())
+        foreach (var flood in new[] { "flood", "flood-limited", "flood-spin" }.Select(n => byName.GetValueOrDefault(n)).OfType<CaseSummary>())
         {
             if (flood.SteadyOnly is not { } steady || !Has(flood, "scmi", "channels")) continue;
             var with = flood.Main["scmi"].Latency[1].P99Us;

@@ -140,6 +140,15 @@ public class PlatformDescriptionLoaderTests
     }
 
     [Fact]
+    public void A_rate_limit_is_per_protocol_and_at_least_one_per_second()
+    {
+        var p = One("perf { domains = 1, rate-limit = 500 }\n sensor { sensors = 1 }");
+        Assert.Equal(500, p.Find(ScmiProtocolId.Perf)!.RateLimit);
+        Assert.Null(p.Find(ScmiProtocolId.Sensor)!.RateLimit);
+        Assert.Contains("perf.rate-limit: 0 notifications per second; at least 1", Rejects("perf { domains = 1, rate-limit = 0 }"));
+    }
+
+    [Fact]
     public void Sensor_axes_at_the_limits()
     {
         var sensor = One("sensor { sensors = 4, axes { \"0\" = 1, \"3\" = 63 } }").Find(ScmiProtocolId.Sensor)!;

@@ -21,7 +21,8 @@ public static class SerializationSamples
         Queued: seed, DroppedQueueFull: seed + 1, RejectedUnknownEvent: seed + 2, RejectedPayloadTooLarge: seed + 3,
         RejectedNotRunning: seed + 4, Decoded: seed + 5, MalformedTooShort: seed + 6, MalformedTooLong: seed + 7,
         MalformedSourceOutOfRange: seed + 8, DecoderFaults: seed + 9, Delivered: long.MaxValue, Unmatched: seed + 11,
-        Discarded: seed + 12, InQueue: long.MinValue, SubscriberWaits: seed + 13, SubscriberStalls: seed + 14);
+        Discarded: seed + 12, InQueue: long.MinValue, SubscriberWaits: seed + 13, SubscriberStalls: seed + 14,
+        DroppedRateLimited: seed + 15);
 
     private static readonly PlatformStats ReadyStats = new(
         "soc0", PlatformState.Ready, FailureReason: null,
