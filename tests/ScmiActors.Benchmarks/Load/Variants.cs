@@ -134,6 +134,7 @@ public sealed class ScmiVariant : Variant
     {
         IngestResult.Queued => true,
         IngestResult.DroppedQueueFull => false,
+        IngestResult.DroppedRateLimited => false, // the storm guard (flood-limited): a drop like a full queue
         var other => throw new InvalidOperationException($"gate answered {other}"),
     };
 }
