@@ -16,7 +16,7 @@ namespace ScmiActors.Benchmarks.Bench;
 [MemoryDiagnoser]
 public class GateBenchmarks
 {
-    private IngestionGate _gate = null!, _wakingGate = null!, _actorWakingGate = null!, _fullGate = null!;
+    private IngestionGate _gate = null!, _wakingGate = null!, _actorWakingGate = null!, _fullGate = null!, _limitedGate = null!;
     private ProtocolRing _ring = null!, _wakingRing = null!, _actorWakingRing = null!, _fullRing = null!;
     private ActorSystem _system = null!;
     private readonly uint _header = ScmiHeader.Notification(ScmiProtocolId.Perf, 1);
@@ -38,7 +38,15 @@ public class GateBenchmarks
         _fullRing.TrySchedule();
         while (_fullGate.Post(_header, _payload, 1) == IngestResult.Queued) { }
 
-        // Touch every slot once so its payload buffer exists (steady state reuses them).
+        // A storm guard of 1 event/s whose burst is used up: every post is a rate-limited drop.
+        _limitedGate = new IngestionGate("bench", (_, _) => { });
+        var limitedRing = new ProtocolRing(ProtocolDescriptor.DefaultQueueBytes);
+        limitedRing.TrySchedule();
+        _limitedGate.Install(new GateSlot([16, 12], new ProtocolCounters(ScmiProtocolId.Perf, limitedRing), ActorRefs.Nobody, new RateLimiter(1)));
+        _limitedGate.Open();
+        while (_limitedGate.Post(_header, _payload, 1) == IngestResult.Queued) { }
+
+        // Warm-up: the first passes over every slot.
         for (var i = 0; i < 2 * _ring.Capacity; i++) PostAndConsumeWakePending();
         for (var i = 0; i < 2 * _wakingRing.Capacity; i++) PostAndConsumeWithWake();
         for (var i = 0; i < 2 * _actorWakingRing.Capacity; i++) PostAndConsumeWakingAnActor();
@@ -115,6 +123,10 @@ public class GateBenchmarks
 
     [Benchmark]
     public IngestResult PostQueueFull() => _fullGate.Post(_header, _payload, 1);
+
+    /// <summary>A post over the protocol's rate limit: what each notification of a storm costs once the guard is on.</summary>
+    [Benchmark]
+    public IngestResult PostRateLimited() => _limitedGate.Post(_header, _payload, 1);
 
     [Benchmark]
     public IngestResult PostUnknownProtocol() => _gate.Post(_unknownHeader, _payload, 1);
