@@ -7,7 +7,7 @@ namespace ScmiActors.Cli.MainJob;
 
 /// <summary>
 /// The root command's own action: <c>scmi-actors [--platforms N] [--rate X] [--duration T]
-/// [--fault MODE]... [--config FILE] [--no-discovery]</c> runs the main job on the embedded default.
+/// [--fault MODE]... [--config FILE] [--no-discovery] [--rate-limit N]</c> runs the main job on the embedded default.
 /// Exit code 0 when the accounting adds up, 1 when it does not, 2 for a bad command line or config.
 /// </summary>
 public static class MainJobCommand
@@ -20,7 +20,8 @@ public static class MainJobCommand
         var fault = new Option<string[]>("--fault") { Description = "Emulator fault mode(s): " + string.Join(", ", Enum.GetNames<EmulatorFault>().Where(n => n != "None").Select(Kebab)), AllowMultipleArgumentsPerToken = true };
         var config = new Option<string?>("--config") { Description = "HOCON file with scmi.platforms (and scmi.emulator); default: the embedded hocon/platforms.conf" };
         var noDiscovery = new Option<bool>("--no-discovery") { Description = "Use the configured descriptions as they are instead of discovering the platforms over SCMI" };
-        foreach (var option in new Option[] { platforms, rate, duration, fault, config, noDiscovery }) root.Options.Add(option);
+        var rateLimit = new Option<int?>("--rate-limit") { Description = "Storm guard: accept at most this many notifications per second per protocol (scmi.rate-limit); default off" };
+        foreach (var option in new Option[] { platforms, rate, duration, fault, config, noDiscovery, rateLimit }) root.Options.Add(option);
 
         root.SetAction(async (parse, cancellation) =>
         {
@@ -35,10 +36,10 @@ public static class MainJobCommand
                 return ExitCodes.Usage;
             }
             var options = new MainJobOptions(parse.GetValue(platforms), parse.GetValue(rate), parse.GetValue(duration), faults,
-                parse.GetValue(config), !parse.GetValue(noDiscovery));
-            if (options.Platforms < 1 || options.Rate <= 0 || options.RunFor <= TimeSpan.Zero)
+                parse.GetValue(config), !parse.GetValue(noDiscovery), RateLimit: parse.GetValue(rateLimit));
+            if (options.Platforms < 1 || options.Rate <= 0 || options.RunFor <= TimeSpan.Zero || options.RateLimit is < 1)
             {
-                error.WriteLine("--platforms must be at least 1, --rate and --duration positive");
+                error.WriteLine("--platforms and --rate-limit must be at least 1, --rate and --duration positive");
                 return ExitCodes.Usage;
             }
             try

@@ -7,6 +7,7 @@ namespace ScmiActors.Cli.MainJob;
 /// <param name="Rate">Multiplies every event rate of the emulator scenario.</param>
 /// <param name="ConfigFile">HOCON with <c>scmi.platforms</c> (and optionally <c>scmi.emulator</c>); null: the embedded hocon/platforms.conf.</param>
 /// <param name="Discover">The handles learn protocols, versions, counts and capabilities from the emulator over SCMI commands.</param>
+/// <param name="RateLimit">The storm guard for every protocol (<c>scmi.rate-limit</c>), notifications per second; null: off.</param>
 public sealed record MainJobOptions(
     int Platforms = 1,
     double Rate = 20,
@@ -15,7 +16,8 @@ public sealed record MainJobOptions(
     string? ConfigFile = null,
     bool Discover = true,
     TimeSpan? ProgressInterval = null,
-    bool ConsoleLogging = true)
+    bool ConsoleLogging = true,
+    int? RateLimit = null)
 {
     public TimeSpan RunFor => Duration ?? TimeSpan.FromSeconds(10);
     public TimeSpan Progress => ProgressInterval ?? TimeSpan.FromSeconds(1);

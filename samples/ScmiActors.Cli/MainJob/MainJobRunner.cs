@@ -45,6 +45,7 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         using var host = new HostBuilder()
             .ConfigureServices(services => services.AddAkka("scmi-actors", (builder, _) =>
             {
+                if (options.RateLimit is { } limit) builder.AddHocon($"scmi.rate-limit = {limit}", HoconAddMode.Prepend);
                 builder.WithScmiEmbeddedCluster();
                 builder.WithScmiNotifications(o => o.ConsoleLogging = options.ConsoleLogging);
             }))

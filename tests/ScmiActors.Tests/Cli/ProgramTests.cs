@@ -77,7 +77,7 @@ public class ProgramTests
         Assert.Equal(0, exitCode);
         Assert.Contains("decode", output);
         Assert.Contains("Usage:", output);
-        foreach (var option in new[] { "--platforms", "--rate", "--duration", "--fault", "--config" }) Assert.Contains(option, output);
+        foreach (var option in new[] { "--platforms", "--rate", "--duration", "--fault", "--config", "--rate-limit" }) Assert.Contains(option, output);
         Assert.Equal(string.Empty, error);
     }
 
@@ -85,6 +85,7 @@ public class ProgramTests
     [InlineData("--fault", "bogus")]
     [InlineData("--platforms", "0")]
     [InlineData("--rate", "-1")]
+    [InlineData("--rate-limit", "0")]
     public void Main_job_rejects_a_bad_option_with_exit_2_before_starting(string option, string value)
     {
         var (exitCode, _, error) = Run("", option, value);

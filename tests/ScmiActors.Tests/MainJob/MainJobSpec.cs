@@ -45,6 +45,20 @@ public sealed class MainJobSpec(ITestOutputHelper output)
         Assert.True(platform.Consistent, string.Join("; ", platform.Mismatches));
     }
 
+    [Fact]
+    public async Task With_the_storm_guard_the_storm_is_taken_at_the_rate_limit_and_reconciles_with_the_emulator()
+    {
+        var result = await RunAsync(new MainJobOptions(Duration: TimeSpan.FromSeconds(3), Faults: EmulatorFault.Storm, RateLimit: 2000));
+
+        Assert.Equal(0, result.ExitCode);
+        var platform = Assert.Single(result.Platforms);
+        var limited = platform.Dispatcher.Protocols.Sum(p => p.DroppedRateLimited);
+        Assert.True(limited > 0, "a storm above the rate limit was not limited");
+        // The emulator saw the same outcome for each of those posts (the reconciliation checks it too).
+        Assert.Equal(limited, platform.Emulator.Count(Ingestion.IngestResult.DroppedRateLimited));
+        Assert.True(platform.Consistent, string.Join("; ", platform.Mismatches));
+    }
+
     public static TheoryData<EmulatorFault> FaultModes() =>
         new(Enum.GetValues<EmulatorFault>().Where(f => f != EmulatorFault.None && f != EmulatorFault.Storm));
 
