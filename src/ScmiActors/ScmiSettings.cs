@@ -44,8 +44,10 @@ public sealed record ScmiSettings(
             c.GetTimeSpan("subscriber-stall-timeout"),
             c.GetString("rate-limit", "off") is "off" or "" ? null : c.GetInt("rate-limit"));
         if (settings.DrainBatch < 1) throw new ConfigurationException("scmi.drain-batch must be at least 1");
-        if (settings.QueueBytes is < 64) throw new ConfigurationException("scmi.queue-bytes must be at least 64");
-        if (settings.SubscriberWindow is < 1) throw new ConfigurationException("scmi.subscriber-window must be at least 1 (or off)");
+        if (settings.QueueBytes is < 64 or > Ingestion.ProtocolRing.MaxBudgetBytes)
+            throw new ConfigurationException($"scmi.queue-bytes must be between 64 and {Ingestion.ProtocolRing.MaxBudgetBytes}");
+        if (settings.SubscriberWindow is < Actors.DeliveryWindows.MaxMarks)
+            throw new ConfigurationException($"scmi.subscriber-window must be at least {Actors.DeliveryWindows.MaxMarks} (or off)");
         if (settings.RateLimit is < 1) throw new ConfigurationException("scmi.rate-limit must be at least 1 event per second (or off)");
         if (settings.SubscriberStallTimeout <= TimeSpan.Zero) throw new ConfigurationException("scmi.subscriber-stall-timeout must be positive");
         return settings;

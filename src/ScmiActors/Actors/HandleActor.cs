@@ -629,6 +629,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
 
         var queueBytes = description.QueueBytes ?? _settings.QueueBytes ?? descriptor.DefaultQueueSize;
         if (queueBytes < ProtocolRing.EntryOverhead * 4) return $"queue of {queueBytes} bytes is too small (at least {ProtocolRing.EntryOverhead * 4})";
+        if (queueBytes > ProtocolRing.MaxBudgetBytes) return $"queue of {queueBytes} bytes is too large (at most {ProtocolRing.MaxBudgetBytes})";
         var tooLarge = descriptor.Events.Where(e => e.MaxPayload + ProtocolRing.EntryOverhead > queueBytes).Select(e => e.Name).ToList();
         if (tooLarge.Count > 0)
             _log.Warning("Protocol 0x{Protocol:X2}: a queue of {QueueBytes} bytes cannot hold the largest {Events} notifications; those will be dropped",

@@ -80,9 +80,14 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
             return;
         }
 
+        // A shutdown drain delivers what the sealed (so bounded) ring holds without waiting for slow
+        // subscribers: accepted events go to their mailboxes instead of being discarded at the deadline.
+        var windowed = _runtime.DrainRequester is null;
+        if (!windowed && _waiting) StopWaiting();
+
         var ring = _runtime.Ring;
         var processed = 0;
-        while (processed < _batch && _windows.Blocked == 0 && ring.TryPeek(out var header, out var timestampNs, out var payload))
+        while (processed < _batch && (!windowed || _windows.Blocked == 0) && ring.TryPeek(out var header, out var timestampNs, out var payload))
         {
             processed++;
             try
@@ -99,7 +104,7 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
             if (_runtime.StopDelivery) break;
         }
 
-        if (_windows.Blocked > 0)
+        if (windowed && _windows.Blocked > 0)
             StartWaiting(); // stay "scheduled" so the gate sends no wake-ups; an answered marker resumes
         else if (processed == _batch)
             Self.Tell(ProtocolWake.Instance); // more may be waiting: yield to other actors, stay scheduled
@@ -164,7 +169,7 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
     {
         flow.Subscriber.Tell(report, ActorRefs.NoSender);
         // The marker goes after the report, so its answer means the report was processed.
-        if (_windows.Delivered(flow)) flow.Subscriber.Tell(flow.Marker, Self);
+        if (_windows.Delivered(flow) is { } marker) flow.Subscriber.Tell(marker, Self);
     }
 
     private void OnSetRoute(SetRoute message)
@@ -193,7 +198,7 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
     private void OnMarkerAnswered(ActorIdentity answer)
     {
         var flow = _windows.Answered(answer.MessageId);
-        if (flow is not null && _stalled.Remove(flow))
+        if (flow is { Exempt: false } && _stalled.Remove(flow))
             _log.Info("Subscriber {Subscriber} is processing deliveries again; its delivery window applies again", flow.Subscriber.Path);
         ResumeIfOpen();
     }
@@ -201,9 +206,14 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
     private void ResumeIfOpen()
     {
         if (!_waiting || _windows.Blocked > 0) return;
+        StopWaiting();
+        OnWake();
+    }
+
+    private void StopWaiting()
+    {
         _waiting = false;
         Timers.Cancel("stalls");
-        OnWake();
     }
 
     private void ArmStallCheck()

@@ -144,6 +144,8 @@ public static class PlatformDescriptionLoader
         {
             var q = c.GetInt("queue-bytes");
             if (q < 64) throw new PlatformDescriptionException($"{path}.queue-bytes: {q} is below the minimum of 64");
+            if (q > Ingestion.ProtocolRing.MaxBudgetBytes)
+                throw new PlatformDescriptionException($"{path}.queue-bytes: {q} is above the maximum of {Ingestion.ProtocolRing.MaxBudgetBytes}");
             queueBytes = q;
         }
 

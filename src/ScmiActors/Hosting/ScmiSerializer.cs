@@ -59,8 +59,11 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
     /// <summary>This serializer's fixed identifier on the wire (Akka reserves 0–100 for itself).</summary>
     public const int SerializerIdentifier = 2604;
 
-    /// <summary>The first byte of every body; bumped when the format changes.</summary>
-    public const byte FormatVersion = 1;
+    /// <summary>
+    /// The first byte of every body; bumped when the format changes. 2: protocol stats carry
+    /// SubscriberWaits, SubscriberStalls and DroppedRateLimited.
+    /// </summary>
+    public const byte FormatVersion = 2;
 
     /// <summary>The name of the serializer in <c>akka.actor.serializers</c>.</summary>
     public const string SerializerName = "scmi";

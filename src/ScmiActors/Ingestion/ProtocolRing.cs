@@ -25,6 +25,9 @@ internal sealed class ProtocolRing
     /// <summary>Payload bytes each slot holds in the arena; larger payloads use the slot's own buffer.</summary>
     public const int InlinePayload = 16;
 
+    /// <summary>The largest queue budget (16 MiB; Linux's largest is 16 KiB): slots and arena stay well inside an array's range.</summary>
+    public const int MaxBudgetBytes = 16 << 20;
+
     private const long SealedMark = 1L << 40;
 
     /// <summary>Slot buffers up to this size are kept for reuse; larger ones are dropped after use.</summary>
@@ -41,6 +44,7 @@ internal sealed class ProtocolRing
     public ProtocolRing(int budgetBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(budgetBytes, EntryOverhead);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(budgetBytes, MaxBudgetBytes);
         BudgetBytes = budgetBytes;
         var slots = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, budgetBytes / EntryOverhead));
         _slots = new Slot[slots];

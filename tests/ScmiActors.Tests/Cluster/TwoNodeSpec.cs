@@ -77,6 +77,8 @@ public sealed class TwoNodeSpec
         var perf = (await handles.Ask<PlatformStats>(new GetStats("soc0"), TimeSpan.FromSeconds(5))).For(ScmiProtocolId.Perf)!;
         Assert.Equal(events, perf.Delivered);
         Assert.Equal(0, perf.SubscriberStalls);
+        // The windows were in force: a remote answer takes far longer than eight local deliveries.
+        Assert.True(perf.SubscriberWaits > 0, "the delivery window never shut");
     }
 
     [Fact]

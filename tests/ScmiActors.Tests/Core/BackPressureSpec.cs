@@ -77,7 +77,7 @@ public sealed class BackPressureSpec(ITestOutputHelper output) : CoreSpec(output
 
         // At most a window was handed to the stalled subscriber; the rest waits in the queue or was dropped.
         var blocked = AwaitStats(p, s => Assert.Equal(1, s.For(Perf)!.SubscriberWaits)).For(Perf)!;
-        Assert.InRange(blocked.Delivered, 1, Window);
+        Assert.Equal(Window, blocked.Delivered); // the window shut after exactly a window of deliveries
         Assert.True(blocked.InQueue > 0, blocked.ToString());
         Assert.True(counts[IngestResult.DroppedQueueFull] > 0, counts.ToString());
         Assert.Equal(1001, counts[IngestResult.Queued] + counts[IngestResult.DroppedQueueFull] + 1);
@@ -95,6 +95,28 @@ public sealed class BackPressureSpec(ITestOutputHelper output) : CoreSpec(output
         var levels = gate.Levels.ToArray();
         Assert.Equal(0u, levels[0]);
         Assert.True(levels.Zip(levels.Skip(1)).All(pair => pair.First < pair.Second), "delivered out of order");
+    }
+
+    [Fact]
+    public async Task A_shutdown_drain_delivers_what_was_accepted_even_past_a_shut_window()
+    {
+        using var gate = new BlockingSubscriber.Gate();
+        var p = await StartPlatformAsync();
+        SubscribeActive(p, Perf, PerfLevel, SourceSelector.All, Sys.ActorOf(BlockingSubscriber.Props(gate)));
+        Assert.Equal(IngestResult.Queued, PostPerfLevel(p, 0, 0));
+        Assert.True(gate.WaitEntered());
+        var queued = 1;
+        for (uint level = 1; level <= 100; level++)
+            if (PostPerfLevel(p, level % 4, level) == IngestResult.Queued) queued++;
+        AwaitStats(p, s => Assert.Equal(1, s.For(Perf)!.SubscriberWaits));
+
+        // The drain does not wait for the blocked subscriber: the sealed queue goes to its mailbox,
+        // nothing is discarded, and it gets every accepted event once it runs again.
+        var stopping = Scmi.StopPlatformAsync(p.Id);
+        var final = (await stopping.WaitAsync(TimeSpan.FromSeconds(10))).FinalStats.For(Perf)!;
+        Assert.Equal((queued, queued, 0L), (final.Queued, final.Delivered, final.Discarded));
+        gate.Released.Set();
+        AwaitAssert(() => Assert.Equal(queued, gate.Levels.Count), TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -148,7 +170,7 @@ public sealed class BackPressureSpec(ITestOutputHelper output) : CoreSpec(output
 /// <summary>A subscriber that never catches up is warned about and exempted; nobody else waits for it.</summary>
 public sealed class StalledSubscriberSpec(ITestOutputHelper output) : CoreSpec(output, ConfigurationFactory.ParseString("""
     scmi.subscriber-window = 8
-    scmi.subscriber-stall-timeout = 300ms
+    scmi.subscriber-stall-timeout = 1s
     """))
 {
     [Fact]
@@ -174,7 +196,7 @@ public sealed class StalledSubscriberSpec(ITestOutputHelper output) : CoreSpec(o
         }
         AwaitAssert(() => Assert.Equal(501, Interlocked.Read(ref count.Value)), TimeSpan.FromSeconds(5));
         var perf = AwaitStats(p, s => Assert.Equal(0, s.For(Perf)!.InQueue)).For(Perf)!;
-        Assert.Equal(1, perf.SubscriberStalls);
+        Assert.True(perf.SubscriberStalls >= 1); // the wedged one (on a starved machine the other could stall too)
 
         // Once it answers a marker it is back under its window; it too got every accepted event.
         EventFilter.Info(new Regex("Subscriber .*/wedged is processing deliveries again")).ExpectOne(TimeSpan.FromSeconds(5), () => gate.Released.Set());

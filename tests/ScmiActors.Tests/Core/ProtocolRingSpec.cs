@@ -92,6 +92,7 @@ public sealed class ProtocolRingSpec
     {
         var ring = new ProtocolRing(1024);
         const int producers = 4, perProducer = 50_000;
+        var stop = false; // set when the consumer fails, so that producers waiting for room end too
         var threads = Enumerable.Range(0, producers).Select(p => new Thread(() =>
         {
             Span<byte> payload = stackalloc byte[24];
@@ -102,33 +103,49 @@ public sealed class ProtocolRingSpec
                 BinaryPrimitives.WriteInt32LittleEndian(payload, p);
                 BinaryPrimitives.WriteInt32LittleEndian(payload[4..], i);
                 if (length == 24) payload[8..24].Fill((byte)i);
-                while (ring.TryWrite((uint)(p << 24 | i), payload[..length], 0) != ProtocolRing.WriteOutcome.Written) Thread.Yield();
+                while (ring.TryWrite((uint)(p << 24 | i), payload[..length], 0) != ProtocolRing.WriteOutcome.Written)
+                {
+                    if (Volatile.Read(ref stop)) return;
+                    Thread.Yield();
+                }
             }
-        })).ToList();
+        }) { IsBackground = true }).ToList();
         threads.ForEach(t => t.Start());
-
-        var next = new int[producers];
-        var taken = 0;
-        while (taken < producers * perProducer)
+        try
         {
-            if (!ring.TryPeek(out var header, out _, out var payload))
-            {
-                Thread.Yield();
-                continue;
-            }
-            var p = (int)(header >> 24);
-            var i = (int)(header & 0xFFFFFF);
-            Assert.Equal(next[p]++, i); // per-producer order is kept
-            Assert.Equal(i % 3 == 0 ? 24 : 8, payload.Length);
-            Assert.Equal(p, BinaryPrimitives.ReadInt32LittleEndian(payload));
-            Assert.Equal(i, BinaryPrimitives.ReadInt32LittleEndian(payload[4..]));
-            if (payload.Length == 24) Assert.True(payload[8..].IndexOfAnyExcept((byte)i) < 0, "torn payload");
-            ring.Release();
-            taken++;
+            Consume();
         }
-        threads.ForEach(t => t.Join());
-        Assert.All(next, n => Assert.Equal(perProducer, n));
+        finally
+        {
+            Volatile.Write(ref stop, true);
+            threads.ForEach(t => t.Join());
+        }
         Assert.Equal(producers * perProducer, ring.Written);
+
+        void Consume()
+        {
+
+            var next = new int[producers];
+            var taken = 0;
+            while (taken < producers * perProducer)
+            {
+                if (!ring.TryPeek(out var header, out _, out var payload))
+                {
+                    Thread.Yield();
+                    continue;
+                }
+                var p = (int)(header >> 24);
+                var i = (int)(header & 0xFFFFFF);
+                Assert.Equal(next[p]++, i); // per-producer order is kept
+                Assert.Equal(i % 3 == 0 ? 24 : 8, payload.Length);
+                Assert.Equal(p, BinaryPrimitives.ReadInt32LittleEndian(payload));
+                Assert.Equal(i, BinaryPrimitives.ReadInt32LittleEndian(payload[4..]));
+                if (payload.Length == 24) Assert.True(payload[8..].IndexOfAnyExcept((byte)i) < 0, "torn payload");
+                ring.Release();
+                taken++;
+            }
+            Assert.All(next, n => Assert.Equal(perProducer, n));
+        }
     }
 
     private sealed class EntryComparer : IEqualityComparer<(uint, long, byte[])>

@@ -58,8 +58,8 @@ public sealed class RateLimitSpec(ITestOutputHelper output) : CoreSpec(output)
     [Fact]
     public async Task A_storm_past_the_limit_is_dropped_at_the_gate_counted_and_warned_about()
     {
-        var description = TestPlatforms.Soc0().WithProtocol(Perf, d => d with { RateLimit = 10 }); // burst 16, then one per 100 ms
-        var perfLimited = EventFilter.Info(new Regex(@"Protocol 0x13: at most 10 notifications per second are accepted"));
+        var description = TestPlatforms.Soc0().WithProtocol(Perf, d => d with { RateLimit = 1 }); // burst 16, then one per second
+        var perfLimited = EventFilter.Info(new Regex(@"Protocol 0x13: at most 1 notifications per second are accepted"));
         var p = await perfLimited.ExpectOneAsync(async () =>
         {
             var started = await StartPlatformAsync(description: description);
@@ -71,7 +71,7 @@ public sealed class RateLimitSpec(ITestOutputHelper output) : CoreSpec(output)
         SubscribeActive(p, Perf, PerfLevel, SourceSelector.All, perf);
         SubscribeActive(p, Sensor, 0, SourceSelector.All, sensor);
 
-        // 200 posts in a burst: about one burst passes (a tight loop lasts far less than the 100 ms
+        // 200 posts in a burst: about one burst passes (a tight loop lasts far less than the 1 s
         // interval, so at most one more), the rest is dropped. The sensor protocol has no limit.
         var counts = new OutcomeCounter();
         var warning = EventFilter.Warning(new Regex(@"Protocol 0x13 dropped 0 notifications \(queue full\), \d+ over its rate limit"));

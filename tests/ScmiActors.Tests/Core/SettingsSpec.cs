@@ -35,7 +35,8 @@ public sealed class SettingsSpec
     [Theory]
     [InlineData("scmi.drain-batch = 0", "drain-batch")]
     [InlineData("scmi.queue-bytes = 32", "queue-bytes")]
-    [InlineData("scmi.subscriber-window = 0", "subscriber-window")]
+    [InlineData("scmi.subscriber-window = 3", "subscriber-window")]
+    [InlineData("scmi.queue-bytes = 20000000", "queue-bytes")]
     [InlineData("scmi.subscriber-stall-timeout = 0s", "subscriber-stall-timeout")]
     [InlineData("scmi.rate-limit = 0", "rate-limit")]
     public void Out_of_range_values_are_rejected_with_the_key_named(string hocon, string key)
