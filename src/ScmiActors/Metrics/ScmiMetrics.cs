@@ -39,6 +39,10 @@ public static class ScmiMetrics
             "{notification}", "Notifications dropped, rejected, malformed or discarded, by outcome");
         Meter.CreateObservableUpDownCounter("scmi.queue.depth", () => ProtocolValues(c => c.Ring.Count),
             "{notification}", "Notifications waiting in a protocol queue");
+        Meter.CreateObservableCounter("scmi.delivery.waits", () => ProtocolValues(c => Volatile.Read(ref c.SubscriberWaits)),
+            "{pause}", "Times a protocol paused its drain because a subscriber was a delivery window behind");
+        Meter.CreateObservableCounter("scmi.subscribers.stalled", () => ProtocolValues(c => Volatile.Read(ref c.SubscriberStalls)),
+            "{subscriber}", "Subscribers delivered to without a window after keeping it shut past the stall timeout");
     }
 
     internal static void Register(MetricsSource source) => Sources[source] = 0;

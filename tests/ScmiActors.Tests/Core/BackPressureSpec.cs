@@ -63,7 +63,9 @@ public sealed class BackPressureSpec(ITestOutputHelper output) : CoreSpec(output
     public async Task A_subscriber_a_window_behind_stops_the_drain_and_gets_everything_accepted_once_it_catches_up()
     {
         using var gate = new BlockingSubscriber.Gate();
-        var p = await StartPlatformAsync();
+        using var meter = new ScmiMeterListener();
+        const string id = "soc0-back-pressure"; // the meter is process-wide: an id no other test uses
+        var p = await StartPlatformAsync(id, TestPlatforms.Soc0(id));
         SubscribeActive(p, Perf, PerfLevel, SourceSelector.All, Sys.ActorOf(BlockingSubscriber.Props(gate)));
 
         Assert.Equal(IngestResult.Queued, PostPerfLevel(p, 0, 0));
@@ -77,6 +79,7 @@ public sealed class BackPressureSpec(ITestOutputHelper output) : CoreSpec(output
 
         // At most a window was handed to the stalled subscriber; the rest waits in the queue or was dropped.
         var blocked = AwaitStats(p, s => Assert.Equal(1, s.For(Perf)!.SubscriberWaits)).For(Perf)!;
+        Assert.Equal(1, meter.Observe().Sum("scmi.delivery.waits", id, Perf));
         Assert.Equal(Window, blocked.Delivered); // the window shut after exactly a window of deliveries
         Assert.True(blocked.InQueue > 0, blocked.ToString());
         Assert.True(counts[IngestResult.DroppedQueueFull] > 0, counts.ToString());
@@ -90,6 +93,7 @@ public sealed class BackPressureSpec(ITestOutputHelper output) : CoreSpec(output
         Assert.Equal(perf.Queued, perf.Delivered);
         Assert.Equal(counts[IngestResult.DroppedQueueFull], perf.DroppedQueueFull);
         Assert.Equal(0, perf.SubscriberStalls);
+        Assert.Equal(0, meter.Observe().Sum("scmi.subscribers.stalled", id, Perf));
         AssertAddsUp(final);
         AwaitAssert(() => Assert.Equal(perf.Queued, gate.Levels.Count));
         var levels = gate.Levels.ToArray();
