@@ -24,6 +24,22 @@ namespace ScmiActors.Cli.MainJob;
 /// </summary>
 public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
 {
+    /// <summary>
+    /// The listener's outcome. A request that came late in the run (a slow start on a loaded
+    /// machine delays the enable) may still be in service: wait for it up to the platform's timeout.
+    /// </summary>
+    private static async Task<ShutdownOutcome?> ShutdownOutcomeOf(IActorRef listener, bool requested, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var answer = await listener.Ask<object>(GetShutdownOutcome.Instance, TimeSpan.FromSeconds(5));
+            if (answer is ShutdownOutcome outcome) return outcome;
+            if (!requested || DateTime.UtcNow >= deadline) return null;
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+    }
+
     public async Task<MainJobResult> RunAsync(CancellationToken cancellation)
     {
         var config = options.ConfigFile is null
@@ -96,11 +112,12 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
 
         var reports = new List<SubscriberReport>();
         ShutdownOutcome? shutdown = null;
-        foreach (var subscriber in platforms.SelectMany(p => p.Subscribers))
+        foreach (var p in platforms)
+        foreach (var subscriber in p.Subscribers)
         {
-            reports.Add(await subscriber.Ask<SubscriberReport>(GetSubscriberReport.Instance, TimeSpan.FromSeconds(5)));
             if (subscriber.Path.Name.StartsWith("system-power", StringComparison.Ordinal))
-                shutdown ??= await subscriber.Ask<object>(GetShutdownOutcome.Instance, TimeSpan.FromSeconds(5)) as ShutdownOutcome;
+                shutdown ??= await ShutdownOutcomeOf(subscriber, p.Emulator.ShutdownRequested, scenario.ShutdownTimeout);
+            reports.Add(await subscriber.Ask<SubscriberReport>(GetSubscriberReport.Instance, TimeSpan.FromSeconds(5)));
         }
 
         var result = MainJobResult.From(platforms.Select(p => (p.Id, finals[p.Id], p.Emulator.GetStats())).ToList(), reports, shutdown);
