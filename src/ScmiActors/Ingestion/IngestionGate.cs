@@ -30,8 +30,18 @@ public sealed class IngestionGate
 
     public bool IsRunning => _state == Running;
 
-    /// <summary>Offers one raw message (header word and payload after it) stamped at arrival.</summary>
-    public IngestResult Post(uint header, ReadOnlySpan<byte> payload, long timestampNs)
+    /// <summary>Offers one raw message (header word and payload after it) stamped at arrival by the transport.</summary>
+    public IngestResult Post(uint header, ReadOnlySpan<byte> payload, long timestampNs) => Post(header, payload, timestampNs, stampAtGate: false);
+
+    /// <summary>
+    /// Offers one raw message that the gate stamps itself (<see cref="ScmiClock"/>), for transports
+    /// without their own arrival time. One clock read then serves both the stamp and the storm
+    /// guard, and a message rejected before them costs none: under a storm the clock read is most
+    /// of what a post costs.
+    /// </summary>
+    public IngestResult Post(uint header, ReadOnlySpan<byte> payload) => Post(header, payload, 0, stampAtGate: true);
+
+    private IngestResult Post(uint header, ReadOnlySpan<byte> payload, long timestampNs, bool stampAtGate)
     {
         var type = ScmiHeader.TypeOf(header);
         if (type != MessageType.Notification) return PostNonNotification(header, payload, type);
@@ -61,8 +71,9 @@ public sealed class IngestionGate
             return IngestResult.PayloadTooLarge;
         }
 
-        // The storm guard reads its own clock: a transport's timestamps are not trusted for it.
-        if (slot.Limiter is { } limiter && !limiter.TryAcquire(ScmiClock.NowNs()))
+        // The storm guard reads the gate's clock: a transport's timestamps are not trusted for it.
+        if (stampAtGate) timestampNs = ScmiClock.NowNs();
+        if (slot.Limiter is { } limiter && !limiter.TryAcquire(stampAtGate ? timestampNs : ScmiClock.NowNs()))
         {
             Interlocked.Increment(ref slot.Counters.DroppedRateLimited);
             return IngestResult.DroppedRateLimited;
@@ -84,14 +95,19 @@ public sealed class IngestionGate
     }
 
     /// <summary>Convenience for transports that hold a whole message (header word first).</summary>
-    public IngestResult PostMessage(ReadOnlySpan<byte> message, long timestampNs)
+    public IngestResult PostMessage(ReadOnlySpan<byte> message, long timestampNs) => PostMessage(message, timestampNs, stampAtGate: false);
+
+    /// <summary>As <see cref="PostMessage(ReadOnlySpan{byte}, long)"/>, stamped by the gate.</summary>
+    public IngestResult PostMessage(ReadOnlySpan<byte> message) => PostMessage(message, 0, stampAtGate: true);
+
+    private IngestResult PostMessage(ReadOnlySpan<byte> message, long timestampNs, bool stampAtGate)
     {
         if (message.Length < 4)
         {
             Interlocked.Increment(ref Counters.ReservedMessageType);
             return IngestResult.ReservedMessageType;
         }
-        return Post(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(message), message[4..], timestampNs);
+        return Post(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(message), message[4..], timestampNs, stampAtGate);
     }
 
     private IngestResult PostNonNotification(uint header, ReadOnlySpan<byte> payload, MessageType type)

@@ -60,7 +60,9 @@ public sealed class InMemoryTransport
 
         /// <summary>Posts one raw message as the ISR would; NotRunning when no handle is attached.</summary>
         public IngestResult Send(uint header, ReadOnlySpan<byte> payload, long? timestampNs = null) =>
-            owner._gate is { } gate ? gate.Post(header, payload, timestampNs ?? ScmiClock.NowNs()) : IngestResult.NotRunning;
+            owner._gate is not { } gate ? IngestResult.NotRunning
+            : timestampNs is { } stamp ? gate.Post(header, payload, stamp)
+            : gate.Post(header, payload); // stamped by the gate: one clock read for the stamp and the storm guard
 
         public IngestResult SendNotification(byte protocol, byte eventId, ReadOnlySpan<byte> payload) =>
             Send(ScmiHeader.Notification(protocol, eventId), payload);

@@ -84,6 +84,16 @@ public class GateBenchmarks
         return result;
     }
 
+    /// <summary>Stamped by the gate (Post without a timestamp): the same single clock read, taken inside.</summary>
+    [Benchmark]
+    public IngestResult PostStampedAtGateAndConsume()
+    {
+        var result = _gate.Post(_header, _payload);
+        _ring.TryPeek(out _, out _, out _);
+        _ring.Release();
+        return result;
+    }
+
     /// <summary>
     /// The flag is cleared after each entry, so every Post sends the wake-up: the gate's share of
     /// the wake path (flag CAS and the Tell call), told to ActorRefs.Nobody so no mailbox is involved.
@@ -127,6 +137,14 @@ public class GateBenchmarks
     /// <summary>A post over the protocol's rate limit: what each notification of a storm costs once the guard is on.</summary>
     [Benchmark]
     public IngestResult PostRateLimited() => _limitedGate.Post(_header, _payload, 1);
+
+    /// <summary>The same with a transport's clock read as the timestamp: two clock reads per post.</summary>
+    [Benchmark]
+    public IngestResult PostRateLimitedTimestamped() => _limitedGate.Post(_header, _payload, ScmiClock.NowNs());
+
+    /// <summary>Stamped by the gate: the guard uses the stamp's clock read, one per post.</summary>
+    [Benchmark]
+    public IngestResult PostRateLimitedStampedAtGate() => _limitedGate.Post(_header, _payload);
 
     [Benchmark]
     public IngestResult PostUnknownProtocol() => _gate.Post(_unknownHeader, _payload, 1);

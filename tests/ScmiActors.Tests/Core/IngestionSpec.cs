@@ -55,6 +55,28 @@ public sealed class IngestionSpec(ITestOutputHelper output) : CoreSpec(output)
     }
 
     [Fact]
+    public async Task A_transport_stamp_is_kept_and_an_unstamped_post_is_stamped_by_the_gate_at_arrival()
+    {
+        var p = await StartCapturedAsync();
+        AwaitReady(p);
+        var subscriber = CreateTestProbe();
+        SubscribeActive(p, Perf, PerfLevel, SourceSelector.All, subscriber);
+
+        Assert.Equal(IngestResult.Queued, p.Platform.Send(TestPlatforms.PerfLevelHeader, TestPlatforms.PerfLevel(0, 1), timestampNs: 12345));
+        var before = ScmiClock.NowNs();
+        Assert.Equal(IngestResult.Queued, p.Platform.Send(TestPlatforms.PerfLevelHeader, TestPlatforms.PerfLevel(0, 2)));
+        var message = new byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(message, TestPlatforms.PerfLevelHeader);
+        TestPlatforms.PerfLevel(0, 3).CopyTo(message, 4);
+        Assert.Equal(IngestResult.Queued, GateOf(p).PostMessage(message));
+        var after = ScmiClock.NowNs();
+
+        Assert.Equal(12345, subscriber.ExpectMsg<PerfLevelChanged>(r => r.PerformanceLevel == 1).TimestampNs);
+        Assert.InRange(subscriber.ExpectMsg<PerfLevelChanged>(r => r.PerformanceLevel == 2).TimestampNs, before, after);
+        Assert.InRange(subscriber.ExpectMsg<PerfLevelChanged>(r => r.PerformanceLevel == 3).TimestampNs, before, after);
+    }
+
+    [Fact]
     public async Task Posts_before_connect_and_after_stop_are_NotRunning()
     {
         var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
