@@ -40,19 +40,19 @@ public sealed record LoadCase(
             AllVariants, "rate"), // ring slots never allocate on first use (arena), so the usual warm-up does
         new("flood", "perf is flooded (5 M/s offered in ~1 ms bursts, drop-newest when its queue is full) while sensor carries a steady rate; latency is the steady protocol's",
             _ => Flood(),
-            (o, _) =>
-            [
-                new Phase("steady-only", [new ProducerPlan([1], o.SteadyRate)], o.SteadyRate),
-                new Phase("flood", [new ProducerPlan([0], o.FloodRate, DropWhenFull: true), new ProducerPlan([1], o.SteadyRate)]),
-            ],
+            (o, _) => FloodPhases(o, o.FloodRate),
             AllVariants, "flood", MainTag: 1),
         new("flood-limited", "as flood, with ScmiActors' storm guard on perf (scmi.rate-limit, --flood-limit, default 100 000/s); the baselines have no such guard",
             o => Flood(o.FloodLimit),
-            (o, _) =>
-            [
-                new Phase("steady-only", [new ProducerPlan([1], o.SteadyRate)], o.SteadyRate),
-                new Phase("flood", [new ProducerPlan([0], o.FloodRate, DropWhenFull: true), new ProducerPlan([1], o.SteadyRate)]),
-            ],
+            (o, _) => FloodPhases(o, o.FloodRate),
+            AllVariants, "flood", MainTag: 1),
+        new("flood-1m", "as flood, at 1 M/s offered: 100x the steady rate, and more than a shared-memory channel carries (it holds one message until the agent's ISR frees it)",
+            _ => Flood(),
+            (o, _) => FloodPhases(o, OneMillion),
+            AllVariants, "flood", MainTag: 1),
+        new("flood-1m-limited", "as flood-1m, with the storm guard on perf (--flood-limit, default 100 000/s): the flood is 10x the limit",
+            o => Flood(o.FloodLimit),
+            (o, _) => FloodPhases(o, OneMillion),
             AllVariants, "flood", MainTag: 1),
         new("flood-spin", "as flood, but the flood producer posts at full speed and retries when the queue is full (it keeps a core busy; the flooded subscriber's mailbox grows)",
             _ => Flood(),
@@ -62,6 +62,14 @@ public sealed record LoadCase(
                 new Phase("flood", [new ProducerPlan([0], 0), new ProducerPlan([1], o.SteadyRate)]),
             ],
             AllVariants, "flood", MainTag: 1),
+        new("burst-control", "the control for the flood cases: the steady protocol as there, plus a thread that posts nothing and only keeps a core busy for --burn-us (default 400 µs, what flood-limited's producer takes) every ms",
+            _ => Flood(),
+            (o, _) =>
+            [
+                new Phase("steady-only", [new ProducerPlan([1], o.SteadyRate)], o.SteadyRate),
+                new Phase("cpu-burst", [new ProducerPlan([], 0, BurnUs: o.BurnUs), new ProducerPlan([1], o.SteadyRate)]),
+            ],
+            AllVariants, "cpu-burst", MainTag: 1),
         new("rate100k", "1 platform x 1 subscriber at 100 000 events/s offered",
             _ => Fanout(1), (_, _) => [new Phase("rate100k", [new ProducerPlan([0], 100_000)], 100_000)], AllVariants, "rate100k"),
         new("rate100k-spin", "as rate100k, but the producer yield-spins between events (smooth arrivals, no bursts; it keeps one of the cores busy)",
@@ -70,6 +78,15 @@ public sealed record LoadCase(
             _ => Fanout(1),
             (o, _) => (o.Smoke ? [25_000, 100_000] : o.SweepRates).Select(r => new Phase($"rate{r / 1000:0}k", [new ProducerPlan([0], r)], r)).ToArray(),
             ["scmi", "channels"], "", Sweep: true),
+    ];
+
+    private const double OneMillion = 1_000_000;
+
+    /// <summary>The steady protocol alone, then with perf flooded at <paramref name="floodRate"/> (drop-newest when full).</summary>
+    private static Phase[] FloodPhases(LoadOptions o, double floodRate) =>
+    [
+        new Phase("steady-only", [new ProducerPlan([1], o.SteadyRate)], o.SteadyRate),
+        new Phase("flood", [new ProducerPlan([0], floodRate, DropWhenFull: true), new ProducerPlan([1], o.SteadyRate)]),
     ];
 
     private static PlatformDescription WithPerfLimit(PlatformDescription d, int? limit) => limit is null ? d

@@ -5,8 +5,12 @@ using ScmiActors.Ingestion;
 namespace ScmiActors.Benchmarks.Load;
 
 /// <summary>A producer thread: the streams it posts round-robin, at full speed (<see cref="Rate"/> 0) or at a fixed offered rate (events/s).</summary>
-/// <remarks>With <see cref="DropWhenFull"/> a full queue drops the event (counted in "full") instead of retrying: a firmware flood.</remarks>
-public sealed record ProducerPlan(int[] Streams, double Rate, bool DropWhenFull = false);
+/// <remarks>
+/// With <see cref="DropWhenFull"/> a full queue drops the event (counted in "full") instead of
+/// retrying: a firmware flood. With <see cref="BurnUs"/> &gt; 0 it posts nothing and only keeps a
+/// core busy for that long every millisecond: the control for a flood's CPU bursts.
+/// </remarks>
+public sealed record ProducerPlan(int[] Streams, double Rate, bool DropWhenFull = false, double BurnUs = 0);
 
 /// <summary>How a paced producer waits for the next event's due time.</summary>
 public enum Pacing
@@ -25,9 +29,12 @@ public sealed record LatencyStats(long Count, double P50Us, double P99Us, double
             h.GetValueAtPercentile(99.9) / 1e3, h.GetMaxValue() / 1e3);
 }
 
+/// <param name="BusyFraction">The busiest paced producer's share of a core (its bursts' total time over the run); NaN without paced producers.</param>
+/// <param name="BurstUs">That producer's mean burst: from waking up to going back to sleep, in µs.</param>
 public sealed record RunResult(
     string Variant, long Events, long Deliveries, double Seconds, LatencyStats[] Latency,
-    double AllocBytesPerEvent, int Gen0, int Gen1, int Gen2, long FullRetries, double GcPauseMs = 0)
+    double AllocBytesPerEvent, int Gen0, int Gen1, int Gen2, long FullRetries, double GcPauseMs = 0,
+    double BusyFraction = double.NaN, double BurstUs = double.NaN)
 {
     public double EventsPerSecond => Events / Seconds;
     public double DeliveriesPerSecond => Deliveries / Seconds;
@@ -62,6 +69,8 @@ public static class Driver
         Thread.Sleep(TimeSpan.FromSeconds(seconds));
         Volatile.Write(ref stop.Value, true);
         foreach (var t in threads) t.Join();
+        var produced = clock.Elapsed.TotalNanoseconds;
+        var busiest = producers.Where(p => p.Bursts > 0).MaxBy(p => p.BusyNs);
         foreach (var p in producers)
             if (p.Error is { } error) throw new InvalidOperationException($"{variant.Name}: producer failed: {error.Message}", error);
 
@@ -96,7 +105,8 @@ public static class Driver
 
         var latency = Enumerable.Range(0, LatencySink.Tags).Select(tag => LatencyStats.From(LatencySink.Merge(tag))).ToArray();
         return new RunResult(variant.Name, events, delivered, elapsed, latency,
-            events == 0 ? double.NaN : (allocatedAfter - allocated) / (double)events, gcs.Item1, gcs.Item2, gcs.Item3, retries, pauseMs);
+            events == 0 ? double.NaN : (allocatedAfter - allocated) / (double)events, gcs.Item1, gcs.Item2, gcs.Item3, retries, pauseMs,
+            busiest is null ? double.NaN : busiest.BusyNs / produced, busiest is null ? double.NaN : busiest.BusyNs / 1e3 / busiest.Bursts);
     }
 
     private sealed class StopFlag
@@ -111,17 +121,39 @@ public static class Driver
         public long FullRetries { get; private set; }
         public Exception? Error { get; private set; }
 
+        /// <summary>Paced producers: time spent in bursts (woken, posting until nothing is due), and how many.</summary>
+        public long BusyNs { get; private set; }
+        public long Bursts { get; private set; }
+
         public void Run()
         {
             try
             {
-                if (Plan.Rate <= 0) FullSpeed();
+                if (Plan.BurnUs > 0) Burn();
+                else if (Plan.Rate <= 0) FullSpeed();
                 else Paced();
             }
             catch (Exception e)
             {
                 Error = e;
             }
+        }
+
+        /// <summary>Spins for <see cref="ProducerPlan.BurnUs"/>, then sleeps 1 ms, like a flood producer's bursts without the posts.</summary>
+        private void Burn()
+        {
+            var burnNs = (long)(Plan.BurnUs * 1e3);
+            long busy = 0, bursts = 0;
+            while (!Volatile.Read(ref stop.Value))
+            {
+                var start = ScmiClock.NowNs();
+                long now;
+                while ((now = ScmiClock.NowNs()) - start < burnNs) { }
+                busy += now - start;
+                bursts++;
+                Thread.Sleep(1);
+            }
+            (BusyNs, Bursts) = (busy, bursts);
         }
 
         private void FullSpeed()
@@ -165,16 +197,24 @@ public static class Driver
             long n = 0;
             var i = 0;
             long retries = 0;
+            long busy = 0, bursts = 0, burstStart = -1;
             while (!Volatile.Read(ref stop.Value))
             {
                 var now = ScmiClock.NowNs();
                 var due = start + (long)(n * interval);
                 if (now < due)
                 {
+                    if (burstStart >= 0)
+                    {
+                        busy += now - burstStart;
+                        bursts++;
+                        burstStart = -1;
+                    }
                     if (pacing == Pacing.Sleep || due - now > 2_000_000) Thread.Sleep(1);
                     else Thread.Yield();
                     continue;
                 }
+                if (burstStart < 0) burstStart = now;
                 // Events n .. dueUpTo - 1 are due by now.
                 var dueUpTo = Math.Min((long)((now - start) / interval) + 1, n + MaxCatchUp);
                 for (; n < dueUpTo; n++)
@@ -198,6 +238,7 @@ public static class Driver
             }
             done:
             FullRetries = retries;
+            (BusyNs, Bursts) = (busy, bursts);
         }
     }
 }

@@ -24,6 +24,7 @@ public sealed class LoadOptions
     public double SteadyRate { get; set; } = 10_000;
     public double FloodRate { get; set; } = 5_000_000;
     public int FloodLimit { get; set; } = 100_000;
+    public double BurnUs { get; set; } = 400;
     public double[] SweepRates { get; set; } = [25_000, 50_000, 100_000, 200_000, 400_000];
     public string? CsvPath { get; set; }
     public Pacing Pacing { get; set; } = Pacing.Sleep;
@@ -69,6 +70,7 @@ public sealed class LoadOptions
                 case "--steady-rate": o.SteadyRate = Num(); break;
                 case "--flood-rate": o.FloodRate = Num(); break;
                 case "--flood-limit": o.FloodLimit = (int)Num(); break;
+                case "--burn-us": o.BurnUs = Num(); break;
                 case "--rates":
                     o.SweepRates = Next().Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
                     break;
@@ -93,7 +95,7 @@ public sealed class LoadOptions
     public const string Usage = """
         load [--case NAME[,NAME...]] [--seconds N] [--reps N] [--warmup S] [--list] [--smoke]
              [--queue-bytes N|off] [--drain-batch N] [--platforms N] [--platforms-rate R]
-             [--steady-rate R] [--flood-rate R] [--flood-limit R] [--rates R1,R2,...] [--csv PATH] [--akka HOCON] [--akka-file PATH] [--pacing sleep|spin]
+             [--steady-rate R] [--flood-rate R] [--flood-limit R] [--burn-us N] [--rates R1,R2,...] [--csv PATH] [--akka HOCON] [--akka-file PATH] [--pacing sleep|spin]
              [--variants scmi,channels,akka2hop,delegates]
         """;
 }
