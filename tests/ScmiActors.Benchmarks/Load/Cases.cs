@@ -38,7 +38,7 @@ public sealed record LoadCase(
             o => Platforms(o.Smoke ? 20 : o.Platforms, o.Smoke ? 8 : 32),
             (o, t) => [new Phase("rate", [new ProducerPlan(Enumerable.Range(0, t.Streams.Count).ToArray(), o.PlatformsRate)], o.PlatformsRate)],
             AllVariants, "rate"), // ring slots never allocate on first use (arena), so the usual warm-up does
-        new("flood", "perf is flooded (5 M/s offered in ~1 ms bursts, drop-newest when its queue is full) while sensor carries a steady rate; latency is the steady protocol's",
+        new("flood", "perf is flooded (--flood-rate, default 5 M/s offered, in bursts after each 1 ms sleep, drop-newest when its queue is full) while sensor carries a steady rate; latency is the steady protocol's",
             _ => Flood(),
             (o, _) => FloodPhases(o, o.FloodRate),
             AllVariants, "flood", MainTag: 1),
@@ -62,7 +62,7 @@ public sealed record LoadCase(
                 new Phase("flood", [new ProducerPlan([0], 0), new ProducerPlan([1], o.SteadyRate)]),
             ],
             AllVariants, "flood", MainTag: 1),
-        new("burst-control", "the control for the flood cases: the steady protocol as there, plus a thread that posts nothing and only keeps a core busy for --burn-us (default 400 µs, what flood-limited's producer takes) every ms",
+        new("burst-control", "the control for the flood cases: the steady protocol as there, plus a thread that posts nothing, spinning --burn-us (default 400 µs, about a flood-limited burst) and then sleeping 1 ms, as the flood producer does",
             _ => Flood(),
             (o, _) =>
             [

@@ -29,7 +29,7 @@ public sealed record LatencyStats(long Count, double P50Us, double P99Us, double
             h.GetValueAtPercentile(99.9) / 1e3, h.GetMaxValue() / 1e3);
 }
 
-/// <param name="BusyFraction">The busiest paced producer's share of a core (its bursts' total time over the run); NaN without paced producers.</param>
+/// <param name="BusyFraction">The busiest paced producer's time in bursts over the run (wall time: preemption inside a burst counts); NaN without paced producers. Full-speed producers are not tracked.</param>
 /// <param name="BurstUs">That producer's mean burst: from waking up to going back to sleep, in µs.</param>
 public sealed record RunResult(
     string Variant, long Events, long Deliveries, double Seconds, LatencyStats[] Latency,
@@ -121,7 +121,7 @@ public static class Driver
         public long FullRetries { get; private set; }
         public Exception? Error { get; private set; }
 
-        /// <summary>Paced producers: time spent in bursts (woken, posting until nothing is due), and how many.</summary>
+        /// <summary>Paced and burning producers: wall time spent in bursts (woken, posting until nothing is due), and how many.</summary>
         public long BusyNs { get; private set; }
         public long Bursts { get; private set; }
 
@@ -139,7 +139,7 @@ public static class Driver
             }
         }
 
-        /// <summary>Spins for <see cref="ProducerPlan.BurnUs"/>, then sleeps 1 ms, like a flood producer's bursts without the posts.</summary>
+        /// <summary>Spins for <see cref="ProducerPlan.BurnUs"/>, then sleeps 1 ms, as a flood producer bursts and then sleeps, without the posts.</summary>
         private void Burn()
         {
             var burnNs = (long)(Plan.BurnUs * 1e3);
@@ -238,6 +238,11 @@ public static class Driver
             }
             done:
             FullRetries = retries;
+            if (burstStart >= 0) // still behind when the run ended: that burst counts too
+            {
+                busy += ScmiClock.NowNs() - burstStart;
+                bursts++;
+            }
             (BusyNs, Bursts) = (busy, bursts);
         }
     }

@@ -70,7 +70,10 @@ public sealed class LoadOptions
                 case "--steady-rate": o.SteadyRate = Num(); break;
                 case "--flood-rate": o.FloodRate = Num(); break;
                 case "--flood-limit": o.FloodLimit = (int)Num(); break;
-                case "--burn-us": o.BurnUs = Num(); break;
+                case "--burn-us":
+                    o.BurnUs = Num();
+                    if (!(o.BurnUs > 0)) throw new ArgumentException("--burn-us must be more than 0");
+                    break;
                 case "--rates":
                     o.SweepRates = Next().Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
                     break;

@@ -260,12 +260,12 @@ public static class LoadRunner
             if (flood.SteadyOnly is not { } steady || !Has(flood, "scmi", "channels")) continue;
             var with = flood.Main["scmi"].Latency[1].P99Us;
             var without = steady["scmi"].Latency[1].P99Us;
-            var what = $"steady protocol p99 (scmi {F(without)} -> {F(with)} µs, {Ratio(with, without)}; " +
+            var what = $"scmi {F(without)} -> {F(with)} µs, {Ratio(with, without)}; " +
                        $"channels {F(steady["channels"].Latency[1].P99Us)} -> {F(flood.Main["channels"].Latency[1].P99Us)} µs; " +
-                       $"busiest producer {Burst(flood.Main["scmi"])})";
+                       $"busiest producer {Burst(flood.Main["scmi"])}";
             // The control is not a target: it shows what CPU bursts alone, with no SCMI work, do on this machine.
-            if (flood.Name == "burst-control") Console.WriteLine($"   [info] {flood.Name}: {what}");
-            else Check($"{flood.Name}: steady protocol p99 within 2x of no-flood: {what}", with <= 2 * without);
+            if (flood.Name == "burst-control") Console.WriteLine($"   [info] {flood.Name}: steady protocol p99 ({what})");
+            else Check($"{flood.Name}: steady protocol p99 within 2x of no-flood ({what})", with <= 2 * without);
         }
 
         static void Check(string what, bool met) => Console.WriteLine($"   [{(met ? "met" : "NOT met")}] {what}");
@@ -284,7 +284,7 @@ public static class LoadRunner
                           $"queue-bytes={(o.QueueBytes?.ToString(Inv) ?? "off")} drain-batch={o.DrainBatch} pacing={o.Pacing}{(o.Smoke ? " smoke" : "")}");
     }
 
-    /// <summary>The busiest paced producer: its share of a core and its mean burst ("18% 190µs"), "-" when it is idle or there is none.</summary>
+    /// <summary>The busiest paced producer: its time in bursts over the run and its mean burst ("18% 190µs"), "-" when it is idle or there is none.</summary>
     private static string Burst(RunResult r) => double.IsNaN(r.BusyFraction) || r.BusyFraction < 0.005 ? "-"
         : $"{(100 * r.BusyFraction).ToString("F0", Inv)}% {r.BurstUs.ToString("F0", Inv)}µs";
 
