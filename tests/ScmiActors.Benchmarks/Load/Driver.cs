@@ -7,8 +7,8 @@ namespace ScmiActors.Benchmarks.Load;
 /// <summary>A producer thread: the streams it posts round-robin, at full speed (<see cref="Rate"/> 0) or at a fixed offered rate (events/s).</summary>
 /// <remarks>
 /// With <see cref="DropWhenFull"/> a full queue drops the event (counted in "full") instead of
-/// retrying: a firmware flood. With <see cref="BurnUs"/> &gt; 0 it posts nothing and only keeps a
-/// core busy for that long every millisecond: the control for a flood's CPU bursts.
+/// retrying: a firmware flood. With <see cref="BurnUs"/> &gt; 0 it posts nothing: it spins that
+/// long, sleeps 1 ms and repeats, the control for a flood producer's CPU bursts.
 /// </remarks>
 public sealed record ProducerPlan(int[] Streams, double Rate, bool DropWhenFull = false, double BurnUs = 0);
 
