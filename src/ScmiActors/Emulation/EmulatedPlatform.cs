@@ -249,8 +249,13 @@ public sealed partial class EmulatedPlatform : IAsyncDisposable
 
     private void Post(uint header, ReadOnlySpan<byte> payload)
     {
+        // Read before the post: a detached agent's transport answers NotRunning without any gate
+        // counting it, and the reconciliation with the dispatcher needs those apart.
+        var attached = _agentAttached();
         var result = _send(header, payload);
-        _counters.Count(ScmiHeader.ProtocolOf(header), result);
+        var protocol = ScmiHeader.ProtocolOf(header);
+        _counters.Count(protocol, result);
+        if (!attached && result == IngestResult.NotRunning) _counters.Detached(protocol);
         _lastResult = result;
         _posted++;
     }

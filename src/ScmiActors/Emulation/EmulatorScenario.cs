@@ -183,6 +183,50 @@ public sealed record EmulatorScenario
     /// </summary>
     public static EmulatorScenario FromConfig(Config c)
     {
+        // A misspelt key would otherwise be silently ignored and the run would use the default.
+        foreach (var key in LeafKeys(c.Root, ""))
+            if (!KnownKeys.Contains(key))
+                throw new ArgumentException($"emulator scenario: unknown key '{key}' (known: {string.Join(", ", KnownKeys.Order(StringComparer.Ordinal))})");
+        try
+        {
+            return FromKnownKeys(c);
+        }
+        catch (Exception e) when (e is not ArgumentException)
+        {
+            // The HOCON library reports a wrong value type ("abc" for a number) with whatever exception it hits.
+            throw new ArgumentException($"emulator scenario: a value has the wrong type or range ({e.GetType().Name}: {e.Message})", e);
+        }
+    }
+
+    /// <summary>The keys <see cref="FromConfig"/> reads, relative to the scenario section.</summary>
+    public static IReadOnlySet<string> KnownKeys { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "seed", "tick", "agent-id", "agents", "agent-caused-share",
+        "rates.perf-level", "rates.perf-limits", "rates.power-state", "rates.clock-rate", "rates.sensor-update",
+        "rates.powercap-cap", "rates.reset", "rates.base-error", "rates.bbm-rtc", "rates.bbm-button",
+        "perf.min-level", "perf.max-level", "perf.level-step",
+        "clock.min-hz", "clock.max-hz", "clock.step-hz",
+        "sensor.min", "sensor.max", "sensor.period", "sensor.noise", "sensor.trip-points",
+        "powercap.min-mw", "powercap.max-mw", "powercap.period", "powercap.noise-mw", "powercap.cap-min-mw",
+        "powercap.cap-max-mw", "powercap.cap-step-mw", "powercap.measurement-thresholds",
+        "shutdown-after", "shutdown-timeout", "items-per-response", "faults", "fault-probability",
+        "storm.every", "storm.burst", "slow-responses.min", "slow-responses.max", "missing-response-probability",
+    };
+
+    private static IEnumerable<string> LeafKeys(Akka.Configuration.Hocon.HoconValue value, string prefix)
+    {
+        if (!value.IsObject())
+        {
+            if (prefix.Length > 0) yield return prefix;
+            yield break;
+        }
+        foreach (var (name, child) in value.GetObject().Items)
+        foreach (var key in LeafKeys(child, prefix.Length == 0 ? name : $"{prefix}.{name}"))
+            yield return key;
+    }
+
+    private static EmulatorScenario FromKnownKeys(Config c)
+    {
         var d = Default;
         var scenario = new EmulatorScenario
         {

@@ -29,10 +29,17 @@ public sealed record EmulatorStats(
     public long Count(IngestResult outcome) => Protocols.Values.Sum(p => p[outcome]);
 
     public long Injected(EmulatorFault fault) => Protocols.Values.Sum(p => p.Injected(fault));
+
+    /// <summary>Notifications posted while no agent was attached (part of NotRunning; no gate ever saw them).</summary>
+    public long Detached => Protocols.Values.Sum(p => p.Detached);
 }
 
-/// <summary>One protocol id's notifications by transport outcome, and the faults injected into them.</summary>
-public sealed record EmulatorProtocolStats(byte Protocol, ImmutableArray<long> ByOutcome, ImmutableArray<long> ByFault)
+/// <summary>
+/// One protocol id's notifications by transport outcome, and the faults injected into them.
+/// <paramref name="Detached"/>: of the <c>NotRunning</c> ones, those posted while the agent's end was
+/// detached, which the transport refused without a gate: the dispatcher cannot have counted them.
+/// </summary>
+public sealed record EmulatorProtocolStats(byte Protocol, ImmutableArray<long> ByOutcome, ImmutableArray<long> ByFault, long Detached = 0)
 {
     internal static readonly int Outcomes = Enum.GetValues<IngestResult>().Length;
     internal const int FaultKinds = 9;
@@ -70,6 +77,7 @@ internal sealed class EmulatorCounters
     private readonly long[] _outcomes = new long[256 * EmulatorProtocolStats.Outcomes];
     private readonly long[] _faults = new long[256 * EmulatorProtocolStats.FaultKinds];
     private readonly int[] _touched = new int[256];
+    private readonly long[] _detached = new long[256];
 
     public long CommandsReceived;
     public long ResponsesSent;
@@ -82,6 +90,9 @@ internal sealed class EmulatorCounters
         Volatile.Write(ref _touched[protocol], 1);
         Interlocked.Increment(ref _outcomes[protocol * EmulatorProtocolStats.Outcomes + (int)outcome]);
     }
+
+    /// <summary>A post the transport refused because no agent was attached (also counted as NotRunning).</summary>
+    public void Detached(byte protocol) => Interlocked.Increment(ref _detached[protocol]);
 
     public void Injected(byte protocol, EmulatorFault fault)
     {
@@ -99,7 +110,8 @@ internal sealed class EmulatorCounters
             for (var i = 0; i < outcomes.Length; i++) outcomes[i] = Interlocked.Read(ref _outcomes[p * EmulatorProtocolStats.Outcomes + i]);
             var faults = new long[EmulatorProtocolStats.FaultKinds];
             for (var i = 0; i < faults.Length; i++) faults[i] = Interlocked.Read(ref _faults[p * EmulatorProtocolStats.FaultKinds + i]);
-            protocols[(byte)p] = new EmulatorProtocolStats((byte)p, ImmutableArray.Create(outcomes), ImmutableArray.Create(faults));
+            protocols[(byte)p] = new EmulatorProtocolStats((byte)p, ImmutableArray.Create(outcomes), ImmutableArray.Create(faults),
+                Interlocked.Read(ref _detached[p]));
         }
         return new EmulatorStats(protocols.ToImmutable(), Interlocked.Read(ref CommandsReceived), Interlocked.Read(ref ResponsesSent),
             Interlocked.Read(ref ResponsesDelayed), Interlocked.Read(ref ResponsesWithheld), Interlocked.Read(ref ResponsesUndelivered));
