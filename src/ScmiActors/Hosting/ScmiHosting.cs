@@ -22,8 +22,12 @@ public sealed class ScmiHostingOptions
     /// <summary>This node hosts handles (false: a proxy to the handles of other nodes).</summary>
     public bool HostsPlatforms { get; set; } = true;
 
-    /// <summary>Send actor logs through Serilog to the console (template shows the actor and structured properties).</summary>
-    public bool ConsoleLogging { get; set; } = true;
+    /// <summary>
+    /// A convenience for samples: replaces the global <c>Serilog.Log.Logger</c> with a console logger
+    /// (template shows the actor and structured properties) and routes actor logs to it. Off by
+    /// default: logging is the host's choice, and the library sets nothing global on its own.
+    /// </summary>
+    public bool ConsoleLogging { get; set; }
 
     public LogEventLevel MinimumLevel { get; set; } = LogEventLevel.Information;
 }
