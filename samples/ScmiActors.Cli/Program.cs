@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using Microsoft.Win32.SafeHandles;
 using ScmiActors.Cli.Decode;
 
 namespace ScmiActors.Cli;
@@ -11,23 +12,57 @@ namespace ScmiActors.Cli;
 /// </summary>
 public static class Program
 {
-    public static int Main(string[] args) => Run(args, Console.In, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        var decode = args is [DecodeCommand.Name, ..];
+        // First thing, so a signal in the first half second (JIT, parsing, cluster start) already
+        // starts the ordered stop. decode has nothing to stop in order: the default termination fits it.
+        using var signals = decode ? null : new ShutdownSignals(Console.Error);
+        // Console.Out swallows EPIPE; decode must notice a closed output pipe (exit 1, as its help says).
+        var output = decode ? StrictStandardOutput() : Console.Out;
+        try
+        {
+            return Run(args, Console.In, output, Console.Error, signals?.Token ?? CancellationToken.None,
+                signals is null ? null : () => signals.ExitCode);
+        }
+        finally
+        {
+            if (decode) FlushQuietly(output);
+        }
+    }
 
     /// <summary>Parses and runs a command line; exit code 2 for a command line that does not parse.</summary>
-    public static int Run(string[] args, TextReader input, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextReader input, TextWriter output, TextWriter error,
+        CancellationToken cancellation = default, Func<int>? interruptedExitCode = null)
     {
-        var parseResult = BuildRootCommand(input, output, error).Parse(args);
+        var parseResult = BuildRootCommand(input, output, error, interruptedExitCode).Parse(args);
         if (parseResult.Action is ParseErrorAction)
         {
-            foreach (var parseError in parseResult.Errors) error.WriteLine(parseError.Message);
-            error.WriteLine("Run 'scmi-actors --help' for usage.");
+            // One line per mistake, nothing else: what is wrong, and where to look.
+            foreach (var parseError in parseResult.Errors) error.WriteLine($"scmi-actors: {parseError.Message} (see --help)");
             error.Flush();
             return ExitCodes.Usage;
         }
-        return parseResult.Invoke(new InvocationConfiguration { Output = output, Error = error });
+        try
+        {
+            // Signals are the host's (Main): no 2 s cut-off of a cancelled command, no stack traces.
+            return parseResult.InvokeAsync(new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                ProcessTerminationTimeout = null,
+                EnableDefaultExceptionHandler = false,
+            }, cancellation).GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            error.WriteLine($"scmi-actors: internal error: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
+            error.Flush();
+            return ExitCodes.InternalError;
+        }
     }
 
-    public static RootCommand BuildRootCommand(TextReader input, TextWriter output, TextWriter error)
+    public static RootCommand BuildRootCommand(TextReader input, TextWriter output, TextWriter error, Func<int>? interruptedExitCode = null)
     {
         var root = new RootCommand("scmi-actors: SCMI notification dispatcher on Akka.NET, and tools");
         var decode = DecodeCommand.Create(input, output, error);
@@ -37,11 +72,29 @@ public static class Program
         var helpOption = root.Options.OfType<HelpOption>().Single();
         var help = new HelpWithDetails((SynchronousCommandLineAction)helpOption.Action!);
         help.Add(decode, DecodeCommand.HelpDetails);
+        help.Add(root, MainJob.MainJobCommand.HelpDetails);
         helpOption.Action = help;
 
         // Default action (no subcommand): the main job on the embedded default.
-        MainJob.MainJobCommand.Configure(root, output, error);
+        MainJob.MainJobCommand.Configure(root, output, error, interruptedExitCode);
         return root;
+    }
+
+    /// <summary>Standard output as a plain stream: a write to a closed pipe throws (EPIPE) instead of vanishing.</summary>
+    private static TextWriter StrictStandardOutput() =>
+        new StreamWriter(new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 1),
+            new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = false };
+
+    private static void FlushQuietly(TextWriter output)
+    {
+        try
+        {
+            output.Flush();
+        }
+        catch (IOException)
+        {
+            // The reader is gone; decode already reported it.
+        }
     }
 }
 

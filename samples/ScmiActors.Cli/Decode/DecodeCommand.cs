@@ -8,19 +8,6 @@ using ScmiActors.Wire;
 
 namespace ScmiActors.Cli.Decode;
 
-/// <summary>Process exit codes of <c>scmi-actors</c>.</summary>
-public static class ExitCodes
-{
-    /// <summary>The command ran (for <c>decode</c>: all of the input was read, whatever it held).</summary>
-    public const int Ok = 0;
-
-    /// <summary>Reading standard input or writing standard output failed part-way.</summary>
-    public const int IoFailed = 1;
-
-    /// <summary>A bad command line, or a platform description that is missing, unreadable or invalid.</summary>
-    public const int Usage = 2;
-}
-
 /// <summary>
 /// <c>scmi-actors decode --platform-config FILE [--platform ID]</c>: decodes captured raw SCMI
 /// messages from standard input with the platform's decoders and writes one JSON object per

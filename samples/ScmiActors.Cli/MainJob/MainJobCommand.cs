@@ -1,79 +1,196 @@
 using System.CommandLine;
-using ScmiActors.Cli.Decode;
-using ScmiActors.Description;
+using System.CommandLine.Parsing;
+using System.Globalization;
 using ScmiActors.Emulation;
 
 namespace ScmiActors.Cli.MainJob;
 
 /// <summary>
 /// The root command's own action: <c>scmi-actors [--platforms N] [--rate X] [--duration T]
-/// [--fault MODE]... [--config FILE] [--no-discovery] [--rate-limit N]</c> runs the main job on the embedded default.
-/// Exit code 0 when the accounting adds up, 1 when it does not, 2 for a bad command line or config.
+/// [--fault MODE]... [--config FILE] [--no-discovery] [--rate-limit N] [--verbose] [--log-format text|json]</c>
+/// runs the main job on the embedded default. Every value is checked against its documented range
+/// while parsing, so a bad one is one line and exit 2 before anything starts (see <see cref="ExitCodes"/>).
 /// </summary>
 public static class MainJobCommand
 {
-    public static void Configure(RootCommand root, TextWriter output, TextWriter error)
-    {
-        var platforms = new Option<int>("--platforms") { Description = "Number of emulated platforms (descriptions cycle through the config)", DefaultValueFactory = _ => 1 };
-        var rate = new Option<double>("--rate") { Description = "Multiplier of every event rate of the emulator scenario", DefaultValueFactory = _ => 20 };
-        var duration = new Option<TimeSpan>("--duration") { Description = "How long to run, e.g. 00:00:10 or 10s", DefaultValueFactory = _ => TimeSpan.FromSeconds(10), CustomParser = r => ParseDuration(r.Tokens.Single().Value) };
-        var fault = new Option<string[]>("--fault") { Description = "Emulator fault mode(s): " + string.Join(", ", Enum.GetNames<EmulatorFault>().Where(n => n != "None").Select(Kebab)), AllowMultipleArgumentsPerToken = true };
-        var config = new Option<string?>("--config") { Description = "HOCON file with scmi.platforms (and scmi.emulator); default: the embedded hocon/platforms.conf" };
-        var noDiscovery = new Option<bool>("--no-discovery") { Description = "Use the configured descriptions as they are instead of discovering the platforms over SCMI" };
-        var rateLimit = new Option<int?>("--rate-limit") { Description = "Storm guard: accept at most this many notifications per second per protocol (scmi.rate-limit); default off" };
-        foreach (var option in new Option[] { platforms, rate, duration, fault, config, noDiscovery, rateLimit }) root.Options.Add(option);
+    public const int MaxPlatforms = 1_000;
+    public const double MaxRate = 1_000;
+    public const int MaxRateLimit = 10_000_000;
+    public static readonly TimeSpan MinDuration = TimeSpan.FromMilliseconds(10);
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromHours(24);
 
-        root.SetAction(async (parse, cancellation) =>
+    /// <summary>Printed after the root command's standard help.</summary>
+    public const string HelpDetails = """
+        Main job exit codes (the most serious finding wins):
+          0    ran; the accounting adds up
+          1    the accounting does not add up (and nothing else)
+          2    bad command line: unknown option, or a value outside its documented range
+          3    configuration error: --config missing, unreadable, not HOCON, or describing something invalid
+          4    a platform never came up (its initialisation failed or did not finish during the run)
+          70   internal error (a bug; one line on standard error)
+          130  interrupted by SIGINT (Ctrl+C), 143 by SIGTERM: stopped in order, summary printed;
+               a second signal exits at once
+        """;
+
+    /// <summary>The fault modes the command line accepts, in kebab case.</summary>
+    public static IReadOnlyList<string> FaultNames { get; } =
+        Enum.GetValues<EmulatorFault>().Where(f => f != EmulatorFault.None).Select(f => Kebab(f.ToString())).ToList();
+
+    public static void Configure(RootCommand root, TextWriter output, TextWriter error, Func<int>? interruptedExitCode = null)
+    {
+        var platforms = new Option<int>("--platforms")
         {
-            EmulatorFault faults;
+            Description = $"Number of emulated platforms, 1..{MaxPlatforms} (descriptions cycle through the config)",
+            DefaultValueFactory = _ => 1,
+        };
+        platforms.Validators.Add(r => Range(r, r.GetValueOrDefault<int>(), 1, MaxPlatforms, "--platforms"));
+        var rate = new Option<double>("--rate")
+        {
+            Description = $"Multiplier of every event rate of the emulator scenario, above 0 and at most {MaxRate:G}",
+            DefaultValueFactory = _ => 20,
+            CustomParser = ParseRate,
+        };
+        var duration = new Option<TimeSpan>("--duration")
+        {
+            Description = $"How long to run: a number of seconds, or with a unit ms, s, m, h (500ms, 10s, 2m); at most {MainJobRunner.Format(MaxDuration)}",
+            DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
+            CustomParser = ParseDuration,
+        };
+        var fault = new Option<string[]>("--fault")
+        {
+            Description = "Emulator fault mode(s): " + string.Join(", ", FaultNames),
+            AllowMultipleArgumentsPerToken = true,
+        };
+        fault.Validators.Add(r =>
+        {
             try
             {
-                faults = ParseFaults(parse.GetValue(fault) ?? []);
+                ParseFaults(r.GetValueOrDefault<string[]>() ?? []);
             }
             catch (ArgumentException e)
             {
-                error.WriteLine(e.Message);
-                return ExitCodes.Usage;
+                r.AddError(e.Message);
             }
-            var options = new MainJobOptions(parse.GetValue(platforms), parse.GetValue(rate), parse.GetValue(duration), faults,
-                parse.GetValue(config), !parse.GetValue(noDiscovery), RateLimit: parse.GetValue(rateLimit));
-            if (options.Platforms < 1 || options.Rate <= 0 || options.RunFor <= TimeSpan.Zero || options.RateLimit is < 1)
+        });
+        var config = new Option<string?>("--config") { Description = "HOCON file with scmi.platforms (and scmi.emulator); default: the embedded hocon/platforms.conf" };
+        var noDiscovery = new Option<bool>("--no-discovery") { Description = "Use the configured descriptions as they are instead of discovering the platforms over SCMI" };
+        var rateLimit = new Option<int?>("--rate-limit")
+        {
+            Description = $"Storm guard: accept at most this many notifications per second per protocol, 1..{MaxRateLimit} (scmi.rate-limit); default off",
+        };
+        rateLimit.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is { } v) Range(r, v, 1, MaxRateLimit, "--rate-limit");
+        });
+        var verbose = new Option<bool>("--verbose") { Description = "Every log line, Akka's infrastructure included, and per-protocol progress" };
+        var logFormat = new Option<LogFormat>("--log-format")
+        {
+            Description = "Console logs as 'text' (short lines) or 'json' (one object per event)",
+            DefaultValueFactory = _ => LogFormat.Text,
+            CustomParser = r => r.Tokens.Single().Value switch
             {
-                error.WriteLine("--platforms and --rate-limit must be at least 1, --rate and --duration positive");
-                return ExitCodes.Usage;
-            }
+                "text" => LogFormat.Text,
+                "json" => LogFormat.Json,
+                var other => Error<LogFormat>(r, $"--log-format: '{other}' is not text or json"),
+            },
+        };
+        foreach (var option in new Option[] { platforms, rate, duration, fault, config, noDiscovery, rateLimit, verbose, logFormat }) root.Options.Add(option);
+
+        root.SetAction(async (parse, cancellation) =>
+        {
+            var options = new MainJobOptions(parse.GetValue(platforms), parse.GetValue(rate), parse.GetValue(duration),
+                ParseFaults(parse.GetValue(fault) ?? []), parse.GetValue(config), !parse.GetValue(noDiscovery),
+                RateLimit: parse.GetValue(rateLimit), Logs: parse.GetValue(logFormat), Verbose: parse.GetValue(verbose));
             try
             {
                 var result = await new MainJobRunner(options, output).RunAsync(cancellation);
-                return result.ExitCode;
+                output.Flush();
+                return result.ExitCode == ExitCodes.Interrupted && interruptedExitCode is not null ? interruptedExitCode() : result.ExitCode;
             }
-            catch (Exception e) when (e is PlatformDescriptionException or FileNotFoundException or Akka.Configuration.ConfigurationException)
+            catch (ConfigFileException e)
             {
-                error.WriteLine($"configuration: {e.Message}");
-                return ExitCodes.Usage;
+                error.WriteLine($"scmi-actors: configuration: {e.Message}");
+                error.Flush();
+                return ExitCodes.ConfigError;
             }
         });
     }
 
+    /// <summary>Fault names as listed in <see cref="FaultNames"/> (commas allowed); numbers and unknown names are refused.</summary>
     public static EmulatorFault ParseFaults(IEnumerable<string> names)
     {
         var faults = EmulatorFault.None;
         foreach (var name in names.SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
         {
-            if (!Enum.TryParse<EmulatorFault>(name.Replace("-", ""), ignoreCase: true, out var one))
-                throw new ArgumentException($"unknown fault mode '{name}' (known: {string.Join(", ", Enum.GetNames<EmulatorFault>().Select(Kebab))})");
-            faults |= one;
+            var index = FaultNames.ToList().IndexOf(name.ToLowerInvariant());
+            if (index < 0) throw new ArgumentException($"--fault: unknown fault mode '{name}' (known: {string.Join(", ", FaultNames)})");
+            faults |= Enum.GetValues<EmulatorFault>().Where(f => f != EmulatorFault.None).ElementAt(index);
         }
         return faults;
     }
 
-    private static TimeSpan ParseDuration(string text)
+    /// <summary>
+    /// A bare number is seconds; units ms, s, m, h (lower case; 1.5s, 500ms); hh:mm:ss also works.
+    /// Null with the reason when the text is none of these or outside [<see cref="MinDuration"/>, <see cref="MaxDuration"/>].
+    /// </summary>
+    public static TimeSpan? TryParseDuration(string text, out string reason)
     {
+        reason = "";
         text = text.Trim();
-        if (text.EndsWith("ms", StringComparison.Ordinal) && double.TryParse(text[..^2], out var ms)) return TimeSpan.FromMilliseconds(ms);
-        if (text.EndsWith('s') && double.TryParse(text[..^1], out var s)) return TimeSpan.FromSeconds(s);
-        if (text.EndsWith('m') && double.TryParse(text[..^1], out var m)) return TimeSpan.FromMinutes(m);
-        return TimeSpan.Parse(text);
+        TimeSpan? value = null;
+        if (text.Contains(':'))
+        {
+            if (TimeSpan.TryParseExact(text, ["hh\\:mm\\:ss", "hh\\:mm\\:ss\\.FFF", "h\\:mm\\:ss"], CultureInfo.InvariantCulture, out var t)) value = t;
+        }
+        else
+        {
+            var (number, scale) = text switch
+            {
+                _ when text.EndsWith("ms", StringComparison.Ordinal) => (text[..^2], 0.001),
+                _ when text.EndsWith('s') => (text[..^1], 1.0),
+                _ when text.EndsWith('m') => (text[..^1], 60.0),
+                _ when text.EndsWith('h') => (text[..^1], 3600.0),
+                _ => (text, 1.0),
+            };
+            // NumberStyles.Float: no thousands separators, no "NaN"/"Infinity" words (they fail IsFinite below anyway).
+            if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && double.IsFinite(n))
+            {
+                var seconds = n * scale;
+                if (seconds > MaxDuration.TotalSeconds) { reason = $"--duration: '{text}' is above the limit of {MainJobRunner.Format(MaxDuration)}"; return null; }
+                value = TimeSpan.FromSeconds(seconds);
+            }
+        }
+        if (value is not { } v)
+        {
+            reason = $"--duration: '{text}' is not a duration (a number of seconds, or with a unit ms, s, m, h: 500ms, 10s, 2m)";
+            return null;
+        }
+        if (v < MinDuration) { reason = $"--duration: '{text}' is below the minimum of {MainJobRunner.Format(MinDuration)}"; return null; }
+        if (v > MaxDuration) { reason = $"--duration: '{text}' is above the limit of {MainJobRunner.Format(MaxDuration)}"; return null; }
+        return v;
+    }
+
+    private static TimeSpan ParseDuration(ArgumentResult r) =>
+        TryParseDuration(r.Tokens.Single().Value, out var reason) ?? Error<TimeSpan>(r, reason);
+
+    private static double ParseRate(ArgumentResult r)
+    {
+        var text = r.Tokens.Single().Value;
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) || !double.IsFinite(x))
+            return Error<double>(r, $"--rate: '{text}' is not a finite number");
+        if (x <= 0 || x > MaxRate) return Error<double>(r, $"--rate: {text} is outside the range (0, {MaxRate:G}]; the limit is {MaxRate:G}");
+        return x;
+    }
+
+    private static void Range(OptionResult r, long value, long min, long max, string name)
+    {
+        if (value < min || value > max) r.AddError($"{name}: {value} is outside {min}..{max}; the limit is {max}");
+    }
+
+    private static T Error<T>(ArgumentResult r, string message)
+    {
+        r.AddError(message);
+        return default!;
     }
 
     private static string Kebab(string name) =>

@@ -6,32 +6,51 @@ using ScmiActors.Messages;
 namespace ScmiActors.Cli.MainJob;
 
 /// <summary>What one platform did, from the dispatcher's side and the emulator's.</summary>
-public sealed record PlatformOutcome(string PlatformId, PlatformStats Dispatcher, EmulatorStats Emulator, IReadOnlyList<string> Mismatches)
+/// <param name="NeverUp">Why the platform never came up (its start or initialisation failed, or did not finish); null when it did.</param>
+public sealed record PlatformOutcome(string PlatformId, PlatformStats Dispatcher, EmulatorStats Emulator, IReadOnlyList<string> Mismatches,
+    string? NeverUp = null)
 {
     public bool Consistent => Dispatcher.AddsUp && Mismatches.Count == 0;
 }
 
-/// <summary>The main job's outcome: per platform, per subscriber, latency, and the shutdown request.</summary>
+/// <summary>The main job's outcome: per platform, per subscriber, latency, the shutdown request, and whether a signal cut the run short.</summary>
 public sealed record MainJobResult(IReadOnlyList<PlatformOutcome> Platforms, IReadOnlyList<SubscriberReport> Subscribers,
-    HistogramBase Latency, ShutdownOutcome? Shutdown)
+    HistogramBase Latency, ShutdownOutcome? Shutdown, bool Interrupted = false)
 {
     public bool Consistent => Platforms.All(p => p.Consistent);
 
-    public int ExitCode => Consistent ? 0 : 1;
+    public IEnumerable<PlatformOutcome> NeverUp => Platforms.Where(p => p.NeverUp is not null);
 
-    public static MainJobResult From(IReadOnlyList<(string Id, PlatformStats Stats, EmulatorStats Emulator)> platforms,
-        IReadOnlyList<SubscriberReport> subscribers, ShutdownOutcome? shutdown)
+    /// <summary>
+    /// The most serious finding wins: accounting (1) over a platform that never came up (4) over an
+    /// interruption (130); SIGTERM's 143 is chosen by the command, which knows the signal.
+    /// </summary>
+    public int ExitCode =>
+        !Consistent ? ExitCodes.AccountingMismatch
+        : NeverUp.Any() ? ExitCodes.PlatformNotUp
+        : Interrupted ? ExitCodes.Interrupted
+        : ExitCodes.Ok;
+
+    public static MainJobResult From(IReadOnlyList<(string Id, PlatformStats Stats, EmulatorStats Emulator, string? NeverUp, string? StopFailure)> platforms,
+        IReadOnlyList<SubscriberReport> subscribers, ShutdownOutcome? shutdown, bool interrupted = false)
     {
         var latency = new LongHistogram(TimeStamp.Seconds(10), 3);
         foreach (var s in subscribers) latency.Add(s.Latency);
-        return new MainJobResult(platforms.Select(p => new PlatformOutcome(p.Id, p.Stats, p.Emulator, Reconcile(p.Stats, p.Emulator))).ToList(),
-            subscribers, latency, shutdown);
+        return new MainJobResult(platforms.Select(p =>
+            {
+                var mismatches = Reconcile(p.Stats, p.Emulator).ToList();
+                if (p.StopFailure is { } stop) mismatches.Add($"no final counters: {stop}");
+                return new PlatformOutcome(p.Id, p.Stats, p.Emulator, mismatches, p.NeverUp);
+            }).ToList(),
+            subscribers, latency, shutdown, interrupted);
     }
 
     /// <summary>
     /// Every notification the emulator posted must show up in the dispatcher's counters with the same
-    /// outcome: what the gate accepted, dropped or rejected is counted on both sides. (Posts after the
-    /// handle detached never reach the gate: the emulator counts them as NotRunning, the gate sees none.)
+    /// outcome: what the gate accepted, dropped or rejected is counted on both sides. A post after the
+    /// handle detached its transport never reached a gate: the emulator counts it as NotRunning and,
+    /// apart, as detached; the gate's own NotRunning (closed gate, sealed ring) must equal the rest.
+    /// So: emulator sent = dispatcher's notifications received + posted after detach, exactly.
     /// </summary>
     public static IReadOnlyList<string> Reconcile(PlatformStats d, EmulatorStats e)
     {
@@ -46,10 +65,12 @@ public sealed record MainJobResult(IReadOnlyList<PlatformOutcome> Platforms, IRe
         Check("unknown protocol", e.Count(IngestResult.UnknownProtocol), d.UnknownProtocol);
         Check("unknown event", e.Count(IngestResult.UnknownEvent), d.Protocols.Sum(p => p.RejectedUnknownEvent));
         Check("payload too large", e.Count(IngestResult.PayloadTooLarge), d.Protocols.Sum(p => p.RejectedPayloadTooLarge));
-        var gateNotRunning = d.NotRunning + d.Protocols.Sum(p => p.RejectedNotRunning);
-        if (gateNotRunning > e.Count(IngestResult.NotRunning))
-            mismatches.Add($"not running: dispatcher counted {gateNotRunning}, emulator saw only {e.Count(IngestResult.NotRunning)}");
+        Check("not running (gate closed)", e.Count(IngestResult.NotRunning) - e.Detached, d.NotRunning + d.Protocols.Sum(p => p.RejectedNotRunning));
+        Check("notifications", e.Sent, NotificationsReceived(d) + e.Detached);
         if (d.Protocols.Any(p => p.InQueue != 0)) mismatches.Add("notifications left in a queue after shutdown");
         return mismatches;
     }
+
+    /// <summary>The notifications among what the gate received (responses and reserved types are not the emulator's posts).</summary>
+    public static long NotificationsReceived(PlatformStats d) => d.Received - d.NotANotification - d.ReservedMessageType;
 }

@@ -1,14 +1,13 @@
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.Hosting;
+using Akka.Logger.Serilog;
 using HdrHistogram;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using ScmiActors.Actors;
 using ScmiActors.Description;
 using ScmiActors.Emulation;
 using ScmiActors.Hosting;
-using ScmiActors.Ingestion;
+using ScmiActors.Actors;
 using ScmiActors.Messages;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
@@ -21,9 +20,16 @@ namespace ScmiActors.Cli.MainJob;
 /// system-power listener, audit logger). Shows progress while it runs, then stops everything in
 /// order and prints a summary: counts per protocol, latency percentiles, and whether the
 /// accounting (the dispatcher's own rule and its reconciliation with what the emulators sent) adds up.
+/// Cancellation (a signal) at any moment, start-up included, leads to the same ordered stop and summary.
 /// </summary>
 public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
 {
+    /// <summary>How long the stop of all platforms may take together; each one's own budget is shorter.</summary>
+    private static readonly TimeSpan StopAllBudget = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long the platforms may take to come up (connect, discover, register) before the run starts without them.</summary>
+    public static readonly TimeSpan StartupDeadline = TimeSpan.FromSeconds(15);
+
     /// <summary>
     /// The listener's outcome. A request that came late in the run (a slow start on a loaded
     /// machine delays the enable) may still be in service: wait for it up to the platform's timeout.
@@ -40,72 +46,59 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         }
     }
 
+    /// <summary>Runs the job; <see cref="ConfigFileException"/> before anything started when the configuration is unusable.</summary>
     public async Task<MainJobResult> RunAsync(CancellationToken cancellation)
     {
-        var config = options.ConfigFile is null
-            ? ConfigurationFactory.ParseString(ScmiSettings.ReadResource("ScmiActors.platforms.conf"))
-            : ConfigurationFactory.ParseString(await File.ReadAllTextAsync(options.ConfigFile, cancellation));
-        var descriptions = PlatformDescriptionLoader.LoadAll(config);
-        if (descriptions.Count == 0) throw new PlatformDescriptionException("the configuration describes no platform under scmi.platforms");
-
-        var scenario = EmulatorScenario.Load(config);
+        var config = MainJobConfig.Load(options.ConfigFile);
         var runFor = options.RunFor;
-        scenario = Scale(scenario, options.Rate) with
+        var scenario = Scale(config.Scenario, options.Rate) with
         {
-            Faults = scenario.Faults | options.Faults,
+            Faults = config.Scenario.Faults | options.Faults,
             // Ask for a graceful shutdown half-way, with a timeout the listener can meet.
             ShutdownAfter = runFor / 2,
             ShutdownTimeout = TimeSpan.FromSeconds(2),
         };
+        if (cancellation.IsCancellationRequested) return Interrupted("before start-up");
 
-        using var host = new HostBuilder()
-            .ConfigureServices(services => services.AddAkka("scmi-actors", (builder, _) =>
-            {
-                if (options.RateLimit is { } limit) builder.AddHocon($"scmi.rate-limit = {limit}", HoconAddMode.Prepend);
-                builder.WithScmiEmbeddedCluster();
-                builder.WithScmiNotifications(o => o.ConsoleLogging = options.ConsoleLogging);
-            }))
-            .Build();
-        await host.StartAsync(cancellation);
+        using var host = BuildHost();
+        // Not cancellable: a half-started host cannot be stopped in order. It takes well under a second.
+        await host.StartAsync(CancellationToken.None);
         var system = host.Services.GetRequiredService<ActorSystem>();
-        var up = new TaskCompletionSource();
-        Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => up.TrySetResult());
-        await up.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellation);
         var scmi = ScmiNotifications.Get(system);
-
         var platforms = new List<RunningPlatform>();
-        for (var i = 0; i < options.Platforms; i++)
-        {
-            var template = descriptions[i % descriptions.Count];
-            var id = i < descriptions.Count ? template.PlatformId : $"{template.PlatformId}-{i / descriptions.Count + 1}";
-            var description = template with { PlatformId = id };
-            var transport = InMemoryTransport.Create();
-            var emulator = new EmulatedPlatform(transport.Platform, description, scenario with { Seed = scenario.Seed + i });
-            // With discovery the handle learns the platform from the emulator; the description stays the fallback.
-            await scmi.StartPlatformAsync(id, transport.Agent, description, new PlatformOptions(Discover: options.Discover));
-            platforms.Add(new RunningPlatform(id, description, emulator, StartSubscribers(system, scmi, description)));
-        }
-
-        foreach (var p in platforms) p.Emulator.Start();
-        output.WriteLine($"Running {platforms.Count} platform(s) for {runFor.TotalSeconds:F0} s (rate x{options.Rate}, faults: {scenario.Faults}).");
-
+        var interrupted = false;
         var started = DateTime.UtcNow;
-        var previous = new Dictionary<string, long>();
-        using var timer = new PeriodicTimer(options.Progress);
         try
         {
+            var up = new TaskCompletionSource();
+            Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => up.TrySetResult());
+            await up.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellation);
+
+            for (var i = 0; i < options.Platforms; i++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                platforms.Add(await StartPlatformAsync(system, scmi, config.Descriptions, scenario, i));
+            }
+            foreach (var p in platforms) p.Emulator.Start();
+            await WaitUntilUpAsync(scmi, platforms, cancellation);
+            output.WriteLine($"Running {platforms.Count} platform(s) for {Format(runFor)} (rate x{options.Rate:G}, faults: {scenario.Faults}).");
+
+            started = DateTime.UtcNow;
+            var previous = new Dictionary<string, long>();
+            using var timer = new PeriodicTimer(options.Progress < runFor ? options.Progress : runFor);
             while (DateTime.UtcNow - started < runFor && await timer.WaitForNextTickAsync(cancellation))
                 await PrintProgressAsync(scmi, platforms, previous, DateTime.UtcNow - started);
+            // The last word on whether each platform came up, before the stop changes its state.
+            await PollStatesAsync(scmi, platforms, TimeSpan.FromSeconds(1));
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            output.WriteLine("Interrupted: stopping in order.");
+            interrupted = true;
+            output.WriteLine($"Interrupted after {Format(DateTime.UtcNow - started)}: stopping {platforms.Count} platform(s) in order.");
         }
+        output.Flush();
 
-        // Ordered shutdown of each handle while its emulator is still sending, as firmware would.
-        var finals = new Dictionary<string, PlatformStats>();
-        foreach (var p in platforms)
-            finals[p.Id] = (await scmi.StopPlatformAsync(p.Id)).FinalStats;
+        var finals = await StopAllAsync(scmi, platforms);
         // Firmware does not stop because the agent did: give it a moment to show what it sends to a stopped agent.
         await Task.Delay(TimeSpan.FromMilliseconds(250), CancellationToken.None);
         foreach (var p in platforms) await p.Emulator.StopAsync();
@@ -115,16 +108,126 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         foreach (var p in platforms)
         foreach (var subscriber in p.Subscribers)
         {
-            if (subscriber.Path.Name.StartsWith("system-power", StringComparison.Ordinal))
-                shutdown ??= await ShutdownOutcomeOf(subscriber, p.Emulator.ShutdownRequested, scenario.ShutdownTimeout);
-            reports.Add(await subscriber.Ask<SubscriberReport>(GetSubscriberReport.Instance, TimeSpan.FromSeconds(5)));
+            try
+            {
+                if (subscriber.Path.Name.StartsWith("system-power", StringComparison.Ordinal))
+                    shutdown ??= await ShutdownOutcomeOf(subscriber, p.Emulator.ShutdownRequested && !interrupted, scenario.ShutdownTimeout);
+                reports.Add(await subscriber.Ask<SubscriberReport>(GetSubscriberReport.Instance, TimeSpan.FromSeconds(5)));
+            }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+            {
+                reports.Add(new SubscriberReport(subscriber.Path.Name, 0, 0, 0, false, new LongHistogram(TimeStamp.Seconds(10), 3), ["did not answer"]));
+            }
         }
 
-        var result = MainJobResult.From(platforms.Select(p => (p.Id, finals[p.Id], p.Emulator.GetStats())).ToList(), reports, shutdown);
+        var outcomes = platforms.Select(p => (p.Id, finals[p.Id], p.Emulator.GetStats(), p.NeverUp(interrupted), p.StopFailure)).ToList();
+        var result = MainJobResult.From(outcomes, reports, shutdown, interrupted);
         await host.StopAsync(TimeSpan.FromSeconds(30));
         SummaryPrinter.Print(result, output);
         return result;
     }
+
+    private MainJobResult Interrupted(string when)
+    {
+        output.WriteLine($"Interrupted {when}: nothing was started.");
+        var result = MainJobResult.From([], [], null, interrupted: true);
+        SummaryPrinter.Print(result, output);
+        return result;
+    }
+
+    private IHost BuildHost() => new HostBuilder()
+        // The CLI handles SIGINT/SIGTERM itself (Program): the default console lifetime would start a second stop.
+        .ConfigureServices(services => services.AddSingleton<IHostLifetime, NoSignalsLifetime>())
+        .ConfigureServices(services => services.AddAkka("scmi-actors", (builder, _) =>
+        {
+            if (options.RateLimit is { } limit) builder.AddHocon($"scmi.rate-limit = {limit}", HoconAddMode.Prepend);
+            // Two shutdowns (Akka's process-exit hook and the host's) hang the stop: only the host runs it.
+            builder.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
+            builder.WithScmiEmbeddedCluster();
+            builder.WithScmiNotifications();
+            if (options.Logs == LogFormat.None)
+            {
+                builder.AddHocon("akka.loglevel = OFF\nakka.stdout-loglevel = OFF", HoconAddMode.Prepend);
+                return;
+            }
+            // Akka's fallback logger prints what comes after the Serilog logger stopped (remoting shut down ...).
+            if (!options.Verbose) builder.AddHocon("akka.stdout-loglevel = WARNING", HoconAddMode.Prepend);
+            // Serilog must be configured before the ActorSystem starts its loggers.
+            Serilog.Log.Logger = ConsoleLogs.Create(options.Logs, options.Verbose);
+            builder.ConfigureLoggers(loggers =>
+            {
+                loggers.ClearLoggers();
+                loggers.AddLogger<SerilogLogger>();
+            });
+        }))
+        .Build();
+
+    private async Task<RunningPlatform> StartPlatformAsync(ActorSystem system, ScmiNotifications scmi,
+        IReadOnlyList<PlatformDescription> descriptions, EmulatorScenario scenario, int i)
+    {
+        var template = descriptions[i % descriptions.Count];
+        var id = i < descriptions.Count ? template.PlatformId : $"{template.PlatformId}-{i / descriptions.Count + 1}";
+        var description = template with { PlatformId = id };
+        var transport = InMemoryTransport.Create();
+        var emulator = new EmulatedPlatform(transport.Platform, description, scenario with { Seed = scenario.Seed + i });
+        var platform = new RunningPlatform(id, description, emulator, []);
+        try
+        {
+            // With discovery the handle learns the platform from the emulator; the description stays the fallback.
+            await scmi.StartPlatformAsync(id, transport.Agent, description, new PlatformOptions(Discover: options.Discover));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            platform.Failure = $"start failed: {e.Message}";
+            return platform;
+        }
+        platform.Subscribers.AddRange(StartSubscribers(system, scmi, description));
+        return platform;
+    }
+
+    /// <summary>
+    /// Waits until every started platform has left Initialising (ready or failed), at most
+    /// <see cref="StartupDeadline"/>, so the run's duration counts from when the platforms are up and
+    /// a short run does not report a slow start as a failure.
+    /// </summary>
+    private async Task WaitUntilUpAsync(ScmiNotifications scmi, List<RunningPlatform> platforms, CancellationToken cancellation)
+    {
+        var deadline = DateTime.UtcNow + StartupDeadline;
+        while (true)
+        {
+            await PollStatesAsync(scmi, platforms, TimeSpan.FromSeconds(1));
+            var waiting = platforms.Count(p => p.Started && p.LastStats?.State is null or PlatformState.Initialising);
+            if (waiting == 0 || DateTime.UtcNow >= deadline)
+            {
+                if (waiting > 0) output.WriteLine($"{waiting} platform(s) still initialising after {Format(StartupDeadline)}; running without them.");
+                return;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellation);
+        }
+    }
+
+    /// <summary>Stops every started platform at once (each has its own ordered shutdown), bounded as a whole.</summary>
+    private async Task<Dictionary<string, PlatformStats>> StopAllAsync(ScmiNotifications scmi, List<RunningPlatform> platforms)
+    {
+        var each = scmi.Settings.ShutdownBudget + TimeSpan.FromSeconds(1);
+        var stops = platforms.Where(p => p.Started).Select(async p =>
+        {
+            try
+            {
+                return (p.Id, (await scmi.StopPlatformAsync(p.Id, each < StopAllBudget ? each : StopAllBudget)).FinalStats);
+            }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+            {
+                p.StopFailure = $"the ordered stop did not answer within {Format(each)}";
+                return (p.Id, p.LastStats ?? EmptyStats(p.Id));
+            }
+        });
+        var finals = (await Task.WhenAll(stops)).ToDictionary(x => x.Item1, x => x.Item2);
+        foreach (var p in platforms) finals.TryAdd(p.Id, p.LastStats ?? EmptyStats(p.Id));
+        return finals;
+    }
+
+    private static PlatformStats EmptyStats(string id) => new(id, PlatformState.Stopped, null, 0, 0, 0, 0, [], 0, 0);
 
     private static EmulatorScenario Scale(EmulatorScenario s, double k) => s with
     {
@@ -156,29 +259,82 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         return subscribers;
     }
 
-    private async Task PrintProgressAsync(ScmiNotifications scmi, List<RunningPlatform> platforms, Dictionary<string, long> previous, TimeSpan elapsed)
-    {
-        foreach (var p in platforms)
+    /// <summary>Asks every started platform for its counters at once; a handle still initialising may not answer in time.</summary>
+    private static async Task PollStatesAsync(ScmiNotifications scmi, List<RunningPlatform> platforms, TimeSpan timeout) =>
+        await Task.WhenAll(platforms.Where(p => p.Started).Select(async p =>
         {
-            PlatformStats stats;
             try
             {
-                stats = await scmi.Handles.Ask<PlatformStats>(new GetStats(p.Id), TimeSpan.FromSeconds(2));
+                p.Observe(await scmi.Handles.Ask<PlatformStats>(new GetStats(p.Id), timeout));
             }
-            catch (Exception)
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
             {
-                continue;
+                // Unknown this time; a handle that never answers never counts as up.
             }
+        }));
+
+    private async Task PrintProgressAsync(ScmiNotifications scmi, List<RunningPlatform> platforms, Dictionary<string, long> previous, TimeSpan elapsed)
+    {
+        await PollStatesAsync(scmi, platforms, options.Progress < TimeSpan.FromSeconds(2) ? options.Progress : TimeSpan.FromSeconds(2));
+        foreach (var p in platforms)
+        {
+            if (p.LastStats is not { } stats) continue;
             var delivered = stats.Protocols.Sum(x => x.Delivered);
             var rate = (delivered - previous.GetValueOrDefault(p.Id)) / options.Progress.TotalSeconds;
             previous[p.Id] = delivered;
-            var perProtocol = string.Join("  ", stats.Protocols.Where(x => x.Received > 0)
-                .Select(x => $"{ProtocolName(x.Protocol)} {x.Received}/{x.Delivered}/{x.Dropped}"));
-            output.WriteLine($"[{elapsed.TotalSeconds,5:F1}s] {p.Id}: {rate,9:F0} deliveries/s, subs {stats.ActiveSubscriptions} active {stats.PendingSubscriptions} pending | received/delivered/dropped: {perProtocol}");
+            output.WriteLine($"[{elapsed.TotalSeconds,5:F1}s] {p.Id}: {stats.State}, {rate,7:F0} deliveries/s, {stats.ActiveSubscriptions} subs active, " +
+                $"{stats.PendingSubscriptions} pending; received {stats.Received}, dropped {stats.Protocols.Sum(x => x.Dropped)}");
+            if (options.Verbose)
+                output.WriteLine("         received/delivered/dropped: " + string.Join("  ", stats.Protocols.Where(x => x.Received > 0)
+                    .Select(x => $"{ProtocolName(x.Protocol)} {x.Received}/{x.Delivered}/{x.Dropped}")));
         }
     }
 
     internal static string ProtocolName(byte id) => ProtocolCatalog.Default.Find(id)?.Name ?? $"0x{id:X2}";
 
-    private sealed record RunningPlatform(string Id, PlatformDescription Description, EmulatedPlatform Emulator, List<IActorRef> Subscribers);
+    /// <summary>A duration as a person reads it: 100 ms, 1.5 s, 2 min 30 s.</summary>
+    public static string Format(TimeSpan t) =>
+        t < TimeSpan.FromSeconds(1) ? $"{t.TotalMilliseconds:0} ms"
+        : t < TimeSpan.FromMinutes(1) ? $"{t.TotalSeconds:0.###} s"
+        : t < TimeSpan.FromHours(1) ? $"{(int)t.TotalMinutes} min {t.Seconds} s"
+        : t.Minutes == 0 ? $"{(int)t.TotalHours} h" : $"{(int)t.TotalHours} h {t.Minutes} min";
+
+    private sealed class RunningPlatform(string id, PlatformDescription description, EmulatedPlatform emulator, List<IActorRef> subscribers)
+    {
+        public string Id { get; } = id;
+        public PlatformDescription Description { get; } = description;
+        public EmulatedPlatform Emulator { get; } = emulator;
+        public List<IActorRef> Subscribers { get; } = subscribers;
+
+        /// <summary>Why the start itself failed; null when StartPlatformAsync returned.</summary>
+        public string? Failure { get; set; }
+
+        public string? StopFailure { get; set; }
+
+        public bool Started => Failure is null;
+
+        public PlatformStats? LastStats { get; private set; }
+
+        private bool _wasReady;
+        private string? _failedReason;
+
+        public void Observe(PlatformStats stats)
+        {
+            LastStats = stats;
+            if (stats.State is PlatformState.Ready or PlatformState.ShuttingDown) _wasReady = true;
+            if (stats.State == PlatformState.Failed) _failedReason ??= stats.FailureReason ?? "initialisation failed";
+        }
+
+        /// <summary>Why the platform never came up, or null when it did (or a signal stopped the run before it could).</summary>
+        public string? NeverUp(bool interrupted) =>
+            Failure ?? _failedReason ?? (_wasReady || interrupted ? null : "did not finish initialising during the run");
+    }
+}
+
+/// <summary>A host lifetime that registers no signal handlers: the CLI owns SIGINT and SIGTERM.</summary>
+internal sealed class NoSignalsLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -13,24 +13,33 @@ public static class SummaryPrinter
             Ansi = output == Console.Out ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = output == Console.Out ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
         });
-        // Redirected output (CI, a file) has no terminal width; do not wrap the tables at 80 columns.
-        if (Console.IsOutputRedirected || output != Console.Out) console.Profile.Width = 160;
+        // Redirected output (CI, a file) has no terminal width: 120 columns, wide enough for the tables.
+        if (Console.IsOutputRedirected || output != Console.Out) console.Profile.Width = 120;
 
+        if (result.Interrupted) console.WriteLine("Run interrupted by a signal: the counts below cover the run up to the ordered stop.");
         foreach (var p in result.Platforms)
         {
-            var table = new Table().Title($"Platform {Markup.Escape(p.PlatformId)}").Border(TableBorder.Rounded);
-            foreach (var column in new[] { "protocol", "received", "queued", "dropped", "rejected", "malformed", "decoded", "delivered", "unmatched", "discarded", "emulator sent" })
-                table.AddColumn(new TableColumn(column).RightAligned());
+            var title = p.NeverUp is null ? $"Platform {p.PlatformId}" : $"Platform {p.PlatformId}: FAILED, never came up";
+            var table = new Table().Title(Markup.Escape(title)).Border(TableBorder.Rounded);
+            // Two-line headers keep the table within 120 columns.
+            foreach (var column in new[] { "protocol", "received", "queued", "dropped", "rejected", "mal-\nformed", "decoded", "deli-\nvered",
+                         "un-\nmatched", "dis-\ncarded", "after\nstop", "emulator\nsent" })
+                table.AddColumn(new TableColumn(column).RightAligned().Padding(new Padding(1, 0, 0, 0)));
             foreach (var s in p.Dispatcher.Protocols)
             {
-                var sent = p.Emulator.For(s.Protocol).Sent;
+                var sent = p.Emulator.For(s.Protocol);
                 table.AddRow(MainJobRunner.ProtocolName(s.Protocol), $"{s.Received}", $"{s.Queued}", $"{s.Dropped}", $"{s.Rejected}",
-                    $"{s.Malformed}", $"{s.Decoded}", $"{s.Delivered}", $"{s.Unmatched}", $"{s.Discarded}", $"{sent}");
+                    $"{s.Malformed}", $"{s.Decoded}", $"{s.Delivered}", $"{s.Unmatched}", $"{s.Discarded}", $"{sent.NotRunning}", $"{sent.Sent}");
             }
             var d = p.Dispatcher;
-            table.Caption($"gate: {d.UnknownProtocol} unknown protocol, {d.ReservedMessageType} reserved type, {d.NotANotification} responses, {d.NotRunning} not running; " +
-                $"emulator: {p.Emulator.Sent} notifications posted");
+            var e = p.Emulator;
+            table.Caption(
+                $"emulator posted {e.Sent} = {MainJobResult.NotificationsReceived(d)} seen by the gate " +
+                $"({d.NotRunning + d.Protocols.Sum(x => x.RejectedNotRunning)} after it closed, {d.UnknownProtocol} unknown protocol) " +
+                $"+ {e.Detached} after the handle detached\n" +
+                $"after stop: posts answered NotRunning (gate closed or handle detached); the gate also saw {d.NotANotification} responses");
             console.Write(table);
+            if (p.NeverUp is { } why) console.WriteLine($"  NEVER CAME UP: {why}");
             foreach (var m in p.Mismatches) console.WriteLine($"  MISMATCH {m}");
         }
 
@@ -48,7 +57,10 @@ public static class SummaryPrinter
             ? $"Graceful {s2.State} request: served in {s2.TookMs:F0} ms of its {s2.TimeoutMs} ms timeout ({(s2.WithinTimeout ? "in time" : "TOO LATE")})"
             : "No graceful shutdown request was served.");
         console.WriteLine(result.Consistent
-            ? "Accounting: adds up (received = queued + dropped + rejected; queued = decoded + malformed + discarded; emulator and dispatcher agree)."
+            ? "Accounting: adds up (received = queued + dropped + rejected; queued = decoded + malformed + discarded; " +
+              "every notification the emulator posted is accounted)."
             : "Accounting: DOES NOT add up.");
+        var neverUp = result.NeverUp.Select(p => p.PlatformId).ToList();
+        if (neverUp.Count > 0) console.WriteLine($"Platforms that never came up: {string.Join(", ", neverUp)}.");
     }
 }

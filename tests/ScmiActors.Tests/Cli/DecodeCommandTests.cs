@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ScmiActors.Cli;
 using ScmiActors.Cli.Decode;
 using ScmiActors.Wire.Protocols;
 using Xunit;

@@ -11,7 +11,7 @@ public sealed class MainJobSpec(ITestOutputHelper output)
     private async Task<MainJobResult> RunAsync(MainJobOptions options)
     {
         var text = new StringWriter();
-        var result = await new MainJobRunner(options with { ConsoleLogging = false }, text).RunAsync(CancellationToken.None);
+        var result = await new MainJobRunner(options, text).RunAsync(CancellationToken.None);
         output.WriteLine(text.ToString());
         return result;
     }
