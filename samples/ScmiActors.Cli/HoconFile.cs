@@ -124,17 +124,34 @@ public static class HoconFile
         }
     }
 
-    /// <summary>The 1-based line of a (possibly dotted) key's last segment, for messages about a key; null when not found.</summary>
+    /// <summary>
+    /// The 1-based line of a dotted key, for messages about a key: each segment is looked for as a
+    /// word after the previous one (so <c>a.b.c</c> is found written nested or dotted); the line of the
+    /// last segment found, or null when none is.
+    /// </summary>
     public static int? LineOfKey(string text, string dottedKey)
     {
-        var key = dottedKey[(dottedKey.LastIndexOf('.') + 1)..].Trim('"');
-        for (var at = text.IndexOf(key, StringComparison.Ordinal); at >= 0; at = text.IndexOf(key, at + 1, StringComparison.Ordinal))
+        int? line = null;
+        var from = 0;
+        foreach (var segment in dottedKey.Split('.', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var at = IndexOfWord(text, segment.Trim('"'), from);
+            if (at < 0) continue;
+            line = LineOf(text, at);
+            from = at + segment.Length;
+        }
+        return line;
+    }
+
+    private static int IndexOfWord(string text, string word, int from)
+    {
+        for (var at = text.IndexOf(word, from, StringComparison.Ordinal); at >= 0; at = text.IndexOf(word, at + 1, StringComparison.Ordinal))
         {
             var before = at == 0 ? ' ' : text[at - 1];
-            var after = at + key.Length < text.Length ? text[at + key.Length] : ' ';
-            if (!IsKeyChar(before) && !IsKeyChar(after)) return LineOf(text, at);
+            var after = at + word.Length < text.Length ? text[at + word.Length] : ' ';
+            if (!IsKeyChar(before) && !IsKeyChar(after)) return at;
         }
-        return null;
+        return -1;
 
         static bool IsKeyChar(char c) => char.IsLetterOrDigit(c) || c is '-' or '_';
     }

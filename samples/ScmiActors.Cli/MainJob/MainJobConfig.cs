@@ -43,9 +43,12 @@ public sealed record MainJobConfig(IReadOnlyList<PlatformDescription> Descriptio
         if (descriptions.Count == 0) throw new ConfigFileException($"{name}: describes no platform under {PlatformDescriptionLoader.PlatformsPath}");
         foreach (var d in descriptions)
         foreach (var p in d.Protocols.Values)
-            if (p.SourceCount > EmulatedPlatform.MaxSources)
-                throw new ConfigFileException(At(
-                    $"{PlatformDescriptionLoader.PlatformsPath}.{d.PlatformId}.protocols: protocol 0x{p.ProtocolId:X2} has {p.SourceCount} sources, above the emulator's limit of {EmulatedPlatform.MaxSources}"));
+        {
+            if (p.SourceCount <= EmulatedPlatform.MaxSources) continue;
+            var descriptor = ProtocolCatalog.Default.Find(p.ProtocolId);
+            var key = $"{PlatformDescriptionLoader.PlatformsPath}.{d.PlatformId}.protocols.{descriptor?.Name}.{descriptor?.SourceCountKey}";
+            throw new ConfigFileException(At($"{key}: {p.SourceCount}, above the emulator's limit of {EmulatedPlatform.MaxSources}"));
+        }
 
         try
         {

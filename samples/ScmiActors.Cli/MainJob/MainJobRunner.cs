@@ -59,6 +59,8 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
             ShutdownTimeout = TimeSpan.FromSeconds(2),
         };
         if (cancellation.IsCancellationRequested) return Interrupted("before start-up");
+        output.WriteLine($"Starting a cluster node and {options.Platforms} platform(s).");
+        output.Flush();
 
         using var host = BuildHost();
         // Not cancellable: a half-started host cannot be stopped in order. It takes well under a second.

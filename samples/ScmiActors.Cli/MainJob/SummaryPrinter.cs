@@ -34,9 +34,9 @@ public static class SummaryPrinter
             var d = p.Dispatcher;
             var e = p.Emulator;
             table.Caption(
-                $"emulator posted {e.Sent} = {MainJobResult.NotificationsReceived(d)} seen by the gate " +
-                $"({d.NotRunning + d.Protocols.Sum(x => x.RejectedNotRunning)} after it closed, {d.UnknownProtocol} unknown protocol) " +
-                $"+ {e.Detached} after the handle detached\n" +
+                $"emulator posted {e.Sent} = gate saw {MainJobResult.NotificationsReceived(d)} " +
+                $"({d.NotRunning + d.Protocols.Sum(x => x.RejectedNotRunning)} after closing, {d.UnknownProtocol} unknown protocol) " +
+                $"+ {e.Detached} after detach\n" +
                 $"after stop: posts answered NotRunning (gate closed or handle detached); the gate also saw {d.NotANotification} responses");
             console.Write(table);
             if (p.NeverUp is { } why) console.WriteLine($"  NEVER CAME UP: {why}");
@@ -57,8 +57,7 @@ public static class SummaryPrinter
             ? $"Graceful {s2.State} request: served in {s2.TookMs:F0} ms of its {s2.TimeoutMs} ms timeout ({(s2.WithinTimeout ? "in time" : "TOO LATE")})"
             : "No graceful shutdown request was served.");
         console.WriteLine(result.Consistent
-            ? "Accounting: adds up (received = queued + dropped + rejected; queued = decoded + malformed + discarded; " +
-              "every notification the emulator posted is accounted)."
+            ? "Accounting: adds up (received = queued + dropped + rejected, queued = decoded + malformed + discarded, all posts accounted)."
             : "Accounting: DOES NOT add up.");
         var neverUp = result.NeverUp.Select(p => p.PlatformId).ToList();
         if (neverUp.Count > 0) console.WriteLine($"Platforms that never came up: {string.Join(", ", neverUp)}.");
