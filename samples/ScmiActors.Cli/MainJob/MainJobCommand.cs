@@ -28,8 +28,9 @@ public static class MainJobCommand
           3    configuration error: --config missing, unreadable, not HOCON, or describing something invalid
           4    a platform never came up (its initialisation failed or did not finish during the run)
           70   internal error (a bug; one line on standard error)
-          130  interrupted by SIGINT (Ctrl+C), 143 by SIGTERM: stopped in order, summary printed;
-               a second signal exits at once
+          130  interrupted by SIGINT (Ctrl+C): stopped in order, summary printed
+          143  stopped by SIGTERM: the same
+        A second signal exits at once, without the summary.
         """;
 
     /// <summary>The fault modes the command line accepts, in kebab case.</summary>

@@ -95,6 +95,45 @@ public sealed class MainJobSpec(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Posts_after_the_handle_detached_are_shown_apart_and_the_reconciliation_is_exact()
+    {
+        var result = await RunAsync(new MainJobOptions(Duration: TimeSpan.FromSeconds(1), Faults: EmulatorFault.KeepSendingAfterStop));
+
+        var platform = Assert.Single(result.Platforms);
+        Assert.True(platform.Emulator.Detached > 0, "the emulator posted nothing after the handle detached");
+        // Every post is somewhere: what the gate saw, or after the detach (which no gate can see).
+        Assert.Equal(platform.Emulator.Sent, MainJobResult.NotificationsReceived(platform.Dispatcher) + platform.Emulator.Detached);
+        Assert.True(platform.Consistent, string.Join("; ", platform.Mismatches));
+        Assert.Equal(0, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task A_platform_that_never_comes_up_is_reported_with_exit_4()
+    {
+        // Every BASE PROTOCOL_ATTRIBUTES unanswered: discovery times out, the handle fails for good.
+        var result = await RunAsync(new MainJobOptions(Duration: TimeSpan.FromMilliseconds(100), Faults: EmulatorFault.MissingResponses));
+
+        var platform = Assert.Single(result.Platforms);
+        Assert.NotNull(platform.NeverUp);
+        Assert.Contains("discovery", platform.NeverUp);
+        Assert.True(result.Consistent);
+        Assert.Equal(ScmiActors.Cli.ExitCodes.PlatformNotUp, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task A_cancelled_run_stops_in_order_and_says_so()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        var text = new StringWriter();
+        var result = await new MainJobRunner(new MainJobOptions(Platforms: 2, Duration: TimeSpan.FromSeconds(30)), text).RunAsync(cancel.Token);
+
+        Assert.True(result.Interrupted);
+        Assert.Equal(ScmiActors.Cli.ExitCodes.Interrupted, result.ExitCode);
+        Assert.Contains("Interrupted", text.ToString());
+        Assert.Contains("Accounting: adds up", text.ToString());
+    }
+
+    [Fact]
     public async Task The_sample_listener_serves_the_graceful_shutdown_request_on_a_budget_within_its_timeout()
     {
         // 4 s: the request comes half-way, leaving a slow start on a loaded machine time to enable it.
