@@ -94,6 +94,24 @@ public class ProgramTests
     }
 
     [Fact]
+    public void The_readme_decode_sample_is_what_the_tool_prints()
+    {
+        // The README's block: a printf of the input lines, the command, then the lines it prints.
+        var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));
+        var block = readme[readme.IndexOf("$ printf '", StringComparison.Ordinal)..];
+        block = block[..block.IndexOf("```", StringComparison.Ordinal)];
+        var lines = block.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var printf = lines[0][(lines[0].IndexOf('\'') + 1)..lines[0].LastIndexOf('\'')];
+        var expected = string.Join("", lines.Skip(2).Select(l => l + "\n"));
+        Assert.Contains("decode --platform-config hocon/platforms.conf", lines[1]);
+
+        var (exitCode, output, error) = Run(printf.Replace("\\n", "\n"), "decode", "--platform-config", RepoPaths.PlatformsConf);
+        Assert.Equal(0, exitCode);
+        Assert.Equal(expected, output);
+        Assert.Equal(string.Empty, error);
+    }
+
+    [Fact]
     public void Decode_help_describes_formats_timestamp_and_exit_codes()
     {
         var (exitCode, output, _) = Run("", "decode", "--help");
