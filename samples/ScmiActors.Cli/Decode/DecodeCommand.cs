@@ -102,15 +102,9 @@ public static class DecodeCommand
     }
 
     /// <summary>
-    /// How long parsing a description may take. Akka's HOCON parser (1.5.74) never returns on some
-    /// malformed input (an unclosed array followed by '}', e.g. <c>a = [1, }</c>); the command gives up
-    /// instead of hanging. The parse thread keeps spinning until the process exits.
-    /// </summary>
-    public static readonly TimeSpan ParseTimeout = TimeSpan.FromSeconds(10);
-
-    /// <summary>
     /// Reads <paramref name="configPath"/> and builds the decoder of <paramref name="platformId"/>
-    /// (the first platform of the file when null). False with a one-line reason otherwise.
+    /// (the first platform of the file when null). False with a one-line reason otherwise. The file is
+    /// read as the main job reads its config: bounded in size and parse time, a BOM accepted.
     /// </summary>
     public static bool TryLoadDecoder(string configPath, string? platformId, out PlatformDecoder decoder, out string message)
     {
@@ -119,26 +113,27 @@ public static class DecodeCommand
         string hocon;
         try
         {
-            hocon = File.ReadAllText(configPath);
+            hocon = HoconFile.ReadText(configPath);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        catch (ConfigFileException e)
         {
-            message = $"cannot read platform description '{configPath}': {e.Message}";
+            message = $"cannot read platform description {e.Message}";
             return false;
         }
-        var parse = Task.Run(() => new PlatformDecoder(PlatformDescriptionLoader.Parse(hocon, platformId)));
         try
         {
-            if (!parse.Wait(ParseTimeout))
-            {
-                message = $"invalid platform description '{configPath}': parsing did not finish within " +
-                    $"{ParseTimeout.TotalSeconds:0} s (malformed HOCON, e.g. an unclosed '['?)";
-                return false;
-            }
-            decoder = parse.Result;
+            var config = HoconFile.Parse(hocon, configPath);
+            platformId ??= PlatformDescriptionLoader.PlatformIds(config).FirstOrDefault()
+                ?? throw new PlatformDescriptionException($"no platform under {PlatformDescriptionLoader.PlatformsPath}");
+            decoder = new PlatformDecoder(PlatformDescriptionLoader.Load(config, platformId));
             return true;
         }
-        catch (AggregateException wrapped) when (wrapped.InnerException is { } e)
+        catch (ConfigFileException e)
+        {
+            message = $"invalid platform description {e.Message}";
+            return false;
+        }
+        catch (Exception e)
         {
             // The loader promises PlatformDescriptionException for every mistake; anything else is
             // still an unusable description for this command, so say so instead of crashing.

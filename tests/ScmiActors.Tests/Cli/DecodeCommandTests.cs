@@ -233,6 +233,8 @@ public class DecodeCommandTests
     [InlineData("scmi.platforms { }", "no platform under scmi.platforms")]
     [InlineData("some.other.section = 1", "no platform under scmi.platforms")]
     [InlineData("scmi.platforms.bad { protocols { perf { domains = ${undefined} } } }", "not valid HOCON")]
+    // Akka's parser would spin on this one (and grow); the bracket check refuses it at once, with the line.
+    [InlineData("scmi.platforms.bad { protocols { perf { domains = [1, } } }", ":1: '[' is never closed")]
     // The loader lets some mistakes out as other exceptions (FormatException here); still exit 2.
     [InlineData("scmi.platforms.bad { protocols { perf { domains = abc } } }", "'abc'")]
     public void Invalid_description_is_exit_2_with_the_reason(string hocon, string reason)
