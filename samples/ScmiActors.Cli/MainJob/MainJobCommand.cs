@@ -13,7 +13,11 @@ namespace ScmiActors.Cli.MainJob;
 /// </summary>
 public static class MainJobCommand
 {
-    public const int MaxPlatforms = 1_000;
+    /// <summary>
+    /// Measured on the 2-core machine: 200 platforms take 460 MB and 28 s for a 2 s run; 1000 took
+    /// 2.1 GB and 155 s, and their ordered stops no longer finished in time.
+    /// </summary>
+    public const int MaxPlatforms = 200;
     public const double MaxRate = 1_000;
     public const int MaxRateLimit = 10_000_000;
     public static readonly TimeSpan MinDuration = TimeSpan.FromMilliseconds(10);
@@ -26,7 +30,7 @@ public static class MainJobCommand
           1    the accounting does not add up (and nothing else)
           2    bad command line: unknown option, or a value outside its documented range
           3    configuration error: --config missing, unreadable, not HOCON, or describing something invalid
-          4    a platform never came up (its initialisation failed or did not finish during the run)
+          4    a platform never came up (its initialisation failed, or did not finish during the run)
           70   internal error (a bug; one line on standard error)
           130  interrupted by SIGINT (Ctrl+C): stopped in order, summary printed
           143  stopped by SIGTERM: the same

@@ -27,8 +27,11 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
     /// <summary>How long the stop of all platforms may take together; each one's own budget is shorter.</summary>
     private static readonly TimeSpan StopAllBudget = TimeSpan.FromSeconds(20);
 
-    /// <summary>How long the platforms may take to come up (connect, discover, register) before the run starts without them.</summary>
-    public static readonly TimeSpan StartupDeadline = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// How long the platforms may take to come up (connect, discover, register) before the run starts
+    /// without them: 15 s, plus 50 ms per platform, since they start together on the same cores.
+    /// </summary>
+    public static TimeSpan StartupDeadline(int platforms) => TimeSpan.FromSeconds(15) + TimeSpan.FromMilliseconds(50) * platforms;
 
     /// <summary>
     /// The listener's outcome. A request that came late in the run (a slow start on a loaded
@@ -194,14 +197,15 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
     /// </summary>
     private async Task WaitUntilUpAsync(ScmiNotifications scmi, List<RunningPlatform> platforms, CancellationToken cancellation)
     {
-        var deadline = DateTime.UtcNow + StartupDeadline;
+        var limit = StartupDeadline(platforms.Count);
+        var deadline = DateTime.UtcNow + limit;
         while (true)
         {
             await PollStatesAsync(scmi, platforms, TimeSpan.FromSeconds(1));
             var waiting = platforms.Count(p => p.Started && p.LastStats?.State is null or PlatformState.Initialising);
             if (waiting == 0 || DateTime.UtcNow >= deadline)
             {
-                if (waiting > 0) output.WriteLine($"{waiting} platform(s) still initialising after {Format(StartupDeadline)}; running without them.");
+                if (waiting > 0) output.WriteLine($"{waiting} platform(s) still initialising after {Format(limit)}; running without them.");
                 return;
             }
             await Task.Delay(TimeSpan.FromMilliseconds(50), cancellation);
@@ -211,16 +215,18 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
     /// <summary>Stops every started platform at once (each has its own ordered shutdown), bounded as a whole.</summary>
     private async Task<Dictionary<string, PlatformStats>> StopAllAsync(ScmiNotifications scmi, List<RunningPlatform> platforms)
     {
-        var each = scmi.Settings.ShutdownBudget + TimeSpan.FromSeconds(1);
+        // The stops run concurrently and compete for the cores: each waits for the whole budget, not its own.
+        var wait = scmi.Settings.ShutdownBudget + TimeSpan.FromSeconds(1);
+        if (wait < StopAllBudget) wait = StopAllBudget;
         var stops = platforms.Where(p => p.Started).Select(async p =>
         {
             try
             {
-                return (p.Id, (await scmi.StopPlatformAsync(p.Id, each < StopAllBudget ? each : StopAllBudget)).FinalStats);
+                return (p.Id, (await scmi.StopPlatformAsync(p.Id, wait)).FinalStats);
             }
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
             {
-                p.StopFailure = $"the ordered stop did not answer within {Format(each)}";
+                p.StopFailure = $"the ordered stop did not answer within {Format(wait)}";
                 return (p.Id, p.LastStats ?? EmptyStats(p.Id));
             }
         });
