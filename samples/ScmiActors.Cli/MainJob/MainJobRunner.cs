@@ -82,7 +82,7 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
             var transport = InMemoryTransport.Create();
             var emulator = new EmulatedPlatform(transport.Platform, description, scenario with { Seed = scenario.Seed + i });
             // With discovery the handle learns the platform from the emulator; the description stays the fallback.
-            await scmi.StartPlatformAsync(id, transport.Agent, description, new PlatformOptions(Discover: options.Discover));
+            await scmi.BeginStartPlatformAsync(id, transport.Agent, description, new PlatformOptions(Discover: options.Discover));
             platforms.Add(new RunningPlatform(id, description, emulator, StartSubscribers(system, scmi, description)));
         }
 
