@@ -20,8 +20,9 @@ public sealed class ScmiNotifications : IExtension
     private readonly ActorSystem _system;
     private ProtocolCatalog _catalog = ProtocolCatalog.Default;
     // Sharded mode: the platforms this node hosts (their transports are local to this node).
-    private readonly ConcurrentDictionary<string, StartPlatform> _hosted = new();
+    private readonly ConcurrentDictionary<string, HostedPlatform> _hosted = new();
     private bool _sharded;
+    private volatile bool _shuttingDown;
 
     public ScmiNotifications(ExtendedActorSystem system)
     {
@@ -34,6 +35,7 @@ public sealed class ScmiNotifications : IExtension
         var deadline = Settings.ShutdownBudget;
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "scmi-stop-platforms", async () =>
         {
+            _shuttingDown = true;
             try
             {
                 var stops = _hosted.Keys.Select(id => (Task)Handles.Ask<PlatformShutdownComplete>(new StopPlatform(id), deadline)).ToList();
@@ -68,30 +70,140 @@ public sealed class ScmiNotifications : IExtension
     public void AddVendorProtocol(ProtocolDescriptor descriptor) =>
         ImmutableInterlocked(ref _catalog, c => c.With(descriptor));
 
-    /// <summary>Starts the handle of one platform and returns it at once; it initialises (connects) on its own and stashes requests meanwhile.</summary>
+    /// <summary>
+    /// Starts the handle of one platform and completes when it is ready: the transport connected,
+    /// discovery (if asked for) done, the gate open. Returns where to send its messages: the handle
+    /// itself, or the shard region in a cluster. Throws <see cref="PlatformStartException"/> with the
+    /// reason when it cannot be ready: the transport did not connect, discovery failed, the handle was
+    /// not ready within <paramref name="timeout"/> (default: <c>scmi.start-timeout</c> and slack), the id
+    /// is already started, or the node is shutting down. A handle whose initialisation failed stays
+    /// failed (it answers every request with the reason) until it is stopped; then the id can be
+    /// started again. A start for an id whose previous handle is still stopping waits for that stop
+    /// to finish and then starts.
+    /// </summary>
     public async Task<IActorRef> StartPlatformAsync(string platformId, IScmiTransport transport, PlatformDescription description,
         PlatformOptions? options = null, TimeSpan? timeout = null)
+    {
+        var started = await LaunchPlatformAsync(platformId, transport, description, options, timeout);
+        await AwaitReadyAsync(platformId, started.Handle, started.Deadline);
+        return started.Handle;
+    }
+
+    /// <summary>
+    /// Starts the handle of one platform without waiting for it to be ready (it initialises on its own
+    /// and keeps the requests that arrive meanwhile); <see cref="AwaitPlatformReady"/> asks later.
+    /// </summary>
+    public async Task<IActorRef> BeginStartPlatformAsync(string platformId, IScmiTransport transport, PlatformDescription description,
+        PlatformOptions? options = null, TimeSpan? timeout = null) =>
+        (await LaunchPlatformAsync(platformId, transport, description, options, timeout)).Handle;
+
+    private async Task<(IActorRef Handle, DateTime Deadline)> LaunchPlatformAsync(string platformId, IScmiTransport transport,
+        PlatformDescription description, PlatformOptions? options, TimeSpan? timeout)
     {
         ArgumentException.ThrowIfNullOrEmpty(platformId);
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(description);
+        var budget = timeout ?? Settings.StartTimeout + Settings.ShutdownBudget + TimeSpan.FromSeconds(1);
+        var deadline = DateTime.UtcNow + budget;
+        var start = new StartPlatform(platformId, transport, description, options ?? PlatformOptions.Default);
         if (_sharded)
         {
-            // The entity's props come from this node's directory; StartEntity makes sharding create it now.
-            if (!_hosted.TryAdd(platformId, new StartPlatform(platformId, transport, description, options ?? PlatformOptions.Default)))
-                throw new InvalidOperationException($"platform {platformId} is already started");
-            Handles.Tell(new ShardRegion.StartEntity(platformId));
-            return Handles;
+            await HostAsync(start, deadline);
+            // The entity's props come from this node's table; StartEntity makes sharding create it now.
+            // No sender: the StartEntityAck must not land in whatever actor context this continuation runs on.
+            Handles.Tell(new ShardRegion.StartEntity(platformId), ActorRefs.NoSender);
+            return (Handles, deadline);
         }
-        var started = await Registry.Ask<PlatformStarted>(new StartPlatform(platformId, transport, description, options ?? PlatformOptions.Default),
-            timeout ?? TimeSpan.FromSeconds(10));
-        return started.Handle;
+        try
+        {
+            var started = await Registry.Ask<PlatformStarted>(start, Remaining(deadline));
+            return (started.Handle, deadline);
+        }
+        catch (PlatformStartException)
+        {
+            throw;
+        }
+        catch (AskTimeoutException)
+        {
+            throw new PlatformStartException(platformId, $"no handle within {budget.TotalSeconds:0.###} s (the previous one is still stopping)");
+        }
     }
 
-    /// <summary>Runs the ordered shutdown of one platform and returns its final, exact counters.</summary>
-    public Task<PlatformShutdownComplete> StopPlatformAsync(string platformId, TimeSpan? timeout = null) =>
-        Handles.Ask<PlatformShutdownComplete>(new StopPlatform(platformId),
-            timeout ?? Settings.ShutdownBudget + TimeSpan.FromSeconds(1));
+    /// <summary>Adds a platform to this node's table of hosted platforms; waits for a stopping incarnation of the same id to be gone.</summary>
+    private async Task HostAsync(StartPlatform start, DateTime deadline)
+    {
+        while (true)
+        {
+            if (_shuttingDown) throw new PlatformStartException(start.PlatformId, "the node is shutting down");
+            var hosted = new HostedPlatform(start, _hosted);
+            if (_hosted.TryAdd(start.PlatformId, hosted)) return;
+            if (!_hosted.TryGetValue(start.PlatformId, out var previous)) continue;
+            if (!previous.Stopping) throw new PlatformStartException(start.PlatformId, "already started");
+            try
+            {
+                await previous.Gone.WaitAsync(Remaining(deadline));
+            }
+            catch (TimeoutException)
+            {
+                throw new PlatformStartException(start.PlatformId, "the previous handle of this id did not stop in time");
+            }
+        }
+    }
+
+    private async Task AwaitReadyAsync(string platformId, IActorRef handles, DateTime deadline)
+    {
+        object answer;
+        try
+        {
+            answer = await handles.Ask<object>(new AwaitPlatformReady(platformId), Remaining(deadline));
+        }
+        catch (AskTimeoutException)
+        {
+            throw new PlatformStartException(platformId, "not ready in time (the start's timeout passed first)");
+        }
+        switch (answer)
+        {
+            case PlatformReady:
+                return;
+            case PlatformStartFailed failed:
+                throw new PlatformStartException(platformId, failed.Reason);
+            case PlatformNotFound:
+                throw new PlatformStartException(platformId, "the handle stopped before it was ready");
+            default:
+                throw new PlatformStartException(platformId, $"unexpected answer {answer.GetType().Name}");
+        }
+    }
+
+    private static TimeSpan Remaining(DateTime deadline)
+    {
+        var left = deadline - DateTime.UtcNow;
+        return left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1);
+    }
+
+    /// <summary>
+    /// Runs the ordered shutdown of one platform and returns its final, exact counters once the handle
+    /// has terminated (so a start right after succeeds). Throws <see cref="InvalidOperationException"/>
+    /// for a platform that is not started.
+    /// </summary>
+    public async Task<PlatformShutdownComplete> StopPlatformAsync(string platformId, TimeSpan? timeout = null)
+    {
+        var budget = timeout ?? Settings.ShutdownBudget + TimeSpan.FromSeconds(1);
+        var deadline = DateTime.UtcNow + budget;
+        // Hosted here: from now on a start of this id waits for this incarnation to be gone.
+        if (_hosted.TryGetValue(platformId, out var hosted)) hosted.MarkStopping();
+        var answer = await Handles.Ask<object>(new StopPlatform(platformId), budget);
+        switch (answer)
+        {
+            case PlatformShutdownComplete complete:
+                // Sharded: the handle answers before its entity has stopped; the stop is done when it is gone.
+                if (hosted is not null) await hosted.Gone.WaitAsync(Remaining(deadline));
+                return complete;
+            case PlatformNotFound:
+                throw new InvalidOperationException($"platform {platformId} is not started");
+            default:
+                throw new InvalidOperationException($"platform {platformId}: unexpected answer {answer.GetType().Name} to StopPlatform");
+        }
+    }
 
     /// <summary>Switches to sharded handles: <see cref="Handles"/> becomes the shard region (or proxy).</summary>
     internal void UseShardRegion(IActorRef region, bool hostsPlatforms)
@@ -102,12 +214,9 @@ public sealed class ScmiNotifications : IExtension
 
     /// <summary>Props of the sharded entity for a platform id: its handle if this node hosts it, else a stand-in that answers PlatformNotFound.</summary>
     internal Props EntityProps(string platformId) =>
-        _hosted.TryGetValue(platformId, out var start)
-            ? HandleActor.Props(start.PlatformId, start.Transport, start.Description, Settings, start.Options, _catalog, sharded: true)
+        _hosted.TryGetValue(platformId, out var hosted) && !hosted.Stopping
+            ? HandleActor.ShardedProps(hosted, Settings, _catalog)
             : UnknownPlatformActor.Props(platformId);
-
-    /// <summary>A handle stopped: a later message for its id must not start it again.</summary>
-    internal void OnHandleStopped(string platformId) => _hosted.TryRemove(platformId, out _);
 
     private static void ImmutableInterlocked(ref ProtocolCatalog location, Func<ProtocolCatalog, ProtocolCatalog> update)
     {

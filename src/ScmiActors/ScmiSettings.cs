@@ -9,6 +9,7 @@ public sealed record ScmiSettings(
     int DrainBatch,
     TimeSpan CommandTimeout,
     TimeSpan ConnectTimeout,
+    TimeSpan StartTimeout,
     TimeSpan DrainDeadline,
     TimeSpan DisableDeadline,
     TimeSpan DropLogInterval,
@@ -37,6 +38,7 @@ public sealed record ScmiSettings(
             c.GetInt("drain-batch"),
             c.GetTimeSpan("command-timeout"),
             c.GetTimeSpan("connect-timeout"),
+            c.GetTimeSpan("start-timeout"),
             c.GetTimeSpan("shutdown.drain-deadline"),
             c.GetTimeSpan("shutdown.disable-deadline"),
             c.GetTimeSpan("drop-log-interval"),
@@ -49,6 +51,7 @@ public sealed record ScmiSettings(
         if (settings.SubscriberWindow is < Actors.DeliveryWindows.MaxMarks)
             throw new ConfigurationException($"scmi.subscriber-window must be at least {Actors.DeliveryWindows.MaxMarks} (or off)");
         if (settings.RateLimit is < 1) throw new ConfigurationException("scmi.rate-limit must be at least 1 event per second (or off)");
+        if (settings.StartTimeout <= TimeSpan.Zero) throw new ConfigurationException("scmi.start-timeout must be positive");
         if (settings.SubscriberStallTimeout <= TimeSpan.Zero) throw new ConfigurationException("scmi.subscriber-stall-timeout must be positive");
         return settings;
     }

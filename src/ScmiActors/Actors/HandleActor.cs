@@ -72,11 +72,13 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     private readonly List<(IActorRef To, object Reply)> _deferredReplies = new();
     private bool _restarting;
     private readonly bool _sharded;
+    private readonly HostedPlatform? _hosted;
 
-    public HandleActor(string platformId, IScmiTransport transport, PlatformDescription description, ScmiSettings settings,
-        PlatformOptions options, ProtocolCatalog catalog, bool sharded)
+    private HandleActor(string platformId, IScmiTransport transport, PlatformDescription description, ScmiSettings settings,
+        PlatformOptions options, ProtocolCatalog catalog, HostedPlatform? hosted)
     {
-        _sharded = sharded;
+        _hosted = hosted;
+        _sharded = hosted is not null;
         _platformId = platformId;
         _transport = transport;
         _description = description;
@@ -91,12 +93,31 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     public IStash Stash { get; set; } = null!;
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <param name="sharded">The handle is a sharded entity: it passivates instead of stopping, so the shard
-    /// buffers what arrives meanwhile and hands it to the stand-in that answers for a stopped platform.</param>
+    /// <summary>A handle that is a plain child (of the registry, or of a test).</summary>
     public static Props Props(string platformId, IScmiTransport transport, PlatformDescription description, ScmiSettings settings,
-        PlatformOptions? options = null, ProtocolCatalog? catalog = null, bool sharded = false) =>
-        Akka.Actor.Props.Create(() => new HandleActor(platformId, transport, description, settings,
-            options ?? PlatformOptions.Default, catalog ?? ProtocolCatalog.Default, sharded));
+        PlatformOptions? options = null, ProtocolCatalog? catalog = null) =>
+        Akka.Actor.Props.CreateBy(new Producer(platformId, transport, description, settings,
+            options ?? PlatformOptions.Default, catalog ?? ProtocolCatalog.Default, null));
+
+    /// <summary>
+    /// A sharded entity: it passivates instead of stopping, so the shard buffers what arrives meanwhile
+    /// and hands it to the stand-in that answers for a stopped platform; it marks its incarnation in
+    /// <paramref name="hosted"/> stopping and gone.
+    /// </summary>
+    internal static Props ShardedProps(HostedPlatform hosted, ScmiSettings settings, ProtocolCatalog catalog) =>
+        Akka.Actor.Props.CreateBy(new Producer(hosted.Start.PlatformId, hosted.Start.Transport, hosted.Start.Description, settings,
+            hosted.Start.Options, catalog, hosted));
+
+    /// <summary>Props.Create needs a public constructor; the incarnation is internal, so a producer builds the handle.</summary>
+    private sealed class Producer(string platformId, IScmiTransport transport, PlatformDescription description, ScmiSettings settings,
+        PlatformOptions options, ProtocolCatalog catalog, HostedPlatform? hosted) : IIndirectActorProducer
+    {
+        public Type ActorType => typeof(HandleActor);
+
+        public ActorBase Produce() => new HandleActor(platformId, transport, description, settings, options, catalog, hosted);
+
+        public void Release(ActorBase actor) { }
+    }
 
     // Not logged per failure: a decoder fault is counted (DecoderFaults) and reported by the rate-limited
     // drop log; firmware that trips a decoder bug a thousand times a second must not log a thousand lines.
@@ -124,6 +145,8 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
                 ? (object)Connected.Instance
                 : new ConnectFailed(t.Exception?.GetBaseException().Message ?? "connection cancelled"), TaskScheduler.Default)
             .PipeTo(self);
+        // Connect and discovery are each bounded; this bounds the whole way to ready.
+        Timers.StartSingleTimer("start-timeout", StartTimedOut.Instance, _settings.StartTimeout);
     }
 
     /// <summary>
@@ -176,7 +199,10 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         }
         DetachTransport();
         ScmiMetrics.Unregister(_metrics);
-        if (!_restarting) ScmiNotifications.Get(Context.System).OnHandleStopped(_platformId);
+        if (_restarting) return;
+        // The registry answers its stop requesters with these counters once Terminated follows.
+        if (!_sharded) Context.Parent.Tell(new HandleStopped(_platformId, Stats()));
+        _hosted?.MarkGone();
     }
 
     // ---- states --------------------------------------------------------------------------------
@@ -217,6 +243,11 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         });
         Receive<DiscoveryFailed>(f => Fail($"discovery: {f.Reason}"));
         Receive<ConnectFailed>(f => Fail($"transport did not connect: {f.Reason}"));
+        Receive<StartTimedOut>(_ =>
+        {
+            _connectCancel.Cancel();
+            Fail($"not ready within {_settings.StartTimeout.TotalSeconds:0.###} s (scmi.start-timeout)");
+        });
         Receive<GetStats>(_ => Sender.Tell(Stats()));
         // A stop while connecting or discovering does not wait for them: nothing is registered yet.
         Receive<HandOff>(_ => Self.Tell(new StopPlatform(_platformId)));
@@ -224,6 +255,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         {
             _stopRequesters.Add(Sender);
             _connectCancel.Cancel();
+            _hosted?.MarkStopping();
             _state = PlatformState.ShuttingDown;
             Become(ShuttingDown);
             // What waited for the initialisation is answered (as during a shutdown) before the stop.
@@ -235,6 +267,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
 
     private void BecomeReady()
     {
+        Timers.Cancel("start-timeout");
         _state = PlatformState.Ready;
         Become(Ready);
         StartDropLog();
@@ -246,6 +279,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
 
     private void Fail(string reason)
     {
+        Timers.Cancel("start-timeout");
         _failureReason = reason;
         _state = PlatformState.Failed;
         _log.Error("Platform {Platform} failed to initialise: {Reason}", _platformId, reason);
@@ -263,8 +297,14 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             $"platform failed to initialise: {_failureReason}")));
         Receive<DeregisterProtocolEvents>(d => Sender.Tell(new ProtocolDeregistered(_platformId, d.Protocol, false)));
         Receive<GetStats>(_ => Sender.Tell(Stats()));
+        Receive<AwaitPlatformReady>(_ => Sender.Tell(new PlatformStartFailed(_platformId, _failureReason ?? "failed to initialise")));
         Receive<SendPlatformCommand>(c => Sender.Tell(new CommandResult(c.Command.Correlation, CommandOutcome.Unavailable,
             ScmiStatus.GenericError, [], "platform failed to initialise")));
+        // An initialisation step still under way when the start timed out finishes into nothing.
+        Receive<Connected>(_ => { });
+        Receive<ConnectFailed>(_ => { });
+        Receive<Discovered>(_ => { });
+        Receive<DiscoveryFailed>(_ => { });
         Receive<StopPlatform>(_ =>
         {
             _stopRequesters.Add(Sender);
@@ -291,6 +331,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         });
         Receive<DeregisterProtocolEvents>(d => Sender.Tell(new ProtocolDeregistered(_platformId, d.Protocol, Deregister(d.Protocol))));
         Receive<GetStats>(_ => Sender.Tell(Stats()));
+        Receive<AwaitPlatformReady>(_ => Sender.Tell(new PlatformReady(_platformId)));
         Receive<SendPlatformCommand>(c => _link.Forward(c.Command));
         Receive<StopPlatform>(_ =>
         {
@@ -308,6 +349,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         Receive<RegisterProtocolEvents>(r => Sender.Tell(new ProtocolRegistrationFailed(_platformId, r.Events.Protocol, "platform is shutting down")));
         Receive<DeregisterProtocolEvents>(d => Sender.Tell(new ProtocolDeregistered(_platformId, d.Protocol, false)));
         Receive<GetStats>(_ => Sender.Tell(Stats()));
+        Receive<AwaitPlatformReady>(_ => Sender.Tell(new PlatformStartFailed(_platformId, "platform is shutting down")));
         Receive<StopPlatform>(_ => _stopRequesters.Add(Sender));
         Receive<HandOff>(_ => _handedOff = true);
         Receive<SendPlatformCommand>(c => _link.Forward(c.Command));
@@ -342,6 +384,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         Receive<ConnectFailed>(_ => { });
         Receive<Discovered>(_ => { });
         Receive<DiscoveryFailed>(_ => { });
+        Receive<StartTimedOut>(_ => { });
         // Late control-plane replies and holds are of no use any more.
         Receive<RouteHold>(_ => { });
         Receive<SubscriberBound>(_ => { });
@@ -722,6 +765,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
 
     private void BeginShutdown()
     {
+        _hosted?.MarkStopping();
         _state = PlatformState.ShuttingDown;
         Become(ShuttingDown);
         // A registration stashed behind a deregistration is answered by the ShuttingDown behaviour.
@@ -784,8 +828,8 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         foreach (var requester in _stopRequesters) requester.Tell(new PlatformShutdownComplete(_platformId, stats));
         _log.Info("Platform {Platform} shutdown complete: {Received} received, accounting {Accounting}", _platformId, stats.Received,
             stats.AddsUp ? "adds up" : "does NOT add up");
-        // From now on a message for this platform id must not start it again.
-        ScmiNotifications.Get(Context.System).OnHandleStopped(_platformId);
+        // From now on a start for this id waits for this incarnation to be gone, then starts afresh.
+        _hosted?.MarkStopping();
         if (!_sharded || _handedOff)
         {
             // Handed off: the shard already waits for this entity to stop. Not sharded: tell the registry
@@ -917,8 +961,16 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         public static readonly HandOff Instance = new();
     }
 
-    /// <summary>Handle → registry: forget me now (Terminated follows).</summary>
+    /// <summary>Handle → registry: my shutdown is done, route nothing more to me (Terminated follows).</summary>
     internal sealed record HandleStopping(string PlatformId);
+
+    /// <summary>Handle → registry, from PostStop: the final counters, for the stop requesters (Terminated follows).</summary>
+    internal sealed record HandleStopped(string PlatformId, PlatformStats FinalStats);
+
+    private sealed record StartTimedOut
+    {
+        public static readonly StartTimedOut Instance = new();
+    }
 
     private sealed record DiscardDeadline
     {

@@ -95,6 +95,9 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
             "ScmiActors.Messages.PlatformShutdownComplete, ScmiActors" = scmi
             "ScmiActors.Messages.PlatformStopped, ScmiActors" = scmi
             "ScmiActors.Messages.PlatformNotFound, ScmiActors" = scmi
+            "ScmiActors.Messages.AwaitPlatformReady, ScmiActors" = scmi
+            "ScmiActors.Messages.PlatformReady, ScmiActors" = scmi
+            "ScmiActors.Messages.PlatformStartFailed, ScmiActors" = scmi
             # Every report: the standard ones and the i.MX BBM vendor ones. RegisterProtocolEvents
             # is deliberately not bound: it carries delegates and is local by design.
             "ScmiActors.Wire.ScmiReport, ScmiActors.Wire" = scmi
@@ -125,6 +128,9 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
         public const string PlatformShutdownComplete = "psc";
         public const string PlatformStopped = "pst";
         public const string PlatformNotFound = "pnf";
+        public const string AwaitPlatformReady = "apr";
+        public const string PlatformReady = "prdy";
+        public const string PlatformStartFailed = "psfl";
 
         public const string BaseErrorEvent = "r.be";
         public const string PowerStateChanged = "r.pws";
@@ -187,6 +193,9 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
         PlatformShutdownComplete => Manifests.PlatformShutdownComplete,
         PlatformStopped => Manifests.PlatformStopped,
         PlatformNotFound => Manifests.PlatformNotFound,
+        AwaitPlatformReady => Manifests.AwaitPlatformReady,
+        PlatformReady => Manifests.PlatformReady,
+        PlatformStartFailed => Manifests.PlatformStartFailed,
         BaseErrorEvent => Manifests.BaseErrorEvent,
         PowerStateChanged => Manifests.PowerStateChanged,
         SystemPowerStateNotifier => Manifests.SystemPowerStateNotifier,
@@ -300,6 +309,16 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
             case PlatformNotFound m:
                 w.String(m.PlatformId);
                 WriteNested(w, m.Message);
+                break;
+            case AwaitPlatformReady m:
+                w.String(m.PlatformId);
+                break;
+            case PlatformReady m:
+                w.String(m.PlatformId);
+                break;
+            case PlatformStartFailed m:
+                w.String(m.PlatformId);
+                w.String(m.Reason);
                 break;
             case ScmiReport r:
                 WriteReport(w, r);
@@ -554,6 +573,12 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
                 return new PlatformStopped(r.String());
             case Manifests.PlatformNotFound:
                 return new PlatformNotFound(r.String(), ReadNested(ref r));
+            case Manifests.AwaitPlatformReady:
+                return new AwaitPlatformReady(r.String());
+            case Manifests.PlatformReady:
+                return new PlatformReady(r.String());
+            case Manifests.PlatformStartFailed:
+                return new PlatformStartFailed(r.String(), r.String());
             default:
                 return ReadReport(ref r, manifest);
         }

@@ -113,6 +113,18 @@ public sealed record SendPlatformCommand(string PlatformId, Link.PlatformCommand
 
 public sealed record GetStats(string PlatformId) : IPlatformMessage;
 
+/// <summary>
+/// Asks a handle to answer once it is ready (transport connected, discovery done, gate open):
+/// <see cref="PlatformReady"/>, or <see cref="PlatformStartFailed"/> with the reason when its
+/// initialisation failed (it stays failed) or it is stopping. A handle still initialising keeps the
+/// question until it knows. <see cref="ScmiNotifications.StartPlatformAsync"/> uses it; any node can.
+/// </summary>
+public sealed record AwaitPlatformReady(string PlatformId) : IPlatformMessage;
+
+public sealed record PlatformReady(string PlatformId);
+
+public sealed record PlatformStartFailed(string PlatformId, string Reason);
+
 /// <summary>Asks for the ordered shutdown; answered with <see cref="PlatformShutdownComplete"/> when the handle has stopped.</summary>
 public sealed record StopPlatform(string PlatformId) : IPlatformMessage;
 

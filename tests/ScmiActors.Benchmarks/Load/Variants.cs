@@ -108,7 +108,7 @@ public sealed class ScmiVariant : Variant
         // Which dispatcher the first protocol actor runs on (experiments move it with akka.actor.deployment).
         try
         {
-            var protocolActor = await system.ActorSelection($"/user/scmi/platform-{topology.PlatformIds[0]}/protocol-*")
+            var protocolActor = await system.ActorSelection($"/user/scmi/platform-{topology.PlatformIds[0]}-i1/protocol-*")
                 .ResolveOne(TimeSpan.FromSeconds(5));
             if (protocolActor is ActorRefWithCell { Underlying: ActorCell cell }) SetupInfo["protocol_dispatcher"] = cell.Dispatcher.Id;
         }

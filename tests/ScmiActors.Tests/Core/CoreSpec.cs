@@ -33,7 +33,10 @@ public abstract class CoreSpec(ITestOutputHelper output, Config? extra = null) :
         var capturing = new GateCapturingTransport(transport.Agent);
         _captured[id] = capturing;
         description ??= TestPlatforms.Soc0(id);
-        var handle = await Scmi.StartPlatformAsync(id, capturing, description, options);
+        // A test that controls the connection drives the initialisation itself: do not wait for ready.
+        var handle = connected is null
+            ? await Scmi.StartPlatformAsync(id, capturing, description, options)
+            : await Scmi.BeginStartPlatformAsync(id, capturing, description, options);
         return new TestPlatform(id, handle, transport, firmware, description);
     }
 

@@ -83,7 +83,8 @@ public sealed class DiscoverySpec(ITestOutputHelper output) : ScmiTestKit(output
             // The base protocol refuses its very first command.
             Answer = c => c.Header.MessageId == 0x0 ? ScmiStatus.Denied : ScmiStatus.Success,
         };
-        var handle = await Scmi.StartPlatformAsync("soc0", transport.Agent, Configured(), new PlatformOptions(Discover: true));
+        // Not StartPlatformAsync: that throws the reason (LifecycleSpec); here the failed handle is probed.
+        var handle = await Scmi.BeginStartPlatformAsync("soc0", transport.Agent, Configured(), new PlatformOptions(Discover: true));
 
         handle.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, 1, SourceSelector.All, TestActor), TestActor);
         var failed = ExpectMsg<SubscriptionFailed>();

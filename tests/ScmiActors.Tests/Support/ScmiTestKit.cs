@@ -40,7 +40,10 @@ public abstract class ScmiTestKit : TestKit
         var transport = InMemoryTransport.Create(hasCommandPath, connected);
         var firmware = new FakeFirmware(transport.Platform);
         description ??= TestPlatforms.Soc0(id);
-        var handle = await Scmi.StartPlatformAsync(id, transport.Agent, description, options);
+        // A test that controls the connection drives the initialisation itself: do not wait for ready.
+        var handle = connected is null
+            ? await Scmi.StartPlatformAsync(id, transport.Agent, description, options)
+            : await Scmi.BeginStartPlatformAsync(id, transport.Agent, description, options);
         return new TestPlatform(id, handle, transport, firmware, description);
     }
 
