@@ -30,7 +30,7 @@ public static class MainJobCommand
           1    the accounting does not add up (and nothing else)
           2    bad command line: unknown option, or a value outside its documented range
           3    configuration error: --config missing, unreadable, not HOCON, or describing something invalid
-          4    a platform never came up (its initialisation failed, or did not finish during the run)
+          4    a platform never came up (its start failed or did not finish in 15 s + 50 ms per platform)
           70   internal error (a bug; one line on standard error)
           130  interrupted by SIGINT (Ctrl+C): stopped in order, summary printed
           143  stopped by SIGTERM: the same

@@ -28,8 +28,8 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
     private static readonly TimeSpan StopAllBudget = TimeSpan.FromSeconds(20);
 
     /// <summary>
-    /// How long the platforms may take to come up (connect, discover, register) before the run starts
-    /// without them: 15 s, plus 50 ms per platform, since they start together on the same cores.
+    /// How long each platform may take to come up (connect, discover, register) before its start
+    /// fails: 15 s, plus 50 ms per platform, since they start together on the same cores.
     /// </summary>
     public static TimeSpan StartupDeadline(int platforms) => TimeSpan.FromSeconds(15) + TimeSpan.FromMilliseconds(50) * platforms;
 
@@ -79,13 +79,11 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
             Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => up.TrySetResult());
             await up.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellation);
 
-            for (var i = 0; i < options.Platforms; i++)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                platforms.Add(await StartPlatformAsync(system, scmi, config.Descriptions, scenario, i));
-            }
+            // All at once: each start completes when its handle is ready, or says why it never will be.
+            var deadline = StartupDeadline(options.Platforms);
+            for (var i = 0; i < options.Platforms; i++) platforms.Add(Launch(system, scmi, config.Descriptions, scenario, i, deadline, cancellation));
+            await Task.WhenAll(platforms.Select(p => p.Starting)).WaitAsync(cancellation);
             foreach (var p in platforms) p.Emulator.Start();
-            await WaitUntilUpAsync(scmi, platforms, cancellation);
             output.WriteLine($"Running {platforms.Count} platform(s) for {Format(runFor)} (rate x{options.Rate:G}, faults: {scenario.Faults}).");
 
             started = DateTime.UtcNow;
@@ -93,8 +91,6 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
             using var timer = new PeriodicTimer(options.Progress < runFor ? options.Progress : runFor);
             while (DateTime.UtcNow - started < runFor && await timer.WaitForNextTickAsync(cancellation))
                 await PrintProgressAsync(scmi, platforms, previous, DateTime.UtcNow - started);
-            // The last word on whether each platform came up, before the stop changes its state.
-            await PollStatesAsync(scmi, platforms, TimeSpan.FromSeconds(1));
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
@@ -104,6 +100,8 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         output.Flush();
 
         var finals = await StopAllAsync(scmi, platforms);
+        // Starts still in flight when a signal came end with the stop; their subscriber lists are then settled.
+        await Task.WhenAll(platforms.Select(p => p.Starting)).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
         // Firmware does not stop because the agent did: give it a moment to show what it sends to a stopped agent.
         await Task.Delay(TimeSpan.FromMilliseconds(250), CancellationToken.None);
         foreach (var p in platforms) await p.Emulator.StopAsync();
@@ -125,7 +123,7 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
             }
         }
 
-        var outcomes = platforms.Select(p => (p.Id, finals[p.Id], p.Emulator.GetStats(), p.NeverUp(interrupted), p.StopFailure)).ToList();
+        var outcomes = platforms.Select(p => (p.Id, finals[p.Id], p.Emulator.GetStats(), p.NeverUp, p.StopFailure)).ToList();
         var result = MainJobResult.From(outcomes, reports, shutdown, interrupted);
         await host.StopAsync(TimeSpan.FromSeconds(30));
         SummaryPrinter.Print(result, output);
@@ -167,8 +165,9 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         }))
         .Build();
 
-    private async Task<RunningPlatform> StartPlatformAsync(ActorSystem system, ScmiNotifications scmi,
-        IReadOnlyList<PlatformDescription> descriptions, EmulatorScenario scenario, int i)
+    /// <summary>Starts one platform's handle; the returned platform's <see cref="RunningPlatform.Starting"/> completes when it is ready or failed.</summary>
+    private RunningPlatform Launch(ActorSystem system, ScmiNotifications scmi, IReadOnlyList<PlatformDescription> descriptions,
+        EmulatorScenario scenario, int i, TimeSpan deadline, CancellationToken cancellation)
     {
         var template = descriptions[i % descriptions.Count];
         var id = i < descriptions.Count ? template.PlatformId : $"{template.PlatformId}-{i / descriptions.Count + 1}";
@@ -176,39 +175,23 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         var transport = InMemoryTransport.Create();
         var emulator = new EmulatedPlatform(transport.Platform, description, scenario with { Seed = scenario.Seed + i });
         var platform = new RunningPlatform(id, description, emulator, []);
-        try
-        {
-            // With discovery the handle learns the platform from the emulator; the description stays the fallback.
-            await scmi.StartPlatformAsync(id, transport.Agent, description, new PlatformOptions(Discover: options.Discover));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            platform.Failure = $"start failed: {e.Message}";
-            return platform;
-        }
-        platform.Subscribers.AddRange(StartSubscribers(system, scmi, description));
+        platform.Starting = StartAsync();
         return platform;
-    }
 
-    /// <summary>
-    /// Waits until every started platform has left Initialising (ready or failed), at most
-    /// <see cref="StartupDeadline"/>, so the run's duration counts from when the platforms are up and
-    /// a short run does not report a slow start as a failure.
-    /// </summary>
-    private async Task WaitUntilUpAsync(ScmiNotifications scmi, List<RunningPlatform> platforms, CancellationToken cancellation)
-    {
-        var limit = StartupDeadline(platforms.Count);
-        var deadline = DateTime.UtcNow + limit;
-        while (true)
+        async Task StartAsync()
         {
-            await PollStatesAsync(scmi, platforms, TimeSpan.FromSeconds(1));
-            var waiting = platforms.Count(p => p.Started && p.LastStats?.State is null or PlatformState.Initialising);
-            if (waiting == 0 || DateTime.UtcNow >= deadline)
+            try
             {
-                if (waiting > 0) output.WriteLine($"{waiting} platform(s) still initialising after {Format(limit)}; running without them.");
-                return;
+                // With discovery the handle learns the platform from the emulator; the description stays the fallback.
+                await scmi.StartPlatformAsync(id, transport.Agent, description, new PlatformOptions(Discover: options.Discover), deadline);
+                platform.Subscribers.AddRange(StartSubscribers(system, scmi, description));
             }
-            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellation);
+            catch (Exception e)
+            {
+                // A start that fails because a signal stopped it is the interruption, not a failure.
+                if (!cancellation.IsCancellationRequested)
+                    platform.Failure = e is PlatformStartException failed ? failed.Reason : $"start failed: {e.GetType().Name}: {e.Message}";
+            }
         }
     }
 
@@ -218,15 +201,21 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         // The stops run concurrently and compete for the cores: each waits for the whole budget, not its own.
         var wait = scmi.Settings.ShutdownBudget + TimeSpan.FromSeconds(1);
         if (wait < StopAllBudget) wait = StopAllBudget;
-        var stops = platforms.Where(p => p.Started).Select(async p =>
+        // Failed handles too: one whose initialisation failed stays until it is stopped.
+        var stops = platforms.Select(async p =>
         {
             try
             {
                 return (p.Id, (await scmi.StopPlatformAsync(p.Id, wait)).FinalStats);
             }
-            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+            catch (Exception e)
             {
-                p.StopFailure = $"the ordered stop did not answer within {Format(wait)}";
+                // Interrupted before its handle existed, or a stop that never answered. Only when the
+                // emulator posted something are counters missing (emulators start after every start).
+                if (p.Emulator.GetStats().Sent > 0)
+                    p.StopFailure = e is AskTimeoutException or TaskCanceledException
+                        ? $"the ordered stop did not answer within {Format(wait)}"
+                        : $"the ordered stop failed: {e.Message}";
                 return (p.Id, p.LastStats ?? EmptyStats(p.Id));
             }
         });
@@ -267,17 +256,17 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         return subscribers;
     }
 
-    /// <summary>Asks every started platform for its counters at once; a handle still initialising may not answer in time.</summary>
+    /// <summary>Asks every ready platform for its counters at once.</summary>
     private static async Task PollStatesAsync(ScmiNotifications scmi, List<RunningPlatform> platforms, TimeSpan timeout) =>
-        await Task.WhenAll(platforms.Where(p => p.Started).Select(async p =>
+        await Task.WhenAll(platforms.Where(p => p.Failure is null).Select(async p =>
         {
             try
             {
-                p.Observe(await scmi.Handles.Ask<PlatformStats>(new GetStats(p.Id), timeout));
+                p.LastStats = await scmi.Handles.Ask<PlatformStats>(new GetStats(p.Id), timeout);
             }
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
             {
-                // Unknown this time; a handle that never answers never counts as up.
+                // A busy handle: no progress line for it this time.
             }
         }));
 
@@ -314,28 +303,18 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         public EmulatedPlatform Emulator { get; } = emulator;
         public List<IActorRef> Subscribers { get; } = subscribers;
 
-        /// <summary>Why the start itself failed; null when StartPlatformAsync returned.</summary>
+        /// <summary>Completes when the handle is ready or its start failed (never throws).</summary>
+        public Task Starting { get; set; } = Task.CompletedTask;
+
+        /// <summary>Why the platform never came up (<see cref="PlatformStartException.Reason"/>); null when it did or is still starting.</summary>
         public string? Failure { get; set; }
 
         public string? StopFailure { get; set; }
 
-        public bool Started => Failure is null;
+        public PlatformStats? LastStats { get; set; }
 
-        public PlatformStats? LastStats { get; private set; }
-
-        private bool _wasReady;
-        private string? _failedReason;
-
-        public void Observe(PlatformStats stats)
-        {
-            LastStats = stats;
-            if (stats.State is PlatformState.Ready or PlatformState.ShuttingDown) _wasReady = true;
-            if (stats.State == PlatformState.Failed) _failedReason ??= stats.FailureReason ?? "initialisation failed";
-        }
-
-        /// <summary>Why the platform never came up, or null when it did (or a signal stopped the run before it could).</summary>
-        public string? NeverUp(bool interrupted) =>
-            Failure ?? _failedReason ?? (_wasReady || interrupted ? null : "did not finish initialising during the run");
+        /// <summary>Why the platform never came up; null when it did, or when a signal ended the run while it was still starting.</summary>
+        public string? NeverUp => Failure;
     }
 }
 

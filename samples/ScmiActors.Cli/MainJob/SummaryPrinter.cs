@@ -57,7 +57,7 @@ public static class SummaryPrinter
             ? $"Graceful {s2.State} request: served in {s2.TookMs:F0} ms of its {s2.TimeoutMs} ms timeout ({(s2.WithinTimeout ? "in time" : "TOO LATE")})"
             : "No graceful shutdown request was served.");
         console.WriteLine(result.Consistent
-            ? "Accounting: adds up (received = queued + dropped + rejected, queued = decoded + malformed + discarded, posts reconciled)."
+            ? "Accounting: adds up (received = queued + dropped + rejected, queued = decoded + malformed + discarded, posts match)."
             : "Accounting: DOES NOT add up.");
         var neverUp = result.NeverUp.Select(p => p.PlatformId).ToList();
         if (neverUp.Count > 0) console.WriteLine($"Platforms that never came up: {string.Join(", ", neverUp)}.");
