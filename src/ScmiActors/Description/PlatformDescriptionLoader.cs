@@ -50,11 +50,16 @@ public static class PlatformDescriptionLoader
         var path = $"{PlatformsPath}.{platformId}";
         if (!PlatformIds(config).Contains(platformId))
             throw new PlatformDescriptionException($"{path}: no such platform (known: {string.Join(", ", PlatformIds(config))})");
+        if (platformId.Length == 0) throw new PlatformDescriptionException($"{PlatformsPath}.\"\": a platform id must not be empty");
+        if (!config.GetConfig(PlatformsPath).Root.GetObject().Items[platformId].IsObject())
+            throw new PlatformDescriptionException($"{path}: expected an object (transport, protocols)");
         var platform = config.GetConfig(path);
         var transport = platform.GetString("transport", "in-memory");
         var protocols = ImmutableSortedDictionary.CreateBuilder<byte, ProtocolDescription>();
         if (platform.HasPath("protocols"))
         {
+            if (!platform.GetValue("protocols").IsObject())
+                throw new PlatformDescriptionException($"{path}.protocols: expected an object of protocols (base, power, ...)");
             var section = platform.GetConfig("protocols");
             foreach (var name in section.Root.GetObject().Items.Keys)
             {

@@ -157,8 +157,13 @@ public sealed record EmulatorScenario
         Load(ConfigurationFactory.ParseString(hocon), path);
 
     /// <summary>Reads the scenario at <paramref name="path"/> of <paramref name="root"/>; the default scenario when the path is absent.</summary>
-    public static EmulatorScenario Load(Config root, string path = ConfigPath) =>
-        root.HasPath(path) ? FromConfig(root.GetConfig(path)) : Default;
+    public static EmulatorScenario Load(Config root, string path = ConfigPath)
+    {
+        if (!root.HasPath(path)) return Default;
+        // A scalar or list there would read as an empty section, i.e. silently as the default.
+        if (!root.GetValue(path).IsObject()) throw new ArgumentException($"emulator scenario: {path} must be an object of settings");
+        return FromConfig(root.GetConfig(path));
+    }
 
     /// <summary>
     /// Reads a scenario section:
@@ -191,9 +196,10 @@ public sealed record EmulatorScenario
         {
             return FromKnownKeys(c);
         }
-        catch (Exception e) when (e is not ArgumentException)
+        catch (Exception e) when (e.GetType() != typeof(ArgumentException))
         {
-            // The HOCON library reports a wrong value type ("abc" for a number) with whatever exception it hits.
+            // The HOCON library reports a wrong value type ("abc" for a number, a list for a number) with
+            // whatever exception it hits, ArgumentNullException included; ours are plain ArgumentExceptions.
             throw new ArgumentException($"emulator scenario: a value has the wrong type or range ({e.GetType().Name}: {e.Message})", e);
         }
     }

@@ -238,6 +238,13 @@ public class PlatformDescriptionLoaderTests
         Assert.Empty(PlatformDescriptionLoader.PlatformIds(ConfigurationFactory.ParseString("a = 1")));
     }
 
+    [Theory]
+    [InlineData("scmi.platforms.x = 5", "scmi.platforms.x: expected an object")]
+    [InlineData("scmi.platforms.\"\" { }", "a platform id must not be empty")]
+    [InlineData("scmi.platforms.x { protocols = 5 }", "scmi.platforms.x.protocols: expected an object of protocols")]
+    public void A_platform_that_is_not_an_object_or_has_no_id_is_refused(string hocon, string expected) =>
+        Assert.Contains(expected, Assert.Throws<PlatformDescriptionException>(() => PlatformDescriptionLoader.Parse(hocon)).Message);
+
     [Fact]
     public void Loaded_description_drives_the_decoder()
     {

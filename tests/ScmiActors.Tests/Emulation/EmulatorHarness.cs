@@ -36,7 +36,8 @@ public sealed record CommandAnswer(ScmiHeader Header, ScmiStatus Status, byte[] 
 /// <summary>
 /// Drives an <see cref="EmulatedPlatform"/> with raw commands and captures what it posts, without
 /// an ActorSystem: the send delegate records every message and answers like a gate would
-/// (notifications Queued, responses NotANotification; NotRunning while <see cref="Attached"/> is false).
+/// (notifications Queued, responses NotANotification; NotRunning while <see cref="Attached"/> is false,
+/// and notifications NotRunning while <see cref="GateOpen"/> is false, as a closed gate answers).
 /// </summary>
 public sealed class RawPlatform : IAsyncDisposable
 {
@@ -53,6 +54,9 @@ public sealed class RawPlatform : IAsyncDisposable
     public PlatformDescription Description { get; }
     public EmulatedPlatform Emulator { get; }
     public volatile bool Attached = true;
+
+    /// <summary>False: the agent is attached but its gate is closed (shutting down).</summary>
+    public volatile bool GateOpen = true;
 
     /// <summary>Completes with the next response posted (for slow responses).</summary>
     public TaskCompletionSource<SentMessage> NextResponse { get; private set; } = NewSignal();
@@ -87,7 +91,7 @@ public sealed class RawPlatform : IAsyncDisposable
             NextResponse.TrySetResult(message);
             return Attached ? IngestResult.NotANotification : IngestResult.NotRunning;
         }
-        return Attached ? IngestResult.Queued : IngestResult.NotRunning;
+        return Attached && GateOpen ? IngestResult.Queued : IngestResult.NotRunning;
     }
 
     public uint NextHeader(byte protocol, byte messageId) => ScmiHeader.Command(protocol, messageId, ++_token);

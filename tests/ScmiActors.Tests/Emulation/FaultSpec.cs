@@ -59,6 +59,24 @@ public sealed class FaultSpec
         Assert.Equal(posted, stats.Count(IngestResult.NotRunning));
         Assert.Equal(posted, stats.Injected(EmulatorFault.KeepSendingAfterStop));
         Assert.Equal(stats.For(ScmiProtocolId.Perf).NotRunning, stats.For(ScmiProtocolId.Perf).Injected(EmulatorFault.KeepSendingAfterStop));
+        // Posted while detached: no gate saw them, and the emulator says so apart from other NotRunning.
+        Assert.Equal(posted, stats.Detached);
+        Assert.Equal(stats.For(ScmiProtocolId.Perf).NotRunning, stats.For(ScmiProtocolId.Perf).Detached);
+    }
+
+    [Fact]
+    public void NotRunning_from_an_attached_agent_is_not_counted_as_detached()
+    {
+        // A closed gate answers NotRunning while the transport is still attached: the gate counted those.
+        var p = new RawPlatform(With(EmulatorFault.None));
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, 1, 0, true));
+        p.GateOpen = false;
+        var posted = p.Emulator.Step(100);
+
+        var stats = p.Emulator.GetStats();
+        Assert.True(posted > 0);
+        Assert.Equal(posted, stats.Count(IngestResult.NotRunning));
+        Assert.Equal(0, stats.Detached);
     }
 
     [Fact]

@@ -60,6 +60,11 @@ public sealed class ScenarioSpec
     [InlineData("scmi.emulator { perf { min-level = 500, max-level = 100 } }")]
     [InlineData("scmi.emulator { slow-responses { min = 300ms, max = 50ms } }")]
     [InlineData("scmi.emulator { agent-id = 5, agents = 2 }")]
+    [InlineData("scmi.emulator = 5")]
+    [InlineData("scmi.emulator { sede = 4 }")]
+    [InlineData("scmi.emulator { rates { perf-levle = 4 } }")]
+    [InlineData("scmi.emulator { seed = abc }")]
+    [InlineData("scmi.emulator { storm { burst = [1] } }")]
     public void Inconsistent_scenarios_are_rejected_with_a_reason(string hocon)
     {
         var error = Assert.Throws<ArgumentException>(() => EmulatorScenario.Parse(hocon));
