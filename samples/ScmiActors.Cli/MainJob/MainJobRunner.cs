@@ -4,10 +4,10 @@ using Akka.Logger.Serilog;
 using HdrHistogram;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using ScmiActors.Actors;
 using ScmiActors.Description;
 using ScmiActors.Emulation;
 using ScmiActors.Hosting;
-using ScmiActors.Actors;
 using ScmiActors.Messages;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
@@ -24,7 +24,7 @@ namespace ScmiActors.Cli.MainJob;
 /// </summary>
 public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
 {
-    /// <summary>How long the stop of all platforms may take together; each one's own budget is shorter.</summary>
+    /// <summary>Each stop waits at least this long for its answer: the stops run concurrently and compete for the cores.</summary>
     private static readonly TimeSpan StopAllBudget = TimeSpan.FromSeconds(20);
 
     /// <summary>
@@ -123,8 +123,11 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
             }
         }
 
-        var outcomes = platforms.Select(p => (p.Id, finals[p.Id], p.Emulator.GetStats(), p.NeverUp, p.StopFailure)).ToList();
+        var outcomes = platforms.Select(p => (p.Id, finals[p.Id], p.Emulator.GetStats(), p.Failure, p.StopFailure)).ToList();
         var result = MainJobResult.From(outcomes, reports, shutdown, interrupted);
+        // Terminating the node logs a few Information lines after the Serilog logger stopped, through
+        // Akka's plain stdout logger (whatever stdout-loglevel says): our part is done, Warning is enough.
+        if (!options.Verbose) system.EventStream.SetLogLevel(Akka.Event.LogLevel.WarningLevel);
         await host.StopAsync(TimeSpan.FromSeconds(30));
         SummaryPrinter.Print(result, output);
         return result;
@@ -174,7 +177,7 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         var description = template with { PlatformId = id };
         var transport = InMemoryTransport.Create();
         var emulator = new EmulatedPlatform(transport.Platform, description, scenario with { Seed = scenario.Seed + i });
-        var platform = new RunningPlatform(id, description, emulator, []);
+        var platform = new RunningPlatform(id, emulator);
         platform.Starting = StartAsync();
         return platform;
 
@@ -184,7 +187,7 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
             {
                 // With discovery the handle learns the platform from the emulator; the description stays the fallback.
                 await scmi.StartPlatformAsync(id, transport.Agent, description, new PlatformOptions(Discover: options.Discover), deadline);
-                platform.Subscribers.AddRange(StartSubscribers(system, scmi, description));
+                platform.Subscribers = StartSubscribers(system, scmi, description);
             }
             catch (Exception e)
             {
@@ -296,25 +299,26 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         : t < TimeSpan.FromHours(1) ? $"{(int)t.TotalMinutes} min {t.Seconds} s"
         : t.Minutes == 0 ? $"{(int)t.TotalHours} h" : $"{(int)t.TotalHours} h {t.Minutes} min";
 
-    private sealed class RunningPlatform(string id, PlatformDescription description, EmulatedPlatform emulator, List<IActorRef> subscribers)
+    private sealed class RunningPlatform(string id, EmulatedPlatform emulator)
     {
         public string Id { get; } = id;
-        public PlatformDescription Description { get; } = description;
         public EmulatedPlatform Emulator { get; } = emulator;
-        public List<IActorRef> Subscribers { get; } = subscribers;
+
+        /// <summary>Set once, when the platform is ready (a start still in flight may set it late).</summary>
+        public IReadOnlyList<IActorRef> Subscribers { get; set; } = [];
 
         /// <summary>Completes when the handle is ready or its start failed (never throws).</summary>
         public Task Starting { get; set; } = Task.CompletedTask;
 
-        /// <summary>Why the platform never came up (<see cref="PlatformStartException.Reason"/>); null when it did or is still starting.</summary>
+        /// <summary>
+        /// Why the platform never came up (<see cref="PlatformStartException.Reason"/>); null when it
+        /// did, or when a signal ended the run while it was still starting.
+        /// </summary>
         public string? Failure { get; set; }
 
         public string? StopFailure { get; set; }
 
         public PlatformStats? LastStats { get; set; }
-
-        /// <summary>Why the platform never came up; null when it did, or when a signal ended the run while it was still starting.</summary>
-        public string? NeverUp => Failure;
     }
 }
 
