@@ -38,8 +38,11 @@ public static class MainJobCommand
         """;
 
     /// <summary>The fault modes the command line accepts, in kebab case.</summary>
-    public static IReadOnlyList<string> FaultNames { get; } =
-        Enum.GetValues<EmulatorFault>().Where(f => f != EmulatorFault.None).Select(f => Kebab(f.ToString())).ToList();
+    public static IReadOnlyList<string> FaultNames => Faults.Keys;
+
+    /// <summary>Only the named modes: Enum.TryParse would also take numbers ("4096", "-1") and combinations.</summary>
+    private static readonly OrderedDictionary<string, EmulatorFault> Faults =
+        new(Enum.GetValues<EmulatorFault>().Where(f => f != EmulatorFault.None).Select(f => KeyValuePair.Create(Kebab(f.ToString()), f)));
 
     public static void Configure(RootCommand root, TextWriter output, TextWriter error, Func<int>? interruptedExitCode = null)
     {
@@ -127,9 +130,9 @@ public static class MainJobCommand
         var faults = EmulatorFault.None;
         foreach (var name in names.SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
         {
-            var index = FaultNames.ToList().IndexOf(name.ToLowerInvariant());
-            if (index < 0) throw new ArgumentException($"--fault: unknown fault mode '{name}' (known: {string.Join(", ", FaultNames)})");
-            faults |= Enum.GetValues<EmulatorFault>().Where(f => f != EmulatorFault.None).ElementAt(index);
+            if (!Faults.TryGetValue(name.ToLowerInvariant(), out var fault))
+                throw new ArgumentException($"--fault: unknown fault mode '{name}' (known: {string.Join(", ", FaultNames)})");
+            faults |= fault;
         }
         return faults;
     }
