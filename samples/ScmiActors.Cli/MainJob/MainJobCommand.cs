@@ -91,24 +91,23 @@ public static class MainJobCommand
             if (r.GetValueOrDefault<int?>() is { } v) Range(r, v, 1, MaxRateLimit, "--rate-limit");
         });
         var verbose = new Option<bool>("--verbose") { Description = "Every log line, Akka's infrastructure included, and per-protocol progress" };
-        var logFormat = new Option<LogFormat>("--log-format")
+        var logFormat = new Option<string>("--log-format")
         {
             Description = "Console logs as 'text' (short lines) or 'json' (one object per event)",
-            DefaultValueFactory = _ => LogFormat.Text,
-            CustomParser = r => r.Tokens.Single().Value switch
-            {
-                "text" => LogFormat.Text,
-                "json" => LogFormat.Json,
-                var other => Error<LogFormat>(r, $"--log-format: '{other}' is not text or json"),
-            },
+            HelpName = "text|json",
+            DefaultValueFactory = _ => "text",
         };
+        logFormat.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is not ("text" or "json") and var other) r.AddError($"--log-format: '{other}' is not text or json");
+        });
         foreach (var option in new Option[] { platforms, rate, duration, fault, config, noDiscovery, rateLimit, verbose, logFormat }) root.Options.Add(option);
 
         root.SetAction(async (parse, cancellation) =>
         {
             var options = new MainJobOptions(parse.GetValue(platforms), parse.GetValue(rate), parse.GetValue(duration),
                 ParseFaults(parse.GetValue(fault) ?? []), parse.GetValue(config), !parse.GetValue(noDiscovery),
-                RateLimit: parse.GetValue(rateLimit), Logs: parse.GetValue(logFormat), Verbose: parse.GetValue(verbose));
+                RateLimit: parse.GetValue(rateLimit), Logs: parse.GetValue(logFormat) == "json" ? LogFormat.Json : LogFormat.Text, Verbose: parse.GetValue(verbose));
             try
             {
                 var result = await new MainJobRunner(options, output).RunAsync(cancellation);
