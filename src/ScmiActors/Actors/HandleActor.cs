@@ -545,6 +545,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         foreach (var (protocol, olds) in _releasingOld)
         {
             if (!olds.Remove(t.ActorRef)) continue;
+            if (_awaitingRelease.Remove(t.ActorRef) && _releasing && _awaitingRelease.Count == 0) Finish();
             if (olds.Count == 0)
             {
                 _releasingOld.Remove(protocol);
@@ -819,6 +820,10 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             _awaitingRelease.Add(actor);
             actor.Tell(ReleaseSources.Instance);
         }
+        // A deregistered generation's event sources still release (an enable may be outstanding): wait for
+        // them too, or the platform accepts that enable after the handle stopped, with nobody to disable it.
+        // Each answers SourcesReleased or, if it did already, its Terminated clears it (OnTerminated).
+        foreach (var actor in _releasingOld.Values.SelectMany(olds => olds)) _awaitingRelease.Add(actor);
         if (_awaitingRelease.Count == 0) Finish();
         else Timers.StartSingleTimer("release-deadline", ReleaseDeadline.Instance, _settings.DisableDeadline);
     }

@@ -186,6 +186,33 @@ public sealed class SubscriptionEdgesSpec(ITestOutputHelper output) : CoreSpec(o
         Assert.Equal(9u, subscriber.ExpectMsg<PerfLevelChanged>().PerformanceLevel);
     }
 
+    /// <summary>
+    /// A deregistered generation's event source releases in the background. A stop that does not wait
+    /// for it ends the handle (and its children) while the enable is still outstanding: the platform
+    /// accepts it afterwards and keeps notifying with nobody left to disable it.
+    /// </summary>
+    [Fact]
+    public async Task A_stop_waits_for_an_enable_still_in_flight_in_a_deregistered_generation_and_disables_it()
+    {
+        var p = await StartPlatformAsync(options: Unregistered);
+        RegisterPerf(p); // the only protocol: after its deregistration the stop has nothing else to wait for
+        p.Firmware.Hold(c => c.Notify.Enable);
+        var subscriber = CreateTestProbe();
+        p.Handle.Tell(new Subscribe(p.Id, Perf, PerfLevel, SourceSelector.Id(1), subscriber), TestActor);
+        AwaitHeld(p, 1);
+        p.Handle.Tell(new DeregisterProtocolEvents(p.Id, Perf), TestActor);
+        ExpectMsg<SubscriptionPending>();
+        Assert.True(ExpectMsg<ProtocolDeregistered>().WasRegistered);
+
+        p.Handle.Tell(new StopPlatform(p.Id), TestActor);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // not complete while the enable is outstanding
+        p.Firmware.ReleaseHeld();
+
+        Assert.Equal(PlatformState.Stopped, ExpectMsg<PlatformShutdownComplete>(TimeSpan.FromSeconds(5)).FinalStats.State);
+        Assert.Equal([(1u, true), (1u, false)], PerfLevelNotifies(p));
+        subscriber.ExpectMsg<PlatformStopped>();
+    }
+
     [Fact]
     public async Task A_caller_chosen_id_in_use_is_refused_with_DuplicateId_and_the_handle_never_hands_it_out()
     {

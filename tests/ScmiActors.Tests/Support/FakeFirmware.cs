@@ -56,8 +56,8 @@ public sealed class FakeFirmware
         }
     }
 
-    /// <summary>Stops holding and answers every held command, in arrival order, with <paramref name="status"/>.</summary>
-    public void ReleaseHeld(ScmiStatus status = ScmiStatus.Success)
+    /// <summary>Stops holding and answers every held command, in arrival order, with <paramref name="status"/>; returns them.</summary>
+    public IReadOnlyList<RecordedCommand> ReleaseHeld(ScmiStatus status = ScmiStatus.Success, Action<RecordedCommand>? beforeAnswer = null)
     {
         RecordedCommand[] held;
         lock (_holdLock)
@@ -66,7 +66,12 @@ public sealed class FakeFirmware
             held = _held.ToArray();
             _held.Clear();
         }
-        foreach (var command in held) Respond(command, status);
+        foreach (var command in held)
+        {
+            beforeAnswer?.Invoke(command);
+            Respond(command, status);
+        }
+        return held;
     }
 
     private void OnCommand(uint header, byte[] payload)
