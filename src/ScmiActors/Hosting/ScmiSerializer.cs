@@ -61,7 +61,8 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
 
     /// <summary>
     /// The first byte of every body; bumped when the format changes. 2: protocol stats carry
-    /// SubscriberWaits, SubscriberStalls and DroppedRateLimited.
+    /// SubscriberWaits, SubscriberStalls and DroppedRateLimited. 3: Subscribe carries an optional
+    /// caller-chosen id; SubscriptionFailure has DuplicateId and Cancelled.
     /// </summary>
     public const byte FormatVersion = 3;
 

@@ -49,9 +49,11 @@ public abstract record SourceSelector
 //  2. What happens to a subscription later, with no request waiting for it, is told to its
 //     subscriber: after SubscriptionPending the SubscriptionActive or SubscriptionFailed that
 //     follows; SubscriptionPending again when its protocol is deregistered; PlatformStopped.
-//  3. Nothing about a subscription is sent after it ended: after Unsubscribed or
-//     SubscriptionFailed, nothing more about it reaches anyone; once its subscriber terminated,
-//     nothing more reaches the subscriber (a sender still gets the answer its request is owed).
+//  3. Nothing about a subscription is sent after it ended: after Unsubscribed, or a
+//     SubscriptionFailed, nothing more about it reaches anyone, except the Unsubscribed that
+//     answers the Unsubscribe behind a SubscriptionFailed(Cancelled); once its subscriber
+//     terminated, nothing more reaches the subscriber (a sender still gets the answer its request
+//     is owed).
 // An Unsubscribe accepted before the subscription became active settles what the Subscribe is
 // still owed at once, with SubscriptionFailed(Cancelled), so no SubscriptionActive can follow it.
 
@@ -76,7 +78,10 @@ public sealed record SubscriptionActive(string PlatformId, SubscriptionId Id);
 /// <summary>The protocol is not registered (yet, or any more); <see cref="SubscriptionActive"/> or <see cref="SubscriptionFailed"/> follows to the subscriber.</summary>
 public sealed record SubscriptionPending(string PlatformId, SubscriptionId Id);
 
-/// <summary>The subscription could not be made or kept; it is gone, and nothing more is sent about it.</summary>
+/// <summary>
+/// The subscription could not be made or kept; it is gone, and nothing more is sent about it (for
+/// <see cref="SubscriptionFailure.Cancelled"/> by an Unsubscribe: except that Unsubscribe's answer).
+/// </summary>
 public sealed record SubscriptionFailed(string PlatformId, SubscriptionId Id, SubscriptionFailure Reason);
 
 /// <summary>Why a subscription could not be made or kept.</summary>

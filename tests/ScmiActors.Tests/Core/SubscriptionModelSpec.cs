@@ -45,7 +45,7 @@ public sealed class SubscriptionModelSpec(ITestOutputHelper output) : CoreSpec(o
     [Property(MaxTest = 200, EndSize = 100)]
     public Property Subscriptions_follow_the_model() => Prop.ForAll(Arb.From(Scenario, ShrinkBlocks), blocks =>
     {
-        var world = new World(this, blocks.Length);
+        var world = new World(this, registerAtStart: blocks.Length % 2 == 0);
         try
         {
             foreach (var step in blocks.SelectMany(b => b)) world.Run(step);
@@ -162,6 +162,7 @@ public sealed class SubscriptionModelSpec(ITestOutputHelper output) : CoreSpec(o
         private bool _registered;
         private readonly List<MSub> _subs = new();       // live, in creation order
         private readonly List<long> _handedOut = new();  // every id of this incarnation, for Unsub
+        private readonly Dictionary<long, int> _owners = new(); // id -> slot, also after it ended
         private readonly int[] _direct = new int[Sources];
         private HashSet<int>? _allHeld;
         private int _allCount;
@@ -177,7 +178,7 @@ public sealed class SubscriptionModelSpec(ITestOutputHelper output) : CoreSpec(o
         private (IActorRef To, long Id, string Key)? _deferred;
         private readonly HashSet<int> _stoppedTo = new();
 
-        public World(SubscriptionModelSpec kit, int seed)
+        public World(SubscriptionModelSpec kit, bool registerAtStart)
         {
             _kit = kit;
             _platformId = $"model-{Guid.NewGuid():N}";
@@ -195,7 +196,7 @@ public sealed class SubscriptionModelSpec(ITestOutputHelper output) : CoreSpec(o
                 _slots[i] = kit.CreateTestProbe();
                 _expected[i] = new();
             }
-            StartHandle(registerAtStart: seed % 2 == 0);
+            StartHandle(registerAtStart);
         }
 
         public void Run(Step step)
@@ -235,7 +236,7 @@ public sealed class SubscriptionModelSpec(ITestOutputHelper output) : CoreSpec(o
         {
             Stop();
             Complete(registerAtStart: null);
-            Verify(new Restart(false));
+            Verify(new Restart(RegisterAtStart: false));
         }
 
         public void Dispose()
@@ -258,13 +259,9 @@ public sealed class SubscriptionModelSpec(ITestOutputHelper output) : CoreSpec(o
         private void Subscribe(int who, int sel, int idMode, bool hold)
         {
             var probe = _slots[who];
-            if (_stopping)
-            {
-                return; // not generated: a held block's stop ends with its release
-            }
             if (idMode == 2 && _subs.Count > 0)
             {
-                var inUse = _subs[(int)(_counter + _nextCallerId) % _subs.Count].Id;
+                var inUse = _subs[(who * (All + 1) + sel) % _subs.Count].Id;
                 _handle.Tell(new Subscribe(_platformId, Perf, PerfLevel, Selector(sel), probe.Ref, new SubscriptionId(inUse)), probe.Ref);
                 Expect(who, inUse, "failed:DuplicateId");
                 return;
@@ -377,8 +374,6 @@ public sealed class SubscriptionModelSpec(ITestOutputHelper output) : CoreSpec(o
                     break;
             }
         }
-
-        private readonly Dictionary<long, int> _owners = new();
 
         private int WhoHadId(long id) => _owners.TryGetValue(id, out var who) ? who : 0;
 
