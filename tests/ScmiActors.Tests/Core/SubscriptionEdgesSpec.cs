@@ -214,6 +214,27 @@ public sealed class SubscriptionEdgesSpec(ITestOutputHelper output) : CoreSpec(o
     }
 
     [Fact]
+    public async Task A_subscriber_whose_unsubscribe_was_in_flight_when_the_shutdown_began_gets_Unsubscribed_and_no_PlatformStopped()
+    {
+        var p = await StartPlatformAsync();
+        var subscriber = CreateTestProbe();
+        var id = SubscribeActive(p, Perf, PerfLevel, SourceSelector.Id(0), subscriber);
+        p.Firmware.Hold(c => !c.Notify.Enable);
+        p.Handle.Tell(new Unsubscribe(p.Id, id), subscriber);
+        AwaitHeld(p, 1);
+
+        p.Handle.Tell(new StopPlatform(p.Id), TestActor);
+        Assert.Equal(PlatformState.ShuttingDown, Stats(p).State);
+        p.Firmware.ReleaseHeld();
+
+        ExpectMsg<PlatformShutdownComplete>(TimeSpan.FromSeconds(5));
+        // Everything the handle sent is in the subscriber's mailbox now; after Unsubscribed there is nothing.
+        subscriber.ExpectMsg<Unsubscribed>(u => u.Id == id);
+        subscriber.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Assert.Equal([(0u, true), (0u, false)], PerfLevelNotifies(p));
+    }
+
+    [Fact]
     public async Task A_caller_chosen_id_in_use_is_refused_with_DuplicateId_and_the_handle_never_hands_it_out()
     {
         var p = await StartPlatformAsync();
