@@ -22,8 +22,8 @@ namespace ScmiActors.Tests.Core;
 /// Model-based: random interleavings of subscribe (handle-numbered, caller-chosen and duplicate
 /// ids; one source or all), unsubscribe, subscriber death, protocol deregister/register, NOTIFY
 /// failures at the platform and restarts (a new handle on a fresh fake platform) run against the
-/// handle and against a plain model of what it must do. A held block keeps one subscribe's enable
-/// waiting at the platform while an unsubscribe, the subscriber's death, a deregister/register or
+/// handle and against a plain model of what it must do. A held block keeps one subscribe's enables
+/// (one source or all) waiting at the platform while an unsubscribe, the subscriber's death, a deregister/register or
 /// a stop happens, then answers it (accepted or refused). After every step: each subscriber got
 /// exactly the messages the model predicts (per subscription in order, PlatformStopped last),
 /// nothing went to a terminated subscriber, the handle's active/pending counts are the model's, and
@@ -79,8 +79,11 @@ public sealed class SubscriptionModelSpec(ITestOutputHelper output) : CoreSpec(o
     /// <summary>Ordered stop, then a new handle on a fresh platform.</summary>
     public sealed record Restart(bool RegisterAtStart) : Step;
 
-    /// <summary>Opens a held block: a one-source subscribe whose enable the platform holds until <see cref="Release"/>.</summary>
-    public sealed record HeldSub(int Who, int Source, bool CallerId) : Step;
+    /// <summary>
+    /// Opens a held block: a subscribe (one source, or all sources) whose enables the platform holds until
+    /// <see cref="Release"/>; when nothing needs enabling it is a plain subscribe.
+    /// </summary>
+    public sealed record HeldSub(int Who, int Sel, bool CallerId) : Step;
 
     public sealed record UnsubHeld : Step;
 
@@ -105,13 +108,13 @@ public sealed class SubscriptionModelSpec(ITestOutputHelper output) : CoreSpec(o
 
     private static readonly Gen<Step[]> HeldBlock =
         from who in Gen.Choose(0, Slots - 1)
-        from source in Gen.Choose(0, Sources - 1)
+        from sel in Gen.Choose(0, All)
         from callerId in Gen.Elements(true, false)
         from n in Gen.Choose(0, 2)
         from middle in Gen.ArrayOf(Gen.Elements<Step>(new UnsubHeld(), new KillHeld(), new Dereg(), new Reg(), new StopHeld(),
             new Failing(true), new Failing(false)), n)
         from ok in Gen.Elements(true, false)
-        select new Step[] { new HeldSub(who, source, callerId) }.Concat(middle).Append(new Release(ok)).ToArray();
+        select new Step[] { new HeldSub(who, sel, callerId) }.Concat(middle).Append(new Release(ok)).ToArray();
 
     private static readonly Gen<Step[][]> Scenario =
         from count in Gen.Choose(14, 24)
@@ -204,7 +207,7 @@ public sealed class SubscriptionModelSpec(ITestOutputHelper output) : CoreSpec(o
             switch (step)
             {
                 case Sub s: Subscribe(s.Who, s.Sel, s.IdMode, hold: false); break;
-                case HeldSub h: Subscribe(h.Who, h.Source, h.CallerId ? 1 : 0, hold: true); break;
+                case HeldSub h: Subscribe(h.Who, h.Sel, h.CallerId ? 1 : 0, hold: true); break;
                 case Unsub u:
                     if (_handedOut.Count > 0) Unsubscribe(_handedOut[u.Pick % _handedOut.Count]);
                     break;
@@ -272,9 +275,11 @@ public sealed class SubscriptionModelSpec(ITestOutputHelper output) : CoreSpec(o
             _handedOut.Add(id);
             _owners[id] = who;
 
-            if (hold && _registered && !Enabled(sel))
+            // All sources: held only when every source needs its enable (no hold succeeds without one).
+            var needsEnables = sel == All ? _allHeld is null && Enumerable.Range(0, Sources).All(s => !Enabled(s)) : !Enabled(sel);
+            if (hold && _registered && needsEnables)
             {
-                // The enable this subscription needs waits at the platform until the block's Release.
+                // The enables this subscription needs wait at the platform until the block's Release.
                 _firmware.Hold(c => c.Notify.Enable);
                 _holding = _firmware;
                 _held = sub;
@@ -282,7 +287,8 @@ public sealed class SubscriptionModelSpec(ITestOutputHelper output) : CoreSpec(o
                 sub.State = S.Binding;
                 _subs.Add(sub);
                 _handle.Tell(new Subscribe(_platformId, Perf, PerfLevel, Selector(sel), probe.Ref, chosen), probe.Ref);
-                _kit.AwaitCondition(() => _firmware.HeldCount >= 1, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(5));
+                var enables = sel == All ? Sources : 1;
+                _kit.AwaitCondition(() => _firmware.HeldCount >= enables, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(5));
                 return;
             }
             if (hold) _held = sub; // nothing to hold: the block acts on a plain subscription
@@ -532,7 +538,15 @@ public sealed class SubscriptionModelSpec(ITestOutputHelper output) : CoreSpec(o
                 switch (held.State)
                 {
                     case S.Binding when ok:
-                        _direct[held.Sel]++;
+                        if (held.Sel == All)
+                        {
+                            _allHeld = Enumerable.Range(0, Sources).ToHashSet();
+                            _allCount++;
+                        }
+                        else
+                        {
+                            _direct[held.Sel]++;
+                        }
                         held.State = S.Active;
                         Expect(held.Who, held.Id, "active");
                         break;
