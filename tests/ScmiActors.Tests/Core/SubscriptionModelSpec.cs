@@ -23,8 +23,9 @@ namespace ScmiActors.Tests.Core;
 /// ids; one source or all), unsubscribe, subscriber death, protocol deregister/register, NOTIFY
 /// failures at the platform and restarts (a new handle on a fresh fake platform) run against the
 /// handle and against a plain model of what it must do. A held block keeps one subscribe's enables
-/// (one source or all) waiting at the platform while an unsubscribe, the subscriber's death, a deregister/register or
-/// a stop happens, then answers it (accepted or refused). After every step: each subscriber got
+/// (one source or all) waiting at the platform while an unsubscribe, the subscriber's death, a
+/// deregister/register or a stop happens, then answers them (accepted or refused). After every
+/// step: each subscriber got
 /// exactly the messages the model predicts (per subscription in order, PlatformStopped last),
 /// nothing went to a terminated subscriber, the handle's active/pending counts are the model's, and
 /// at the platform every source's enables and disables alternate (never a disable without an
@@ -388,6 +389,8 @@ public sealed class SubscriptionModelSpec(ITestOutputHelper output) : CoreSpec(o
             var probe = _slots[who];
             _kit.Watch(probe.Ref);
             _kit.Sys.Stop(probe.Ref);
+            // The handle's death notification was sent with ours, and as a system message it is handled
+            // before the GetStats of the barrier that follows this step.
             _kit.ExpectTerminated(probe.Ref);
             _killed.Add(probe.Ref);
             _expected[who].Clear();
