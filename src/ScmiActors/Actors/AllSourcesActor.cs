@@ -29,6 +29,8 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
     private readonly HashSet<uint> _held = new();
     private bool _holding;
     private long _ticket;
+    // The protocol actor stopped (its protocol was deregistered): no route can be installed any more.
+    private bool _protocolGone;
 
     public AllSourcesActor(EventDescriptor evt, uint[] notifiableSources, IActorRef protocolActor, TimeSpan stepTimeout,
         int generation, string platformId)
@@ -40,6 +42,7 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
         _generation = generation;
         _log = Context.GetLogger().WithContext("Platform", platformId).WithContext("Protocol", $"0x{evt.ProtocolId:X2}")
             .WithContext("Event", evt.Name).WithContext("Source", "all");
+        Context.Watch(protocolActor);
         Become(Idle);
     }
 
@@ -62,6 +65,7 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
         });
         Receive<HoldReleased>(_ => { });
         Receive<RouteInstalled>(_ => { });
+        Receive<Terminated>(t => t.ActorRef.Equals(_protocolActor), _ => { _protocolGone = true; });
         Receive<ReleaseSources>(_ =>
         {
             // The source actors release their own enables; this actor only stops routing.
@@ -125,14 +129,14 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
         var index = _subscribers.FindIndex(s => s.Id == remove.Id);
         if (index < 0)
         {
-            replyTo.Tell(new SubscriberUnbound(remove.Id));
+            replyTo.Tell(new SubscriberUnbound(remove.Id, remove.Generation));
             return;
         }
         var subscriber = _subscribers[index].Subscriber;
         _subscribers.RemoveAt(index);
         var stillRouted = _subscribers.Any(s => s.Subscriber.Equals(subscriber));
-        if (stillRouted) ReleaseIfLast(() => replyTo.Tell(new SubscriberUnbound(remove.Id)));
-        else PublishRoute(() => ReleaseIfLast(() => replyTo.Tell(new SubscriberUnbound(remove.Id))));
+        if (stillRouted) ReleaseIfLast(() => replyTo.Tell(new SubscriberUnbound(remove.Id, remove.Generation)));
+        else PublishRoute(() => ReleaseIfLast(() => replyTo.Tell(new SubscriberUnbound(remove.Id, remove.Generation))));
     }
 
     private void ReleaseIfLast(Action then)
@@ -152,6 +156,11 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
 
     private void PublishRoute(Action then)
     {
+        if (_protocolGone)
+        {
+            then();
+            return;
+        }
         var ticket = ++_ticket;
         var subscribers = _subscribers.Select(s => s.Subscriber).Distinct().ToArray();
         _protocolActor.Tell(new SetRoute(_event.EventId, SourceKey.All, subscribers, ticket));
@@ -185,6 +194,12 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
                 Continue(then);
             });
             Receive<StepTimedOut>(_ => true); // a stale timer of an earlier step
+            Receive<Terminated>(t => t.ActorRef.Equals(_protocolActor), _ =>
+            {
+                _protocolGone = true;
+                // A route can no longer be installed: do not wait out the step for it (holds are still awaited).
+                if (typeof(T) == typeof(RouteInstalled)) Continue(then);
+            });
             ReceiveAny(_ => Stash.Stash());
         });
     }

@@ -13,10 +13,13 @@ internal sealed record SubscriberBound(SubscriptionId Id, int Generation);
 
 internal sealed record SubscriberBindFailed(SubscriptionId Id, SubscriptionFailure Reason, int Generation);
 
-/// <summary>Handle → event-source actor: remove a subscription; answered with <see cref="SubscriberUnbound"/>.</summary>
-internal sealed record RemoveSubscriber(SubscriptionId Id);
+/// <summary>
+/// Handle → event-source actor: remove a subscription; answered with <see cref="SubscriberUnbound"/>, always
+/// (also for an id it does not hold), after the route and the enable count no longer include it.
+/// </summary>
+internal sealed record RemoveSubscriber(SubscriptionId Id, int Generation);
 
-internal sealed record SubscriberUnbound(SubscriptionId Id);
+internal sealed record SubscriberUnbound(SubscriptionId Id, int Generation);
 
 /// <summary>Handle → event-source actor: disable whatever is enabled, answer <see cref="SourcesReleased"/>, stop.</summary>
 internal sealed record ReleaseSources

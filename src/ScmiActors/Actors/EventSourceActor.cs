@@ -32,6 +32,8 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
     private bool _enabled;
     private long _ticket;
     private bool _busy;
+    // The protocol actor stopped (its protocol was deregistered): no route can be installed any more.
+    private bool _protocolGone;
 
     public EventSourceActor(EventDescriptor evt, ProtocolDescription protocol, uint source, IActorRef link,
         IActorRef protocolActor, TimeSpan stepTimeout, string platformId)
@@ -44,6 +46,7 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
         _stepTimeout = stepTimeout;
         _log = Context.GetLogger().WithContext("Platform", platformId).WithContext("Protocol", $"0x{evt.ProtocolId:X2}")
             .WithContext("Event", evt.Name).WithContext("Source", source);
+        Context.Watch(protocolActor);
         Become(Idle);
     }
 
@@ -64,6 +67,7 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
         Receive<ReleaseHold>(_ => OnReleaseHold(Sender));
         Receive<ReleaseSources>(_ => OnReleaseSources(Sender));
         Receive<CommandResult>(_ => { }); // the late answer to a step that timed out
+        Receive<Terminated>(t => t.ActorRef.Equals(_protocolActor), _ => { _protocolGone = true; });
     }
 
     private void OnAdd(AddSubscriber add)
@@ -103,18 +107,18 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
         var index = _direct.FindIndex(d => d.Id == remove.Id);
         if (index < 0)
         {
-            replyTo.Tell(new SubscriberUnbound(remove.Id));
+            replyTo.Tell(new SubscriberUnbound(remove.Id, remove.Generation));
             return;
         }
         var subscriber = _direct[index].Subscriber;
         _direct.RemoveAt(index);
         if (_direct.Any(d => d.Subscriber.Equals(subscriber)))
         {
-            DisableIfLast(() => replyTo.Tell(new SubscriberUnbound(remove.Id)));
+            DisableIfLast(() => replyTo.Tell(new SubscriberUnbound(remove.Id, remove.Generation)));
             return;
         }
         // Route first, so nothing is delivered for this subscription once Unbound is sent.
-        PublishRoute(_ => DisableIfLast(() => replyTo.Tell(new SubscriberUnbound(remove.Id))));
+        PublishRoute(_ => DisableIfLast(() => replyTo.Tell(new SubscriberUnbound(remove.Id, remove.Generation))));
     }
 
     private void OnAcquireHold(IActorRef holder)
@@ -209,6 +213,11 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
 
     private void PublishRoute(Action<bool> then)
     {
+        if (_protocolGone)
+        {
+            then(false);
+            return;
+        }
         var ticket = ++_ticket;
         var subscribers = _direct.Select(d => d.Subscriber).Distinct().ToArray();
         _protocolActor.Tell(new SetRoute(_event.EventId, SourceKey.Of(_source), subscribers, ticket));
@@ -226,6 +235,12 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
             Receive<T>(matches, reply => Continue(() => then(reply)));
             Receive<StepTimedOut>(t => t.Ticket == ticket, _ => Continue(onTimeout));
             Receive<StepTimedOut>(_ => true); // a stale timer of an earlier step
+            Receive<Terminated>(t => t.ActorRef.Equals(_protocolActor), _ =>
+            {
+                _protocolGone = true;
+                // A route can no longer be installed: do not wait out the step for it (a command is still awaited).
+                if (typeof(T) == typeof(RouteInstalled)) Continue(onTimeout);
+            });
             ReceiveAny(_ => Stash.Stash());
         });
     }

@@ -291,7 +291,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     private void Failed()
     {
         var unavailable = new SubscriptionFailure.PlatformUnavailable($"platform {_platformId} failed to initialise: {_failureReason}");
-        Receive<Subscribe>(s => Sender.Tell(new SubscriptionFailed(_platformId, NextSubscriptionId(), unavailable)));
+        Receive<Subscribe>(s => Sender.Tell(new SubscriptionFailed(_platformId, s.Id ?? NextSubscriptionId(), unavailable)));
         Receive<Unsubscribe>(u => Sender.Tell(new UnsubscribeFailed(_platformId, u.Id, "platform failed to initialise")));
         Receive<RegisterProtocolEvents>(r => Sender.Tell(new ProtocolRegistrationFailed(_platformId, r.Events.Protocol,
             $"platform failed to initialise: {_failureReason}")));
@@ -344,7 +344,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
 
     private void ShuttingDown()
     {
-        Receive<Subscribe>(_ => Sender.Tell(new SubscriptionFailed(_platformId, NextSubscriptionId(), new SubscriptionFailure.Stopped())));
+        Receive<Subscribe>(s => Sender.Tell(new SubscriptionFailed(_platformId, s.Id ?? NextSubscriptionId(), new SubscriptionFailure.Stopped())));
         Receive<Unsubscribe>(u => Sender.Tell(new UnsubscribeFailed(_platformId, u.Id, "platform is shutting down")));
         Receive<RegisterProtocolEvents>(r => Sender.Tell(new ProtocolRegistrationFailed(_platformId, r.Events.Protocol, "platform is shutting down")));
         Receive<DeregisterProtocolEvents>(d => Sender.Tell(new ProtocolDeregistered(_platformId, d.Protocol, false)));
@@ -386,7 +386,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         Receive<DiscoveryFailed>(_ => { });
         Receive<StartTimedOut>(_ => { });
         // Late control-plane replies and holds are of no use any more.
-        Receive<RouteHold>(_ => { });
+        Receive<RouteHold>(RefuseHold);
         Receive<SubscriberBound>(_ => { });
         Receive<SubscriberBindFailed>(_ => { });
         Receive<SubscriberUnbound>(_ => { });
@@ -423,11 +423,16 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     {
         if (s.Subscriber is null || s.Source is null)
         {
-            Sender.Tell(new SubscriptionFailed(_platformId, NextSubscriptionId(),
+            Sender.Tell(new SubscriptionFailed(_platformId, s.Id ?? NextSubscriptionId(),
                 new SubscriptionFailure.PlatformUnavailable("Subscribe needs a subscriber and a source selector")));
             return;
         }
-        var entry = new SubscriptionEntry(NextSubscriptionId(), s.Protocol, s.Event, s.Source, s.Subscriber);
+        if (s.Id is { } chosen && _subscriptions.ContainsKey(chosen))
+        {
+            Sender.Tell(new SubscriptionFailed(_platformId, chosen, new SubscriptionFailure.DuplicateId()));
+            return;
+        }
+        var entry = new SubscriptionEntry(s.Id ?? NextSubscriptionId(), s.Protocol, s.Event, s.Source, s.Subscriber);
         _subscriptions[entry.Id] = entry;
         Watch(entry.Subscriber);
         if (!_registrations.ContainsKey(s.Protocol))
@@ -490,32 +495,47 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         return false;
     }
 
-    private void FailEntry(SubscriptionEntry entry, IActorRef replyTo, SubscriptionFailure reason)
+    private void FailEntry(SubscriptionEntry entry, IActorRef? replyTo, SubscriptionFailure reason)
     {
         RemoveEntry(entry);
         _log.Info("Subscription {Subscription} to {Protocol}/{Event}/{Source} failed: {Reason}", entry.Id.ToString(),
             $"0x{entry.Protocol:X2}", entry.Event, entry.Source.ToString(), reason.ToString());
-        replyTo.Tell(new SubscriptionFailed(_platformId, entry.Id, reason));
+        Send(entry, replyTo, new SubscriptionFailed(_platformId, entry.Id, reason));
     }
 
+    // Only a binding subscription is owed SubscriptionActive: an unsubscribing one was answered Cancelled already.
     private void OnBound(SubscriberBound bound)
     {
         if (!_subscriptions.TryGetValue(bound.Id, out var entry) || entry.Generation != bound.Generation) return;
-        if (entry.State == SubscriptionState.Binding) entry.State = SubscriptionState.Active;
-        if (entry.State is SubscriptionState.Active or SubscriptionState.Unbinding && entry.ReplyTo is { } replyTo)
-        {
-            replyTo.Tell(new SubscriptionActive(_platformId, entry.Id));
-            entry.ReplyTo = null;
-        }
+        if (entry.State != SubscriptionState.Binding) return;
+        entry.State = SubscriptionState.Active;
+        Send(entry, entry.ReplyTo, new SubscriptionActive(_platformId, entry.Id));
+        entry.ReplyTo = null;
     }
 
+    // An unsubscribing one waits for its SubscriberUnbound, which the source sends after this.
     private void OnBindFailed(SubscriberBindFailed failed)
     {
         if (!_subscriptions.TryGetValue(failed.Id, out var entry) || entry.Generation != failed.Generation) return;
-        if (entry.State is not (SubscriptionState.Binding or SubscriptionState.Unbinding)) return;
-        var unsubscribeReplyTo = entry.UnsubscribeReplyTo;
-        FailEntry(entry, entry.ReplyTo ?? entry.Subscriber, failed.Reason);
-        unsubscribeReplyTo?.Tell(new Unsubscribed(_platformId, entry.Id));
+        if (entry.State != SubscriptionState.Binding) return;
+        FailEntry(entry, entry.ReplyTo, failed.Reason);
+    }
+
+    /// <summary>
+    /// Settles what a binding subscription's Subscribe is owed (SubscriptionActive or Failed, to its
+    /// sender or, after SubscriptionPending, to the subscriber) once it can no longer become active.
+    /// </summary>
+    private void Cancel(SubscriptionEntry entry, string why)
+    {
+        Send(entry, entry.ReplyTo, new SubscriptionFailed(_platformId, entry.Id, new SubscriptionFailure.Cancelled(why)));
+        entry.ReplyTo = null;
+    }
+
+    /// <summary>Tells <paramref name="to"/>, unless it is the subscription's subscriber and that has terminated.</summary>
+    private static void Send(SubscriptionEntry entry, IActorRef? to, object message)
+    {
+        if (to is null || entry.SubscriberGone && to.Equals(entry.Subscriber)) return;
+        to.Tell(message);
     }
 
     private void OnUnsubscribe(Unsubscribe u)
@@ -534,7 +554,13 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             case SubscriptionState.Unbinding:
                 Sender.Tell(new UnsubscribeFailed(_platformId, u.Id, "already being unsubscribed"));
                 break;
-            default:
+            case SubscriptionState.Binding:
+                // The enable may still succeed: the source then disables again before it answers Unbound.
+                Cancel(entry, "unsubscribed before it became active");
+                entry.UnsubscribeReplyTo = Sender;
+                StartUnbind(entry);
+                break;
+            case SubscriptionState.Active:
                 entry.UnsubscribeReplyTo = Sender;
                 StartUnbind(entry);
                 break;
@@ -546,14 +572,15 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         entry.State = SubscriptionState.Unbinding;
         var registration = _registrations[entry.Protocol];
         var key = entry.Source is SourceSelector.OneSource one ? SourceKey.Of(one.Source) : SourceKey.All;
-        registration.EventSources[(entry.Event, key)].Tell(new RemoveSubscriber(entry.Id));
+        registration.EventSources[(entry.Event, key)].Tell(new RemoveSubscriber(entry.Id, entry.Generation));
     }
 
     private void OnUnbound(SubscriberUnbound unbound)
     {
-        if (!_subscriptions.TryGetValue(unbound.Id, out var entry) || entry.State != SubscriptionState.Unbinding) return;
+        if (!_subscriptions.TryGetValue(unbound.Id, out var entry) || entry.State != SubscriptionState.Unbinding
+            || entry.Generation != unbound.Generation) return;
         RemoveEntry(entry);
-        entry.UnsubscribeReplyTo?.Tell(new Unsubscribed(_platformId, entry.Id));
+        Send(entry, entry.UnsubscribeReplyTo, new Unsubscribed(_platformId, entry.Id));
     }
 
     private void OnTerminated(Terminated t)
@@ -561,6 +588,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         foreach (var (protocol, olds) in _releasingOld)
         {
             if (!olds.Remove(t.ActorRef)) continue;
+            if (_awaitingRelease.Remove(t.ActorRef) && _releasing && _awaitingRelease.Count == 0) Finish();
             if (olds.Count == 0)
             {
                 _releasingOld.Remove(protocol);
@@ -576,27 +604,48 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         if (!_watched.Remove(t.ActorRef)) return;
         foreach (var entry in _subscriptions.Values.Where(e => e.Subscriber.Equals(t.ActorRef)).ToList())
         {
+            entry.SubscriberGone = true;
+            if (_state != PlatformState.Ready)
+            {
+                // Shutting down: the release disables what it enabled; it is told nothing more (no PlatformStopped).
+                _subscriptions.Remove(entry.Id);
+                continue;
+            }
             switch (entry.State)
             {
                 case SubscriptionState.Pending:
                     _subscriptions.Remove(entry.Id);
                     break;
-                case SubscriptionState.Binding or SubscriptionState.Active when _state == PlatformState.Ready:
+                case SubscriptionState.Binding:
+                    Cancel(entry, "the subscriber terminated");
+                    StartUnbind(entry);
+                    break;
+                case SubscriptionState.Active:
                     StartUnbind(entry);
                     break;
             }
         }
+        _deferredReplies.RemoveAll(r => r.To.Equals(t.ActorRef));
         _log.Info("Subscriber {Subscriber} terminated; its subscriptions are released", t.ActorRef.Path.ToString());
     }
 
     private void OnRouteHold(RouteHold hold)
     {
-        if (!_registrations.TryGetValue(hold.Protocol, out var registration) || registration.Generation != hold.Generation) return;
+        if (!_registrations.TryGetValue(hold.Protocol, out var registration) || registration.Generation != hold.Generation)
+        {
+            RefuseHold(hold);
+            return;
+        }
         var descriptor = registration.Runtime.Descriptor.FindEvent(hold.Event);
         if (descriptor is null) return;
         var actor = SourceActor(registration, descriptor, hold.Source);
         actor.Forward(hold.Acquire ? new AcquireHold(hold.Source) : new ReleaseHold(hold.Source));
     }
+
+    /// <summary>A hold of a deregistered generation (or during shutdown) is answered at once: the release disables what it holds.</summary>
+    private void RefuseHold(RouteHold hold) => Sender.Tell(hold.Acquire
+        ? new HoldAcquired(hold.Source, new SubscriptionFailure.PlatformUnavailable($"protocol 0x{hold.Protocol:X2} is not registered"))
+        : new HoldReleased(hold.Source));
 
     private IActorRef SourceActor(Registration registration, EventDescriptor descriptor, uint source)
     {
@@ -649,7 +698,14 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         }
     }
 
-    private SubscriptionId NextSubscriptionId() => new(++_nextSubscriptionId);
+    /// <summary>The next number no subscription uses (a caller may have chosen it).</summary>
+    private SubscriptionId NextSubscriptionId()
+    {
+        SubscriptionId id;
+        do id = new SubscriptionId(++_nextSubscriptionId);
+        while (_subscriptions.ContainsKey(id));
+        return id;
+    }
 
     // ---- protocols -------------------------------------------------------------------------------
 
@@ -720,19 +776,19 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             switch (entry.State)
             {
                 case SubscriptionState.Unbinding:
+                    // The release disables what it enabled; the Subscribe was answered when the unsubscribe began.
                     RemoveEntry(entry);
-                    entry.ReplyTo?.Tell(new SubscriptionFailed(_platformId, entry.Id,
-                        new SubscriptionFailure.PlatformUnavailable($"protocol 0x{protocol:X2} was deregistered")));
-                    entry.UnsubscribeReplyTo?.Tell(new Unsubscribed(_platformId, entry.Id));
+                    Send(entry, entry.UnsubscribeReplyTo, new Unsubscribed(_platformId, entry.Id));
                     break;
                 case SubscriptionState.Binding:
+                    // The answer the Subscribe is owed; what follows goes to the subscriber.
                     entry.State = SubscriptionState.Pending;
-                    (entry.ReplyTo ?? entry.Subscriber).Tell(new SubscriptionPending(_platformId, entry.Id));
+                    Send(entry, entry.ReplyTo, new SubscriptionPending(_platformId, entry.Id));
                     entry.ReplyTo = null;
                     break;
                 case SubscriptionState.Active:
                     entry.State = SubscriptionState.Pending;
-                    entry.Subscriber.Tell(new SubscriptionPending(_platformId, entry.Id));
+                    Send(entry, entry.Subscriber, new SubscriptionPending(_platformId, entry.Id));
                     break;
             }
         }
@@ -772,9 +828,10 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         Stash.UnstashAll();
         // Requests in flight are answered at the end, after the drain: a subscription told it is gone
         // must not see a report the drain still delivers.
+        // (A subscriber that terminates meanwhile is struck from them: OnTerminated.)
         foreach (var entry in _subscriptions.Values)
         {
-            if (entry.State is SubscriptionState.Binding or SubscriptionState.Unbinding && entry.ReplyTo is { } r)
+            if (entry.State == SubscriptionState.Binding && entry.ReplyTo is { } r)
             {
                 _deferredReplies.Add((r, new SubscriptionFailed(_platformId, entry.Id, new SubscriptionFailure.Stopped())));
                 entry.ReplyTo = null;
@@ -807,6 +864,10 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             _awaitingRelease.Add(actor);
             actor.Tell(ReleaseSources.Instance);
         }
+        // A deregistered generation's event sources still release (an enable may be outstanding): wait for
+        // them too, or the platform accepts that enable after the handle stopped, with nobody to disable it.
+        // Each answers SourcesReleased or, if it did already, its Terminated clears it (OnTerminated).
+        foreach (var actor in _releasingOld.Values.SelectMany(olds => olds)) _awaitingRelease.Add(actor);
         if (_awaitingRelease.Count == 0) Finish();
         else Timers.StartSingleTimer("release-deadline", ReleaseDeadline.Instance, _settings.DisableDeadline);
     }
@@ -854,10 +915,12 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         }
     }
 
+    /// <summary>Once to each live subscriber that still has a subscription; one being unsubscribed has ended (Unsubscribed).</summary>
     private void TellSubscribersStopped()
     {
         var stopped = new PlatformStopped(_platformId);
-        foreach (var subscriber in _subscriptions.Values.Select(e => e.Subscriber).Distinct())
+        foreach (var subscriber in _subscriptions.Values
+                     .Where(e => e.State != SubscriptionState.Unbinding && !e.SubscriberGone).Select(e => e.Subscriber).Distinct())
             subscriber.Tell(stopped, ActorRefs.NoSender);
     }
 
@@ -926,9 +989,14 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         public IActorRef Subscriber { get; } = subscriber;
         public SubscriptionState State { get; set; }
         public int Generation { get; set; }
-        /// <summary>Who gets SubscriptionActive/Failed: the Subscribe's sender, or the subscriber once it was pending.</summary>
+        /// <summary>
+        /// Who is owed SubscriptionActive/Failed while binding: the Subscribe's sender, or the subscriber once it
+        /// was pending; null once settled. An unsubscribing subscription owes nobody that any more.
+        /// </summary>
         public IActorRef? ReplyTo { get; set; }
         public IActorRef? UnsubscribeReplyTo { get; set; }
+        /// <summary>The subscriber terminated: nothing more is sent to it.</summary>
+        public bool SubscriberGone { get; set; }
     }
 
     private sealed record Connected

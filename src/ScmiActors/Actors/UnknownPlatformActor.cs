@@ -12,7 +12,7 @@ public sealed class UnknownPlatformActor : ReceiveActor
 {
     public UnknownPlatformActor(string platformId)
     {
-        Receive<Subscribe>(s => Sender.Tell(new SubscriptionFailed(platformId, new SubscriptionId(0),
+        Receive<Subscribe>(s => Sender.Tell(new SubscriptionFailed(platformId, s.Id ?? new SubscriptionId(0),
             new SubscriptionFailure.PlatformUnavailable($"no node hosts platform {platformId}"))));
         Receive<ReceiveTimeout>(_ => Context.Stop(Self));
         ReceiveAny(m => Sender.Tell(new PlatformNotFound(platformId, m)));

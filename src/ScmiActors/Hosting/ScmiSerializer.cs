@@ -61,9 +61,10 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
 
     /// <summary>
     /// The first byte of every body; bumped when the format changes. 2: protocol stats carry
-    /// SubscriberWaits, SubscriberStalls and DroppedRateLimited.
+    /// SubscriberWaits, SubscriberStalls and DroppedRateLimited. 3: Subscribe carries an optional
+    /// caller-chosen id; SubscriptionFailure has DuplicateId and Cancelled.
     /// </summary>
-    public const byte FormatVersion = 2;
+    public const byte FormatVersion = 3;
 
     /// <summary>The name of the serializer in <c>akka.actor.serializers</c>.</summary>
     public const string SerializerName = "scmi";
@@ -158,7 +159,8 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
     private const byte SelectorNull = 0, SelectorAll = 1, SelectorId = 2;
 
     private const byte FailureNull = 0, FailureNoSuchEvent = 1, FailureSourceOutOfRange = 2, FailureNotSupported = 3,
-        FailureRejected = 4, FailureUnavailable = 5, FailureStopped = 6;
+        FailureRejected = 4, FailureUnavailable = 5, FailureStopped = 6, FailureDuplicateId = 7,
+        FailureCancelled = 8;
 
     private const byte StatsNull = 0, StatsUnregistered = 1, StatsRegistered = 2;
 
@@ -244,6 +246,8 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
                 w.U8(m.Event);
                 WriteSelector(w, m.Source);
                 WriteActorRef(w, m.Subscriber);
+                w.Bool(m.Id is not null);
+                if (m.Id is { } id) w.VarI64(id.Value);
                 break;
             case SubscriptionActive m:
                 w.String(m.PlatformId);
@@ -350,6 +354,8 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
             case SubscriptionFailure.PlatformRejected f: w.U8(FailureRejected); w.VarI32((int)f.Status); break;
             case SubscriptionFailure.PlatformUnavailable f: w.U8(FailureUnavailable); w.String(f.Detail); break;
             case SubscriptionFailure.Stopped: w.U8(FailureStopped); break;
+            case SubscriptionFailure.DuplicateId: w.U8(FailureDuplicateId); break;
+            case SubscriptionFailure.Cancelled f: w.U8(FailureCancelled); w.String(f.Detail); break;
             default: throw new ArgumentException($"ScmiSerializer: unknown SubscriptionFailure {failure.GetType()}");
         }
     }
@@ -540,7 +546,8 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
         switch (manifest)
         {
             case Manifests.Subscribe:
-                return new Subscribe(r.String(), r.U8(), r.U8(), ReadSelector(ref r), ReadActorRef(ref r));
+                return new Subscribe(r.String(), r.U8(), r.U8(), ReadSelector(ref r), ReadActorRef(ref r),
+                    r.Bool() ? new SubscriptionId(r.VarI64()) : null);
             case Manifests.SubscriptionActive:
                 return new SubscriptionActive(r.String(), new SubscriptionId(r.VarI64()));
             case Manifests.SubscriptionPending:
@@ -608,6 +615,8 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
             FailureRejected => new SubscriptionFailure.PlatformRejected((ScmiStatus)r.VarI32()),
             FailureUnavailable => new SubscriptionFailure.PlatformUnavailable(r.String()),
             FailureStopped => new SubscriptionFailure.Stopped(),
+            FailureDuplicateId => new SubscriptionFailure.DuplicateId(),
+            FailureCancelled => new SubscriptionFailure.Cancelled(r.String()),
             _ => throw r.Invalid($"unknown SubscriptionFailure tag {tag}"),
         };
     }

@@ -10,9 +10,15 @@ public interface IPlatformMessage
     string PlatformId { get; }
 }
 
-/// <summary>Identifies one subscription within its platform.</summary>
+/// <summary>
+/// Identifies one subscription within its platform. The handle numbers subscriptions from 1, or the
+/// caller chooses the id (<see cref="Subscribe.Id"/>): any value not in use on that platform.
+/// </summary>
 public readonly record struct SubscriptionId(long Value)
 {
+    /// <summary>A caller-chosen id from the upper half of the range, where the handle's own numbering never gets.</summary>
+    public static SubscriptionId NewRandom() => new(Random.Shared.NextInt64(1L << 62, long.MaxValue));
+
     public override string ToString() => $"sub-{Value}";
 }
 
@@ -36,16 +42,46 @@ public abstract record SourceSelector
 }
 
 // ---- subscriptions ---------------------------------------------------------------------------
+//
+// Where answers go — one rule, everywhere:
+//  1. A request is answered to its sender, exactly once: Subscribe with one of SubscriptionActive,
+//     SubscriptionPending or SubscriptionFailed; Unsubscribe with Unsubscribed or UnsubscribeFailed.
+//  2. What happens to a subscription later, with no request waiting for it, is told to its
+//     subscriber: after SubscriptionPending the SubscriptionActive or SubscriptionFailed that
+//     follows; SubscriptionPending again when its protocol is deregistered; PlatformStopped.
+//  3. Nothing about a subscription is sent after it ended: after Unsubscribed, or a
+//     SubscriptionFailed, nothing more about it reaches anyone, except the Unsubscribed that
+//     answers the Unsubscribe behind a SubscriptionFailed(Cancelled); once its subscriber
+//     terminated, nothing more reaches the subscriber (a sender still gets the answer its request
+//     is owed).
+// An Unsubscribe accepted before the subscription became active settles what the Subscribe is
+// still owed at once, with SubscriptionFailed(Cancelled), so no SubscriptionActive can follow it.
 
-/// <summary>Subscribes <paramref name="Subscriber"/> to (protocol, event, source). Answered to the sender.</summary>
-public sealed record Subscribe(string PlatformId, byte Protocol, byte Event, SourceSelector Source, IActorRef Subscriber) : IPlatformMessage;
+/// <summary>
+/// Subscribes <paramref name="Subscriber"/> to (protocol, event, source). Answered to the sender
+/// with <see cref="SubscriptionActive"/>, <see cref="SubscriptionPending"/> or <see cref="SubscriptionFailed"/>;
+/// after <see cref="SubscriptionPending"/> the outcome is told to the subscriber.
+/// </summary>
+/// <param name="Id">
+/// Optional: the subscription's id, chosen by the caller (e.g. <see cref="SubscriptionId.NewRandom"/>),
+/// so it can <see cref="Unsubscribe"/> before any answer arrived — e.g. while the platform has not
+/// answered the NOTIFY enable yet. An id already in use on the platform is refused with
+/// <see cref="SubscriptionFailure.DuplicateId"/> and leaves the existing subscription alone.
+/// Null (the default): the handle numbers the subscription and the answer tells its id.
+/// </param>
+public sealed record Subscribe(string PlatformId, byte Protocol, byte Event, SourceSelector Source, IActorRef Subscriber,
+    SubscriptionId? Id = null) : IPlatformMessage;
 
 /// <summary>The subscription delivers: its snapshot is installed and the platform enabled what it needs.</summary>
 public sealed record SubscriptionActive(string PlatformId, SubscriptionId Id);
 
-/// <summary>The protocol is not registered yet; <see cref="SubscriptionActive"/> or <see cref="SubscriptionFailed"/> follows to the subscriber.</summary>
+/// <summary>The protocol is not registered (yet, or any more); <see cref="SubscriptionActive"/> or <see cref="SubscriptionFailed"/> follows to the subscriber.</summary>
 public sealed record SubscriptionPending(string PlatformId, SubscriptionId Id);
 
+/// <summary>
+/// The subscription could not be made or kept; it is gone, and nothing more is sent about it (for
+/// <see cref="SubscriptionFailure.Cancelled"/> by an Unsubscribe: except that Unsubscribe's answer).
+/// </summary>
 public sealed record SubscriptionFailed(string PlatformId, SubscriptionId Id, SubscriptionFailure Reason);
 
 /// <summary>Why a subscription could not be made or kept.</summary>
@@ -73,11 +109,24 @@ public abstract record SubscriptionFailure
 
     /// <summary>The platform is shutting down or stopped.</summary>
     public sealed record Stopped : SubscriptionFailure;
+
+    /// <summary>The caller-chosen <see cref="Subscribe.Id"/> is already in use on this platform.</summary>
+    public sealed record DuplicateId : SubscriptionFailure;
+
+    /// <summary>
+    /// It ended before it became active: an <see cref="Unsubscribe"/> for it was accepted (its
+    /// <see cref="Unsubscribed"/> follows to that sender), or its subscriber terminated.
+    /// </summary>
+    public sealed record Cancelled(string Detail) : SubscriptionFailure;
 }
 
+/// <summary>
+/// Ends a subscription, in any state: pending, binding (the platform has not answered the enable
+/// yet: the disable follows the enable), active. Answered to the sender.
+/// </summary>
 public sealed record Unsubscribe(string PlatformId, SubscriptionId Id) : IPlatformMessage;
 
-/// <summary>The subscription is gone: nothing more is delivered for it, and the platform was told to disable what only it needed.</summary>
+/// <summary>The subscription is gone: nothing more is delivered or sent for it, and the platform was told to disable what only it needed.</summary>
 public sealed record Unsubscribed(string PlatformId, SubscriptionId Id);
 
 public sealed record UnsubscribeFailed(string PlatformId, SubscriptionId Id, string Reason);

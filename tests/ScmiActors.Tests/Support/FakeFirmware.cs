@@ -21,6 +21,9 @@ public sealed record RecordedCommand(ScmiHeader Header, byte[] Payload)
 public sealed class FakeFirmware
 {
     private readonly InMemoryTransport.PlatformEnd _platform;
+    private readonly object _holdLock = new();
+    private readonly Queue<RecordedCommand> _held = new();
+    private Func<RecordedCommand, bool>? _hold;
 
     public FakeFirmware(InMemoryTransport.PlatformEnd platform)
     {
@@ -35,10 +38,54 @@ public sealed class FakeFirmware
     public IReadOnlyList<RecordedCommand> NotifyCommands(byte protocol, byte messageId) =>
         Commands.Where(c => c.Header.ProtocolId == protocol && c.Header.MessageId == messageId).ToList();
 
+    /// <summary>Answers a command that <see cref="Answer"/> held (returned null for) now.</summary>
+    public void Respond(RecordedCommand command, ScmiStatus status) => _platform.Respond(command.Header.Encode(), status);
+
+    /// <summary>From now on, commands that match are held (not answered) until <see cref="ReleaseHeld"/>.</summary>
+    public void Hold(Func<RecordedCommand, bool> which)
+    {
+        lock (_holdLock) _hold = which;
+    }
+
+    /// <summary>The commands held so far and not released.</summary>
+    public int HeldCount
+    {
+        get
+        {
+            lock (_holdLock) return _held.Count;
+        }
+    }
+
+    /// <summary>Stops holding and answers every held command, in arrival order, with <paramref name="status"/>; returns them.</summary>
+    public IReadOnlyList<RecordedCommand> ReleaseHeld(ScmiStatus status = ScmiStatus.Success, Action<RecordedCommand>? beforeAnswer = null)
+    {
+        RecordedCommand[] held;
+        lock (_holdLock)
+        {
+            _hold = null;
+            held = _held.ToArray();
+            _held.Clear();
+        }
+        foreach (var command in held)
+        {
+            beforeAnswer?.Invoke(command);
+            Respond(command, status);
+        }
+        return held;
+    }
+
     private void OnCommand(uint header, byte[] payload)
     {
         var command = new RecordedCommand(ScmiHeader.Parse(header), payload);
         Commands.Enqueue(command);
+        lock (_holdLock)
+        {
+            if (_hold is { } hold && hold(command))
+            {
+                _held.Enqueue(command);
+                return;
+            }
+        }
         if (Answer(command) is { } status) _platform.Respond(header, status);
     }
 }
