@@ -250,7 +250,9 @@ public sealed partial class EmulatedPlatform : IAsyncDisposable
     private void Post(uint header, ReadOnlySpan<byte> payload)
     {
         // Read before the post: a detached agent's transport answers NotRunning without any gate
-        // counting it, and the reconciliation with the dispatcher needs those apart.
+        // counting it, and the reconciliation with the dispatcher needs those apart. (A detach that
+        // lands between this read and the transport's own read of its gate, a few instructions,
+        // would be counted as a gate's NotRunning; the handle closes its gate long before it detaches.)
         var attached = _agentAttached();
         var result = _send(header, payload);
         var protocol = ScmiHeader.ProtocolOf(header);
