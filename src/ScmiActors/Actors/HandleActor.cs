@@ -236,9 +236,12 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         Receive<Discovered>(d =>
         {
             _description = d.Description;
-            _log.Info("Platform {Platform} discovered: {Protocols}", _platformId,
-                string.Join(", ", d.Description.Protocols.Values.Select(p =>
-                    $"{_catalog.Find(p.ProtocolId)?.Name ?? $"0x{p.ProtocolId:X2}"} v{p.Version} ({p.SourceCount} sources)")));
+            // One short line for a terminal; the protocol list (a long line) for those who ask for Debug.
+            _log.Info("Platform {Platform} discovered {Count} protocols", _platformId, d.Description.Protocols.Count);
+            if (_log.IsDebugEnabled)
+                _log.Debug("Platform {Platform} protocols: {Protocols}", _platformId,
+                    string.Join(", ", d.Description.Protocols.Values.Select(p =>
+                        $"{_catalog.Find(p.ProtocolId)?.Name ?? $"0x{p.ProtocolId:X2}"} v{p.Version} ({p.SourceCount} sources)")));
             BecomeReady();
         });
         Receive<DiscoveryFailed>(f => Fail($"discovery: {f.Reason}"));
