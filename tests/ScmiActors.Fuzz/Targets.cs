@@ -131,7 +131,7 @@ public static class Targets
             Check(id == protocol.ProtocolId, "protocol keyed under another id");
             foreach (var (sensor, axes) in protocol.SensorAxes)
                 Check(sensor < protocol.SourceCount && axes is >= 1 and <= ProtocolDescription.MaxSensorAxes, $"sensor {sensor} with {axes} axes accepted");
-            Check(protocol.QueueBytes is null or >= 64 and <= 16 << 20, $"queue-bytes {protocol.QueueBytes} accepted");
+            Check(protocol.QueueBytes is null or (>= 64 and <= Ingestion.ProtocolRing.MaxBudgetBytes), $"queue-bytes {protocol.QueueBytes} accepted");
             Check(protocol.RateLimit is null or >= 1, $"rate-limit {protocol.RateLimit} accepted");
         }
         _ = new PlatformDecoder(description);
