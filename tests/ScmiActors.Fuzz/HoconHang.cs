@@ -9,7 +9,7 @@ namespace ScmiActors.Fuzz;
 /// and the fuzzer looks for others. <c>Parser.ParseArray</c> loops until <c>]</c>, and
 /// <c>ParseValue</c> consumes nothing when the next character starts no value (<c>}</c>, <c>=</c>,
 /// <c>:</c> … e.g. <c>a = [1, }</c>): the loop then adds empty values forever (600–900 MB after 5 s here).
-/// The CLI bounds it with a parse timeout (DecodeCommand.ParseTimeout).
+/// The CLI refuses its visible shapes before parsing and bounds the rest with HoconFile.ParseTimeout.
 /// <para>This walks the text with Akka's own tokenizer along the parser's own path (Parser.cs:
 /// ParseObject, ParseKeyContent, ParseValue, ParseArray) without building values, and reports the
 /// hang only where an array element consumed no input. Anything else the parser would do — throw,
