@@ -55,6 +55,8 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     private readonly Dictionary<SubscriptionId, SubscriptionEntry> _subscriptions = new();
     private readonly Dictionary<IActorRef, int> _watched = new();
     private readonly Dictionary<byte, ProtocolStats> _lastLogged = new();
+    private long _lastUnknownProtocol;
+    private long _lastReservedType;
     private readonly Dictionary<byte, HashSet<IActorRef>> _releasingOld = new();
     private readonly List<ProtocolCounters> _retiredCounters = new();
     private long _nextSubscriptionId;
@@ -951,6 +953,16 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     /// <summary>Rate-limited warnings: one line per protocol per interval, only when something was lost.</summary>
     private void LogDropsSinceLast()
     {
+        // Messages that belong to no protocol: firmware talking about protocols nobody registered, or
+        // using the reserved message type. Counted at the gate; warned about here, once per interval.
+        var gate = _gate.Counters;
+        var unknown = Volatile.Read(ref gate.UnknownProtocol);
+        var reserved = Volatile.Read(ref gate.ReservedMessageType);
+        if (unknown > _lastUnknownProtocol || reserved > _lastReservedType)
+            _log.Warning("Platform {Platform} rejected {UnknownProtocol} notifications of unregistered protocols and {Reserved} of the reserved message type in the last {Interval}",
+                _platformId, unknown - _lastUnknownProtocol, reserved - _lastReservedType, _settings.DropLogInterval);
+        _lastUnknownProtocol = unknown;
+        _lastReservedType = reserved;
         foreach (var registration in _registrations.Values)
         {
             var now = registration.Runtime.Counters.Snapshot(registered: true);

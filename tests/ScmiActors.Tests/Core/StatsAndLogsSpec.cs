@@ -54,6 +54,39 @@ public sealed class StatsAndLogsSpec(ITestOutputHelper output) : CoreSpec(output
     }
 
     [Fact]
+    public async Task Messages_of_no_registered_protocol_or_of_the_reserved_type_are_warned_once_per_interval()
+    {
+        var p = await StartPlatformAsync(options: new(RegisterDescribedProtocols: false));
+        var warnings = CreateTestProbe();
+        Sys.EventStream.Subscribe(warnings.Ref, typeof(Warning));
+        var unknownProtocol = ScmiHeader.Notification(0x90, 0);
+        var reservedType = (uint)(1 << 8) | ((uint)Perf << 10); // message type 1: reserved
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal(IngestResult.UnknownProtocol, p.Platform.Send(unknownProtocol, new byte[4]));
+            Assert.Equal(IngestResult.ReservedMessageType, p.Platform.Send(reservedType, new byte[4]));
+        }
+
+        // Every rejection is in some warning, and there are far fewer warnings than rejections.
+        var pattern = new Regex(@"rejected (\d+) notifications of unregistered protocols and (\d+) of the reserved message type");
+        long unknown = 0, reserved = 0;
+        var count = 0;
+        while (unknown < 50 || reserved < 50)
+        {
+            var text = warnings.FishForMessage<Warning>(w => pattern.IsMatch(w.Message.ToString()!), TimeSpan.FromSeconds(5)).Message.ToString()!;
+            var m = pattern.Match(text);
+            unknown += long.Parse(m.Groups[1].Value);
+            reserved += long.Parse(m.Groups[2].Value);
+            count++;
+        }
+        Assert.Equal((50, 50), (unknown, reserved));
+        Assert.True(count <= 3, $"{count} warnings for 100 rejections");
+        // Quiet intervals log nothing.
+        var later = warnings.ReceiveWhile(DropLogInterval * 2.5, m => m as Warning);
+        Assert.DoesNotContain(later, w => pattern.IsMatch(w!.Message.ToString()!));
+    }
+
+    [Fact]
     public async Task Drops_are_warned_once_per_interval_not_once_per_event()
     {
         using var decoder = new DecoderGate(blockOn: 0);
