@@ -4,9 +4,6 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.Hosting;
-using Akka.Logger.Serilog;
-using Serilog;
-using Serilog.Events;
 
 namespace ScmiActors.Hosting;
 
@@ -21,27 +18,18 @@ public sealed class ScmiHostingOptions
 
     /// <summary>This node hosts handles (false: a proxy to the handles of other nodes).</summary>
     public bool HostsPlatforms { get; set; } = true;
-
-    /// <summary>
-    /// A convenience for samples: replaces the global <c>Serilog.Log.Logger</c> with a console logger
-    /// (template shows the actor and structured properties) and routes actor logs to it. Off by
-    /// default: logging is the host's choice, and the library sets nothing global on its own.
-    /// </summary>
-    public bool ConsoleLogging { get; set; }
-
-    public LogEventLevel MinimumLevel { get; set; } = LogEventLevel.Information;
 }
 
 /// <summary>Registry key of the handles' entry point (shard region, proxy, or local registry).</summary>
 public sealed class ScmiHandles;
 
-/// <summary>Akka.Hosting wiring: library defaults, Serilog, the serializer, sharded handles, the embedded cluster.</summary>
+/// <summary>
+/// Akka.Hosting wiring: library defaults, the serializer, sharded handles, the embedded cluster.
+/// Nothing global: logging (<c>akka.loggers</c>, a Serilog <c>Log.Logger</c>) is the host's choice.
+/// </summary>
 public static class ScmiHostingExtensions
 {
     public const string ShardRegionName = "scmi-handles";
-
-    /// <summary>Console template that shows the actor path and the structured properties (platform, protocol, …).</summary>
-    public const string ConsoleTemplate = "[{Timestamp:HH:mm:ss.fff} {Level:u3}] [{LogSource}] {Message:lj} {Properties:j}{NewLine}{Exception}";
 
     public static AkkaConfigurationBuilder WithScmiNotifications(this AkkaConfigurationBuilder builder,
         Action<ScmiHostingOptions>? configure = null)
@@ -51,20 +39,6 @@ public static class ScmiHostingExtensions
 
         builder.AddHocon(ScmiSettings.DefaultConfig, HoconAddMode.Append);
         builder.AddHocon(ScmiSerializer.SerializationConfig, HoconAddMode.Append);
-
-        if (options.ConsoleLogging)
-        {
-            // Serilog must be configured before the ActorSystem starts its loggers.
-            Log.Logger = new LoggerConfiguration()
-                .MinimumLevel.Is(options.MinimumLevel)
-                .WriteTo.Console(outputTemplate: ConsoleTemplate)
-                .CreateLogger();
-            builder.ConfigureLoggers(loggers =>
-            {
-                loggers.ClearLoggers();
-                loggers.AddLogger<SerilogLogger>();
-            });
-        }
 
         if (options.Sharding)
         {

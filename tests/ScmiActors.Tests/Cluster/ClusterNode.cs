@@ -40,7 +40,6 @@ public sealed class ClusterNode : IAsyncDisposable
                 {
                     o.Role = PlatformRole;
                     o.HostsPlatforms = hostsPlatforms;
-                    o.ConsoleLogging = false;
                 });
             }))
             .Build();
