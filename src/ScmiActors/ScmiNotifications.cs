@@ -2,8 +2,11 @@ using Akka;
 using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
+using Akka.DependencyInjection;
+using System.Diagnostics.Metrics;
 using ScmiActors.Actors;
 using ScmiActors.Messages;
+using ScmiActors.Metrics;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 
@@ -28,6 +31,9 @@ public sealed class ScmiNotifications : IExtension
     {
         _system = system;
         Settings = ScmiSettings.FromConfig(system.Settings.Config);
+        Metrics = new ScmiMetrics(HostMeterFactory(system));
+        // Once the system is gone its instruments report nothing (and its own meter, if any, is disposed).
+        system.WhenTerminated.ContinueWith(_ => Metrics.Dispose(), TaskScheduler.Default);
         Registry = system.ActorOf(PlatformRegistryActor.Props(Settings, () => _catalog), "scmi");
         Handles = Registry;
 
@@ -53,6 +59,19 @@ public sealed class ScmiNotifications : IExtension
     public static ScmiNotifications Get(ActorSystem system) => system.WithExtension<ScmiNotifications, ScmiNotificationsProvider>();
 
     public ScmiSettings Settings { get; }
+
+    /// <summary>This system's instruments (meter <c>ScmiActors</c>): every handle of this system reports here, and only here.</summary>
+    public ScmiMetrics Metrics { get; }
+
+    /// <summary>
+    /// The host's <see cref="IMeterFactory"/>, from the service provider Akka.Hosting (or any
+    /// <see cref="DependencyResolverSetup"/>) gave the system; null when there is none.
+    /// </summary>
+    private static IMeterFactory? HostMeterFactory(ActorSystem system)
+    {
+        var setup = system.Settings.Setup.Get<DependencyResolverSetup>();
+        return setup.HasValue ? setup.Value.DependencyResolver.GetService<IMeterFactory>() as IMeterFactory : null;
+    }
 
     /// <summary>The local handle registry (<c>/user/scmi</c>).</summary>
     public IActorRef Registry { get; }

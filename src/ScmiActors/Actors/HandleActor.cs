@@ -138,7 +138,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         var link = _link;
         _gate = new IngestionGate(_platformId, (header, payload) => link.Tell(new RawResponse(header, payload), ActorRefs.NoSender));
         _metrics.Gate = _gate.Counters;
-        ScmiMetrics.Register(_metrics);
+        ScmiNotifications.Get(Context.System).Metrics.Register(_metrics);
 
         var self = Self;
         _transport.ConnectAsync(_connectCancel.Token)
@@ -200,7 +200,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             _log.Info("Platform {Platform} stopped without ordered shutdown; queues discarded", _platformId);
         }
         DetachTransport();
-        ScmiMetrics.Unregister(_metrics);
+        ScmiNotifications.Get(Context.System).Metrics.Unregister(_metrics);
         if (_restarting) return;
         // The registry answers its stop requesters with these counters once Terminated follows.
         if (!_sharded) Context.Parent.Tell(new HandleStopped(_platformId, Stats()));

@@ -13,20 +13,33 @@ internal sealed class MetricsSource(string platformId)
 }
 
 /// <summary>
-/// Publishes the dispatcher's counters through <see cref="System.Diagnostics.Metrics"/> (meter
-/// <c>ScmiActors</c>), so OpenTelemetry or <c>dotnet-counters</c> can read them. Observable
-/// instruments read the same counters <c>GetStats</c> does, when a listener asks: nothing is
-/// paid on the hot path. Tags: <c>scmi.platform</c>, <c>scmi.protocol</c>, <c>scmi.outcome</c>.
+/// Publishes one ActorSystem's dispatcher counters through <see cref="System.Diagnostics.Metrics"/>
+/// (meter <c>ScmiActors</c>), so OpenTelemetry or <c>dotnet-counters</c> can read them. One instance
+/// per ActorSystem, owned by the <see cref="ScmiNotifications"/> extension: its meter comes from the
+/// host's <see cref="IMeterFactory"/> (Microsoft.Extensions.Diagnostics, resolved from the system's
+/// service provider when Akka.Hosting or a <c>DependencyResolverSetup</c> gives one), else it is a
+/// meter of its own, disposed with the system. Two nodes in one process therefore never share
+/// instruments: each has its own, reading only its own handles. Observable instruments read the
+/// same counters <c>GetStats</c> does, when a listener asks: nothing is paid on the hot path.
+/// Tags: <c>scmi.platform</c>, <c>scmi.protocol</c>, <c>scmi.outcome</c>.
 /// </summary>
-public static class ScmiMetrics
+public sealed class ScmiMetrics : IDisposable
 {
     public const string MeterName = "ScmiActors";
+    public const string MeterVersion = "1.0";
 
-    private static readonly ConcurrentDictionary<MetricsSource, byte> Sources = new();
-    private static readonly Meter Meter = new(MeterName, "1.0");
+    private readonly ConcurrentDictionary<MetricsSource, byte> _sources = new();
+    // Null when the meter comes from a factory: the factory owns it and disposes it with the host.
+    private readonly Meter? _ownedMeter;
+    private volatile bool _disposed;
 
-    static ScmiMetrics()
+    /// <param name="factory">The host's meter factory; null: a meter of this instance's own.</param>
+    internal ScmiMetrics(IMeterFactory? factory)
     {
+        var options = new MeterOptions(MeterName) { Version = MeterVersion };
+        if (factory is null) Meter = _ownedMeter = new Meter(options);
+        else Meter = factory.Create(options);
+
         Meter.CreateObservableCounter("scmi.notifications.queued", () => ProtocolValues(c => c.Ring.Written),
             "{notification}", "Notifications written to a protocol queue");
         Meter.CreateObservableCounter("scmi.notifications.decoded", () => ProtocolValues(c => Volatile.Read(ref c.Decoded)),
@@ -45,22 +58,39 @@ public static class ScmiMetrics
             "{subscriber}", "Subscribers delivered to without a window after keeping it shut past the stall timeout");
     }
 
-    internal static void Register(MetricsSource source) => Sources[source] = 0;
+    /// <summary>
+    /// This system's meter. A listener that wants one node's figures only enables the instruments
+    /// whose <see cref="Instrument.Meter"/> is this one (or whose <see cref="Meter.Scope"/> is its host's factory).
+    /// </summary>
+    public Meter Meter { get; }
 
-    internal static void Unregister(MetricsSource source) => Sources.TryRemove(source, out _);
-
-    private static IEnumerable<Measurement<long>> ProtocolValues(Func<ProtocolCounters, long> read)
+    internal void Register(MetricsSource source)
     {
-        foreach (var source in Sources.Keys)
+        if (!_disposed) _sources[source] = 0;
+    }
+
+    internal void Unregister(MetricsSource source) => _sources.TryRemove(source, out _);
+
+    /// <summary>Stops reporting; disposes the meter if it is this instance's own (a factory's meter is the factory's).</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _sources.Clear();
+        _ownedMeter?.Dispose();
+    }
+
+    private IEnumerable<Measurement<long>> ProtocolValues(Func<ProtocolCounters, long> read)
+    {
+        foreach (var source in _sources.Keys)
         foreach (var group in source.Protocols.GroupBy(c => c.Protocol))
             yield return new Measurement<long>(group.Sum(read),
                 new KeyValuePair<string, object?>("scmi.platform", source.PlatformId),
                 new KeyValuePair<string, object?>("scmi.protocol", group.Key));
     }
 
-    private static IEnumerable<Measurement<long>> LostValues()
+    private IEnumerable<Measurement<long>> LostValues()
     {
-        foreach (var source in Sources.Keys)
+        foreach (var source in _sources.Keys)
         {
             if (source.Gate is { } gate)
             {

@@ -22,6 +22,7 @@ public sealed class ClusterNode : IAsyncDisposable
     }
 
     public ActorSystem System { get; }
+    public IServiceProvider Services => _host.Services;
     public ScmiNotifications Scmi => ScmiNotifications.Get(System);
     public Address Address => Akka.Cluster.Cluster.Get(System).SelfAddress;
 

@@ -1,8 +1,11 @@
+using System.Diagnostics.Metrics;
 using Akka.Actor;
 using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using ScmiActors.Ingestion;
 using ScmiActors.Messages;
+using Microsoft.Extensions.DependencyInjection;
+using ScmiActors.Tests.Core;
 using ScmiActors.Tests.Support;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
@@ -23,6 +26,16 @@ public sealed class TwoNodeSpec
 
         var nodeB = await ClusterNode.StartAsync(nodeA.Address, hostsPlatforms: false);
         var probe = new TestProbe(nodeB.System, new XunitAssertions());
+
+        // Each node's instruments come from its own host's IMeterFactory: node B, which hosts nothing, reports nothing.
+        Assert.Same(nodeA.Services.GetRequiredService<IMeterFactory>(), nodeA.Scmi.Metrics.Meter.Scope);
+        Assert.Same(nodeB.Services.GetRequiredService<IMeterFactory>(), nodeB.Scmi.Metrics.Meter.Scope);
+        using (var metersA = new ScmiMeterListener(nodeA.Scmi.Metrics.Meter))
+        using (var metersB = new ScmiMeterListener(nodeB.Scmi.Metrics.Meter))
+        {
+            Assert.NotEqual(0, metersA.Observe().Count("soc0"));
+            Assert.Equal(0, metersB.Observe().Count("soc0"));
+        }
 
         // Through node B's proxy: the Subscribe, its answer and every report cross the network.
         nodeB.Scmi.Handles.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, 1, SourceSelector.Id(3), probe.Ref), probe.Ref);

@@ -63,8 +63,8 @@ public sealed class BackPressureSpec(ITestOutputHelper output) : CoreSpec(output
     public async Task A_subscriber_a_window_behind_stops_the_drain_and_gets_everything_accepted_once_it_catches_up()
     {
         using var gate = new BlockingSubscriber.Gate();
-        using var meter = new ScmiMeterListener();
-        const string id = "soc0-back-pressure"; // the meter is process-wide: an id no other test uses
+        using var meter = new ScmiMeterListener(Scmi.Metrics.Meter); // this system's meter only
+        const string id = "soc0-back-pressure";
         var p = await StartPlatformAsync(id, TestPlatforms.Soc0(id));
         SubscribeActive(p, Perf, PerfLevel, SourceSelector.All, Sys.ActorOf(BlockingSubscriber.Props(gate)));
 

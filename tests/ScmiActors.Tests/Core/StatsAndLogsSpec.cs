@@ -3,11 +3,16 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.RegularExpressions;
 using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using Akka.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection;
 using Akka.Event;
 using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Metrics;
 using ScmiActors.Tests.Support;
+using ScmiActors.Transport;
 using ScmiActors.Wire;
 using Xunit;
 using Xunit.Abstractions;
@@ -168,8 +173,8 @@ public sealed class StatsAndLogsSpec(ITestOutputHelper output) : CoreSpec(output
     [Fact]
     public async Task Metrics_observe_delivered_notifications_by_platform_and_protocol()
     {
-        var id = $"metrics-{Guid.NewGuid():N}"; // the meter is process-wide; other tests run in parallel
-        using var meter = new ScmiMeterListener();
+        var id = $"metrics-{Guid.NewGuid():N}";
+        using var meter = new ScmiMeterListener(Scmi.Metrics.Meter); // this system's meter: other tests' systems have their own
         var p = await StartPlatformAsync(id);
         var subscriber = CreateTestProbe();
         SubscribeActive(p, Perf, PerfLevel, SourceSelector.Id(1), subscriber);
@@ -206,7 +211,7 @@ public sealed class StatsAndLogsSpec(ITestOutputHelper output) : CoreSpec(output
     public async Task Metrics_counters_stay_monotonic_across_deregistration_and_registration_again()
     {
         var id = $"metrics-{Guid.NewGuid():N}";
-        using var meter = new ScmiMeterListener();
+        using var meter = new ScmiMeterListener(Scmi.Metrics.Meter);
         var p = await StartPlatformAsync(id, options: new(RegisterDescribedProtocols: false));
         RegisterPerf(p);
         var firstActor = ChildOf(p, "protocol-13-g1");
@@ -236,20 +241,75 @@ public sealed class StatsAndLogsSpec(ITestOutputHelper output) : CoreSpec(output
             Assert.Equal(5, m.Sum("scmi.notifications.queued", id, Perf));
         }, TimeSpan.FromSeconds(3));
     }
+
+    /// <summary>
+    /// Two nodes in one process (the two-node spec, a test runner) each report their own platforms
+    /// only, even under the same platform id: each system's extension creates its own instruments on
+    /// its own meter, from its host's IMeterFactory when the system has services (Akka.Hosting, or
+    /// here a DependencyResolverSetup), else a meter of its own. A listener that picks one system's
+    /// meter (what a per-host exporter does through the factory's scope) sees that system alone.
+    /// </summary>
+    [Fact]
+    public async Task Metrics_of_two_systems_in_one_process_report_their_own_platforms_only()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var setup = BootstrapSetup.Create()
+            .WithConfig(ConfigurationFactory.ParseString("akka.loglevel = WARNING\nscmi.command-timeout = 500ms"))
+            .And(DependencyResolverSetup.Create(services));
+        var other = ActorSystem.Create("scmi-other", setup);
+        var otherScmi = ScmiNotifications.Get(other);
+        // The node with services uses its host's factory; the TestKit system (no services) has a meter of its own.
+        Assert.Same(services.GetRequiredService<IMeterFactory>(), otherScmi.Metrics.Meter.Scope);
+        Assert.Null(Scmi.Metrics.Meter.Scope);
+        Assert.NotSame(Scmi.Metrics.Meter, otherScmi.Metrics.Meter);
+
+        using var mine = new ScmiMeterListener(Scmi.Metrics.Meter);
+        using var theirs = new ScmiMeterListener(otherScmi.Metrics.Meter);
+        var id = $"metrics-{Guid.NewGuid():N}"; // the same id on both nodes
+        var p = await StartPlatformAsync(id);
+        var transport = InMemoryTransport.Create();
+        var firmware = new FakeFirmware(transport.Platform);
+        var description = TestPlatforms.Soc0(id);
+        var q = new TestPlatform(id, await otherScmi.StartPlatformAsync(id, transport.Agent, description), transport, firmware, description);
+        try
+        {
+            for (uint i = 0; i < 3; i++) Assert.Equal(IngestResult.Queued, PostPerfLevel(p, 0, i));
+            for (uint i = 0; i < 5; i++) Assert.Equal(IngestResult.Queued, PostPerfLevel(q, 0, i));
+
+            AwaitAssert(() =>
+            {
+                Assert.Equal(3, mine.Observe().Sum("scmi.notifications.queued", id, Perf));
+                Assert.Equal(5, theirs.Observe().Sum("scmi.notifications.queued", id, Perf));
+                Assert.Equal(3, mine.Observe().Sum("scmi.notifications.unmatched", id, Perf));
+                Assert.Equal(5, theirs.Observe().Sum("scmi.notifications.unmatched", id, Perf));
+            }, TimeSpan.FromSeconds(3));
+        }
+        finally
+        {
+            await other.Terminate();
+        }
+        // A terminated system reports nothing; the other one goes on.
+        AwaitAssert(() => Assert.Equal(0, theirs.Observe().Count(id)), TimeSpan.FromSeconds(3));
+        Assert.Equal(3, mine.Observe().Sum("scmi.notifications.queued", id, Perf));
+    }
 }
 
-/// <summary>A MeterListener on the ScmiActors meter; <see cref="Observe"/> collects one round of observable instruments.</summary>
+/// <summary>
+/// A MeterListener on one ActorSystem's ScmiActors meter (<c>ScmiNotifications.Metrics.Meter</c>), or on
+/// every meter of that name when none is given; <see cref="Observe"/> collects one round of observable instruments.
+/// </summary>
 public sealed class ScmiMeterListener : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly object _lock = new();
     private List<Measured> _round = new();
 
-    public ScmiMeterListener()
+    public ScmiMeterListener(Meter? meter = null)
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == ScmiMetrics.MeterName) listener.EnableMeasurementEvents(instrument);
+            if (meter is null ? instrument.Meter.Name == ScmiMetrics.MeterName : ReferenceEquals(instrument.Meter, meter))
+                listener.EnableMeasurementEvents(instrument);
         };
         _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
