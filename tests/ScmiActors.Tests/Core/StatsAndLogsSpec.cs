@@ -6,8 +6,8 @@ using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection;
 using Akka.Event;
+using Microsoft.Extensions.DependencyInjection;
 using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Metrics;
@@ -258,21 +258,22 @@ public sealed class StatsAndLogsSpec(ITestOutputHelper output) : CoreSpec(output
             .And(DependencyResolverSetup.Create(services));
         var other = ActorSystem.Create("scmi-other", setup);
         var otherScmi = ScmiNotifications.Get(other);
-        // The node with services uses its host's factory; the TestKit system (no services) has a meter of its own.
-        Assert.Same(services.GetRequiredService<IMeterFactory>(), otherScmi.Metrics.Meter.Scope);
-        Assert.Null(Scmi.Metrics.Meter.Scope);
-        Assert.NotSame(Scmi.Metrics.Meter, otherScmi.Metrics.Meter);
-
         using var mine = new ScmiMeterListener(Scmi.Metrics.Meter);
         using var theirs = new ScmiMeterListener(otherScmi.Metrics.Meter);
         var id = $"metrics-{Guid.NewGuid():N}"; // the same id on both nodes
-        var p = await StartPlatformAsync(id);
-        var transport = InMemoryTransport.Create();
-        var firmware = new FakeFirmware(transport.Platform);
-        var description = TestPlatforms.Soc0(id);
-        var q = new TestPlatform(id, await otherScmi.StartPlatformAsync(id, transport.Agent, description), transport, firmware, description);
         try
         {
+            // The node with services uses its host's factory; the TestKit system (no services) has a meter of its own.
+            Assert.Same(services.GetRequiredService<IMeterFactory>(), otherScmi.Metrics.Meter.Scope);
+            Assert.Null(Scmi.Metrics.Meter.Scope);
+            Assert.NotSame(Scmi.Metrics.Meter, otherScmi.Metrics.Meter);
+
+            var p = await StartPlatformAsync(id);
+            var transport = InMemoryTransport.Create();
+            var firmware = new FakeFirmware(transport.Platform);
+            var description = TestPlatforms.Soc0(id);
+            var q = new TestPlatform(id, await otherScmi.StartPlatformAsync(id, transport.Agent, description), transport, firmware, description);
+
             for (uint i = 0; i < 3; i++) Assert.Equal(IngestResult.Queued, PostPerfLevel(p, 0, i));
             for (uint i = 0; i < 5; i++) Assert.Equal(IngestResult.Queued, PostPerfLevel(q, 0, i));
 
