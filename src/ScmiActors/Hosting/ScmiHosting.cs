@@ -5,6 +5,7 @@ using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Logger.Serilog;
+using ScmiActors.Serialization;
 using Serilog;
 using Serilog.Events;
 
