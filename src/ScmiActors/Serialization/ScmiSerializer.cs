@@ -184,11 +184,16 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
     public override byte[] ToBinary(object obj)
     {
         ArgumentNullException.ThrowIfNull(obj);
-        return ToProto(obj).ToByteArray();
+        // Span-based writing: no CodedOutputStream per call.
+        var message = ToProto(obj);
+        var bytes = new byte[message.CalculateSize()];
+        message.WriteTo(bytes.AsSpan());
+        return bytes;
     }
 
     private IMessage ToProto(object obj) => obj switch
     {
+        ScmiReport r => ToProto(r), // the hot path first
         Subscribe m => ToProto(m),
         SubscriptionActive m => new P.SubscriptionActive { PlatformId = Str(m.PlatformId), Id = m.Id.Value },
         SubscriptionPending m => new P.SubscriptionPending { PlatformId = Str(m.PlatformId), Id = m.Id.Value },
@@ -213,7 +218,6 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
         AwaitPlatformReady m => Id(m.PlatformId),
         PlatformReady m => Id(m.PlatformId),
         PlatformStartFailed m => new P.PlatformStartFailed { PlatformId = Str(m.PlatformId), Reason = Str(m.Reason) },
-        ScmiReport r => ToProto(r),
         _ => throw CannotSerialize(obj),
     };
 
@@ -325,88 +329,146 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
         };
     }
 
-    private static IMessage ToProto(ScmiReport r) => r switch
+    /// <summary>
+    /// The report's message, from this thread's cache: reports are the hot path (one per
+    /// notification per remote subscriber), and every field is assigned on each use, so a cached
+    /// message never carries a value over. A report holds no nested message, so no call reenters
+    /// with the same cached instance. Fields 1–6 of every report message are the base properties,
+    /// all of them.
+    /// </summary>
+    private static IMessage ToProto(ScmiReport r)
     {
-        // Fields 1–6 of every report message are the base properties, all of them.
-        BaseErrorEvent e => Reports(new P.BaseErrorEvent
+        var c = t_reports ??= new ReportMessages();
+        switch (r)
         {
-            PlatformId = Str(r.PlatformId), Protocol = r.Protocol, Event = r.Event, Source = r.Source, TimestampNs = r.TimestampNs, AgentId = r.AgentId,
-            ErrorStatus = e.ErrorStatus, ReportsDefault = e.Reports.IsDefault,
-        }, e.Reports),
-        PowerStateChanged e => new P.PowerStateChanged
-        {
-            PlatformId = Str(r.PlatformId), Protocol = r.Protocol, Event = r.Event, Source = r.Source, TimestampNs = r.TimestampNs, AgentId = r.AgentId,
-            DomainId = e.DomainId, PowerState = e.PowerState,
-        },
-        SystemPowerStateNotifier e => new P.SystemPowerStateNotifier
-        {
-            PlatformId = Str(r.PlatformId), Protocol = r.Protocol, Event = r.Event, Source = r.Source, TimestampNs = r.TimestampNs, AgentId = r.AgentId,
-            Flags = e.Flags, SystemState = e.SystemState, Timeout = e.Timeout,
-        },
-        PerfLimitsChanged e => new P.PerfLimitsChanged
-        {
-            PlatformId = Str(r.PlatformId), Protocol = r.Protocol, Event = r.Event, Source = r.Source, TimestampNs = r.TimestampNs, AgentId = r.AgentId,
-            DomainId = e.DomainId, RangeMax = e.RangeMax, RangeMin = e.RangeMin,
-        },
-        PerfLevelChanged e => new P.PerfLevelChanged
-        {
-            PlatformId = Str(r.PlatformId), Protocol = r.Protocol, Event = r.Event, Source = r.Source, TimestampNs = r.TimestampNs, AgentId = r.AgentId,
-            DomainId = e.DomainId, PerformanceLevel = e.PerformanceLevel,
-        },
-        ClockRateChanged e => new P.ClockRateChanged
-        {
-            PlatformId = Str(r.PlatformId), Protocol = r.Protocol, Event = r.Event, Source = r.Source, TimestampNs = r.TimestampNs, AgentId = r.AgentId,
-            ClockId = e.ClockId, Rate = e.Rate,
-        },
-        SensorTripPoint e => new P.SensorTripPoint
-        {
-            PlatformId = Str(r.PlatformId), Protocol = r.Protocol, Event = r.Event, Source = r.Source, TimestampNs = r.TimestampNs, AgentId = r.AgentId,
-            SensorId = e.SensorId, TripPointDesc = e.TripPointDesc,
-        },
-        SensorUpdate e => Readings(new P.SensorUpdate
-        {
-            PlatformId = Str(r.PlatformId), Protocol = r.Protocol, Event = r.Event, Source = r.Source, TimestampNs = r.TimestampNs, AgentId = r.AgentId,
-            SensorId = e.SensorId, ReadingsDefault = e.Readings.IsDefault,
-        }, e.Readings),
-        ResetIssued e => new P.ResetIssued
-        {
-            PlatformId = Str(r.PlatformId), Protocol = r.Protocol, Event = r.Event, Source = r.Source, TimestampNs = r.TimestampNs, AgentId = r.AgentId,
-            DomainId = e.DomainId, ResetState = e.ResetState,
-        },
-        PowercapCapChanged e => new P.PowercapCapChanged
-        {
-            PlatformId = Str(r.PlatformId), Protocol = r.Protocol, Event = r.Event, Source = r.Source, TimestampNs = r.TimestampNs, AgentId = r.AgentId,
-            DomainId = e.DomainId, PowerCap = e.PowerCap, Pai = e.Pai,
-        },
-        PowercapMeasurementsChanged e => new P.PowercapMeasurementsChanged
-        {
-            PlatformId = Str(r.PlatformId), Protocol = r.Protocol, Event = r.Event, Source = r.Source, TimestampNs = r.TimestampNs, AgentId = r.AgentId,
-            DomainId = e.DomainId, Power = e.Power,
-        },
-        ImxBbmRtcEvent e => new P.ImxBbmRtcEvent
-        {
-            PlatformId = Str(r.PlatformId), Protocol = r.Protocol, Event = r.Event, Source = r.Source, TimestampNs = r.TimestampNs, AgentId = r.AgentId,
-            Flags = e.Flags,
-        },
-        ImxBbmButtonEvent e => new P.ImxBbmButtonEvent
-        {
-            PlatformId = Str(r.PlatformId), Protocol = r.Protocol, Event = r.Event, Source = r.Source, TimestampNs = r.TimestampNs, AgentId = r.AgentId,
-            Flags = e.Flags,
-        },
-        _ => throw CannotSerialize(r),
-    };
-
-    private static P.BaseErrorEvent Reports(P.BaseErrorEvent p, ImmutableArray<ulong> reports)
-    {
-        if (!reports.IsDefault) p.Reports.AddRange(reports);
-        return p;
+            case BaseErrorEvent e:
+            {
+                var p = c.BaseErrorEvent;
+                p.PlatformId = Str(r.PlatformId); p.Protocol = r.Protocol; p.Event = r.Event; p.Source = r.Source; p.TimestampNs = r.TimestampNs; p.AgentId = r.AgentId;
+                p.ErrorStatus = e.ErrorStatus;
+                p.ReportsDefault = e.Reports.IsDefault;
+                p.Reports.Clear();
+                if (!e.Reports.IsDefault) p.Reports.AddRange(e.Reports);
+                return p;
+            }
+            case PowerStateChanged e:
+            {
+                var p = c.PowerStateChanged;
+                p.PlatformId = Str(r.PlatformId); p.Protocol = r.Protocol; p.Event = r.Event; p.Source = r.Source; p.TimestampNs = r.TimestampNs; p.AgentId = r.AgentId;
+                p.DomainId = e.DomainId; p.PowerState = e.PowerState;
+                return p;
+            }
+            case SystemPowerStateNotifier e:
+            {
+                var p = c.SystemPowerStateNotifier;
+                p.PlatformId = Str(r.PlatformId); p.Protocol = r.Protocol; p.Event = r.Event; p.Source = r.Source; p.TimestampNs = r.TimestampNs; p.AgentId = r.AgentId;
+                p.Flags = e.Flags; p.SystemState = e.SystemState; p.Timeout = e.Timeout;
+                return p;
+            }
+            case PerfLimitsChanged e:
+            {
+                var p = c.PerfLimitsChanged;
+                p.PlatformId = Str(r.PlatformId); p.Protocol = r.Protocol; p.Event = r.Event; p.Source = r.Source; p.TimestampNs = r.TimestampNs; p.AgentId = r.AgentId;
+                p.DomainId = e.DomainId; p.RangeMax = e.RangeMax; p.RangeMin = e.RangeMin;
+                return p;
+            }
+            case PerfLevelChanged e:
+            {
+                var p = c.PerfLevelChanged;
+                p.PlatformId = Str(r.PlatformId); p.Protocol = r.Protocol; p.Event = r.Event; p.Source = r.Source; p.TimestampNs = r.TimestampNs; p.AgentId = r.AgentId;
+                p.DomainId = e.DomainId; p.PerformanceLevel = e.PerformanceLevel;
+                return p;
+            }
+            case ClockRateChanged e:
+            {
+                var p = c.ClockRateChanged;
+                p.PlatformId = Str(r.PlatformId); p.Protocol = r.Protocol; p.Event = r.Event; p.Source = r.Source; p.TimestampNs = r.TimestampNs; p.AgentId = r.AgentId;
+                p.ClockId = e.ClockId; p.Rate = e.Rate;
+                return p;
+            }
+            case SensorTripPoint e:
+            {
+                var p = c.SensorTripPoint;
+                p.PlatformId = Str(r.PlatformId); p.Protocol = r.Protocol; p.Event = r.Event; p.Source = r.Source; p.TimestampNs = r.TimestampNs; p.AgentId = r.AgentId;
+                p.SensorId = e.SensorId; p.TripPointDesc = e.TripPointDesc;
+                return p;
+            }
+            case SensorUpdate e:
+            {
+                var p = c.SensorUpdate;
+                p.PlatformId = Str(r.PlatformId); p.Protocol = r.Protocol; p.Event = r.Event; p.Source = r.Source; p.TimestampNs = r.TimestampNs; p.AgentId = r.AgentId;
+                p.SensorId = e.SensorId;
+                p.ReadingsDefault = e.Readings.IsDefault;
+                p.ReadingValues.Clear();
+                p.ReadingTimestamps.Clear();
+                if (!e.Readings.IsDefault)
+                {
+                    foreach (var reading in e.Readings)
+                    {
+                        p.ReadingValues.Add(reading.Value);
+                        p.ReadingTimestamps.Add(reading.Timestamp);
+                    }
+                }
+                return p;
+            }
+            case ResetIssued e:
+            {
+                var p = c.ResetIssued;
+                p.PlatformId = Str(r.PlatformId); p.Protocol = r.Protocol; p.Event = r.Event; p.Source = r.Source; p.TimestampNs = r.TimestampNs; p.AgentId = r.AgentId;
+                p.DomainId = e.DomainId; p.ResetState = e.ResetState;
+                return p;
+            }
+            case PowercapCapChanged e:
+            {
+                var p = c.PowercapCapChanged;
+                p.PlatformId = Str(r.PlatformId); p.Protocol = r.Protocol; p.Event = r.Event; p.Source = r.Source; p.TimestampNs = r.TimestampNs; p.AgentId = r.AgentId;
+                p.DomainId = e.DomainId; p.PowerCap = e.PowerCap; p.Pai = e.Pai;
+                return p;
+            }
+            case PowercapMeasurementsChanged e:
+            {
+                var p = c.PowercapMeasurementsChanged;
+                p.PlatformId = Str(r.PlatformId); p.Protocol = r.Protocol; p.Event = r.Event; p.Source = r.Source; p.TimestampNs = r.TimestampNs; p.AgentId = r.AgentId;
+                p.DomainId = e.DomainId; p.Power = e.Power;
+                return p;
+            }
+            case ImxBbmRtcEvent e:
+            {
+                var p = c.ImxBbmRtcEvent;
+                p.PlatformId = Str(r.PlatformId); p.Protocol = r.Protocol; p.Event = r.Event; p.Source = r.Source; p.TimestampNs = r.TimestampNs; p.AgentId = r.AgentId;
+                p.Flags = e.Flags;
+                return p;
+            }
+            case ImxBbmButtonEvent e:
+            {
+                var p = c.ImxBbmButtonEvent;
+                p.PlatformId = Str(r.PlatformId); p.Protocol = r.Protocol; p.Event = r.Event; p.Source = r.Source; p.TimestampNs = r.TimestampNs; p.AgentId = r.AgentId;
+                p.Flags = e.Flags;
+                return p;
+            }
+            default:
+                throw CannotSerialize(r);
+        }
     }
 
-    private static P.SensorUpdate Readings(P.SensorUpdate p, ImmutableArray<SensorReading> readings)
+    [ThreadStatic] private static ReportMessages? t_reports;
+
+    /// <summary>One reusable message per report type (see <see cref="ToProto(ScmiReport)"/>).</summary>
+    private sealed class ReportMessages
     {
-        if (!readings.IsDefault)
-            foreach (var reading in readings) p.Readings.Add(new P.SensorReading { Value = reading.Value, Timestamp = reading.Timestamp });
-        return p;
+        public readonly P.BaseErrorEvent BaseErrorEvent = new();
+        public readonly P.PowerStateChanged PowerStateChanged = new();
+        public readonly P.SystemPowerStateNotifier SystemPowerStateNotifier = new();
+        public readonly P.PerfLimitsChanged PerfLimitsChanged = new();
+        public readonly P.PerfLevelChanged PerfLevelChanged = new();
+        public readonly P.ClockRateChanged ClockRateChanged = new();
+        public readonly P.SensorTripPoint SensorTripPoint = new();
+        public readonly P.SensorUpdate SensorUpdate = new();
+        public readonly P.ResetIssued ResetIssued = new();
+        public readonly P.PowercapCapChanged PowercapCapChanged = new();
+        public readonly P.PowercapMeasurementsChanged PowercapMeasurementsChanged = new();
+        public readonly P.ImxBbmRtcEvent ImxBbmRtcEvent = new();
+        public readonly P.ImxBbmButtonEvent ImxBbmButtonEvent = new();
     }
 
     private static ArgumentException CannotSerialize(object o) => new(
@@ -440,8 +502,10 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
         }
     }
 
-    private object Read(byte[] bytes, string manifest)
+    // Span-based parsing (ParseFrom(ReadOnlySpan<byte>)): no CodedInputStream per call.
+    private object Read(ReadOnlySpan<byte> bytes, string manifest)
     {
+        if (manifest.StartsWith("r.", StringComparison.Ordinal)) return ReadReport(bytes, manifest); // the hot path first
         switch (manifest)
         {
             case Manifests.Subscribe:
@@ -549,7 +613,7 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
                 return new PlatformStartFailed(p.PlatformId, p.Reason);
             }
             default:
-                return ReadReport(bytes, manifest);
+                throw new SerializationException($"ScmiSerializer: manifest '{manifest}' has no decoder.");
         }
     }
 
@@ -619,7 +683,7 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
         }
     }
 
-    private static ScmiReport ReadReport(byte[] bytes, string manifest)
+    private static ScmiReport ReadReport(ReadOnlySpan<byte> bytes, string manifest)
     {
         // Every report message has the base properties as fields 1–6; the derived record is built
         // from its own fields, then given back any base property that differs (see WithBase).
@@ -667,8 +731,11 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
                 var readings = default(ImmutableArray<SensorReading>);
                 if (!p.ReadingsDefault)
                 {
-                    var items = new SensorReading[p.Readings.Count];
-                    for (var i = 0; i < items.Length; i++) items[i] = new SensorReading(p.Readings[i].Value, p.Readings[i].Timestamp);
+                    var (values, timestamps) = (p.ReadingValues, p.ReadingTimestamps);
+                    if (values.Count != timestamps.Count)
+                        throw new SerializationException($"ScmiSerializer: SensorUpdate ('{manifest}') has {values.Count} reading values but {timestamps.Count} timestamps.");
+                    var items = new SensorReading[values.Count];
+                    for (var i = 0; i < items.Length; i++) items[i] = new SensorReading(values[i], timestamps[i]);
                     readings = ImmutableCollectionsMarshal.AsImmutableArray(items);
                 }
                 return WithBase(new SensorUpdate(p.PlatformId, p.TimestampNs, p.AgentId, p.SensorId, readings), p.Protocol, p.Event, p.Source, p.AgentId);

@@ -105,7 +105,7 @@ public sealed class ScmiSerializerSchemaSpec(ITestOutputHelper output)
         output.WriteTag(1002, WireFormat.WireType.Fixed64);
         output.WriteFixed64(42);
         output.WriteTag(1003, WireFormat.WireType.LengthDelimited);
-        output.WriteBytes(new Proto.SensorReading { Value = -1, Timestamp = 2 }.ToByteString());
+        output.WriteBytes(new Proto.ProtocolStats { Protocol = 1, Queued = -1 }.ToByteString());
         output.Flush();
 
         var bytes = Serializer.ToBinary(sample);

@@ -242,6 +242,10 @@ public sealed class ScmiSerializerSpec(ITestOutputHelper output)
         var wide = new Proto.ProtocolRegistered { PlatformId = "p", Protocol = 256 }.ToByteArray();
         Assert.Contains("256", Assert.Throws<SerializationException>(() => Serializer.FromBinary(wide, ScmiSerializer.Manifests.ProtocolRegistered)).Message);
 
+        // Sensor readings whose two arrays differ in length.
+        var readings = new Proto.SensorUpdate { PlatformId = "p", ReadingValues = { 1, 2 }, ReadingTimestamps = { 1 } }.ToByteArray();
+        Assert.Contains("timestamps", Assert.Throws<SerializationException>(() => Serializer.FromBinary(readings, ScmiSerializer.Manifests.SensorUpdate)).Message);
+
         // PlatformNotFound without its message.
         var noMessage = new Proto.PlatformNotFound { PlatformId = "p" }.ToByteArray();
         Assert.Throws<SerializationException>(() => Serializer.FromBinary(noMessage, ScmiSerializer.Manifests.PlatformNotFound));
