@@ -49,7 +49,8 @@ namespace ScmiActors.Serialization;
 /// <para>
 /// Decoding an unknown manifest, bytes that are not the manifest's message or an invalid value (an
 /// unknown <see cref="PlatformState"/>) throws <see cref="SerializationException"/>, never anything
-/// else. A report subclass this serializer does not know (a third party's vendor report) reaches
+/// else. Protobuf has no end marker: a body cut between two fields reads as the message without
+/// them (Akka's transports deliver whole frames). A report subclass this serializer does not know (a third party's vendor report) reaches
 /// it through the <see cref="ScmiReport"/> base binding and is refused with
 /// <see cref="ArgumentException"/>: bind that exact type to its own serializer, an exact binding
 /// wins over the base one.
