@@ -4,6 +4,7 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.Hosting;
+using ScmiActors.Serialization;
 
 namespace ScmiActors.Hosting;
 

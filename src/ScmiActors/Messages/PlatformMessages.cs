@@ -11,6 +11,16 @@ public interface IPlatformMessage
 }
 
 /// <summary>
+/// Marks a message that can cross nodes: the <c>scmi</c> serializer (<see cref="Serialization.ScmiSerializer"/>)
+/// is bound to this interface and has a Protocol Buffers schema for every type that implements it
+/// (the tests find the implementers by reflection and fail for one without a schema). Reports are
+/// bound by their base type <see cref="ScmiReport"/> instead: they live in ScmiActors.Wire, which
+/// does not depend on Akka. <see cref="RegisterProtocolEvents"/> and <see cref="SendPlatformCommand"/>
+/// are local and do not implement it.
+/// </summary>
+public interface IScmiRemoteMessage;
+
+/// <summary>
 /// Identifies one subscription within its platform. The handle numbers subscriptions from 1, or the
 /// caller chooses the id (<see cref="Subscribe.Id"/>): any value not in use on that platform.
 /// </summary>
@@ -70,19 +80,19 @@ public abstract record SourceSelector
 /// Null (the default): the handle numbers the subscription and the answer tells its id.
 /// </param>
 public sealed record Subscribe(string PlatformId, byte Protocol, byte Event, SourceSelector Source, IActorRef Subscriber,
-    SubscriptionId? Id = null) : IPlatformMessage;
+    SubscriptionId? Id = null) : IPlatformMessage, IScmiRemoteMessage;
 
 /// <summary>The subscription delivers: its snapshot is installed and the platform enabled what it needs.</summary>
-public sealed record SubscriptionActive(string PlatformId, SubscriptionId Id);
+public sealed record SubscriptionActive(string PlatformId, SubscriptionId Id) : IScmiRemoteMessage;
 
 /// <summary>The protocol is not registered (yet, or any more); <see cref="SubscriptionActive"/> or <see cref="SubscriptionFailed"/> follows to the subscriber.</summary>
-public sealed record SubscriptionPending(string PlatformId, SubscriptionId Id);
+public sealed record SubscriptionPending(string PlatformId, SubscriptionId Id) : IScmiRemoteMessage;
 
 /// <summary>
 /// The subscription could not be made or kept; it is gone, and nothing more is sent about it (for
 /// <see cref="SubscriptionFailure.Cancelled"/> by an Unsubscribe: except that Unsubscribe's answer).
 /// </summary>
-public sealed record SubscriptionFailed(string PlatformId, SubscriptionId Id, SubscriptionFailure Reason);
+public sealed record SubscriptionFailed(string PlatformId, SubscriptionId Id, SubscriptionFailure Reason) : IScmiRemoteMessage;
 
 /// <summary>Why a subscription could not be made or kept.</summary>
 public abstract record SubscriptionFailure
@@ -124,12 +134,12 @@ public abstract record SubscriptionFailure
 /// Ends a subscription, in any state: pending, binding (the platform has not answered the enable
 /// yet: the disable follows the enable), active. Answered to the sender.
 /// </summary>
-public sealed record Unsubscribe(string PlatformId, SubscriptionId Id) : IPlatformMessage;
+public sealed record Unsubscribe(string PlatformId, SubscriptionId Id) : IPlatformMessage, IScmiRemoteMessage;
 
 /// <summary>The subscription is gone: nothing more is delivered or sent for it, and the platform was told to disable what only it needed.</summary>
-public sealed record Unsubscribed(string PlatformId, SubscriptionId Id);
+public sealed record Unsubscribed(string PlatformId, SubscriptionId Id) : IScmiRemoteMessage;
 
-public sealed record UnsubscribeFailed(string PlatformId, SubscriptionId Id, string Reason);
+public sealed record UnsubscribeFailed(string PlatformId, SubscriptionId Id, string Reason) : IScmiRemoteMessage;
 
 // ---- protocol registration -------------------------------------------------------------------
 
@@ -141,14 +151,14 @@ public sealed record ProtocolEvents(ProtocolDescriptor Descriptor, ProtocolDescr
 
 public sealed record RegisterProtocolEvents(string PlatformId, ProtocolEvents Events) : IPlatformMessage;
 
-public sealed record ProtocolRegistered(string PlatformId, byte Protocol);
+public sealed record ProtocolRegistered(string PlatformId, byte Protocol) : IScmiRemoteMessage;
 
-public sealed record ProtocolRegistrationFailed(string PlatformId, byte Protocol, string Reason);
+public sealed record ProtocolRegistrationFailed(string PlatformId, byte Protocol, string Reason) : IScmiRemoteMessage;
 
 /// <summary>Stops delivery for the protocol, discards its queue and puts its subscriptions back to pending.</summary>
-public sealed record DeregisterProtocolEvents(string PlatformId, byte Protocol) : IPlatformMessage;
+public sealed record DeregisterProtocolEvents(string PlatformId, byte Protocol) : IPlatformMessage, IScmiRemoteMessage;
 
-public sealed record ProtocolDeregistered(string PlatformId, byte Protocol, bool WasRegistered);
+public sealed record ProtocolDeregistered(string PlatformId, byte Protocol, bool WasRegistered) : IScmiRemoteMessage;
 
 // ---- commands -------------------------------------------------------------------------------
 
@@ -160,7 +170,7 @@ public sealed record SendPlatformCommand(string PlatformId, Link.PlatformCommand
 
 // ---- lifecycle and stats ---------------------------------------------------------------------
 
-public sealed record GetStats(string PlatformId) : IPlatformMessage;
+public sealed record GetStats(string PlatformId) : IPlatformMessage, IScmiRemoteMessage;
 
 /// <summary>
 /// Asks a handle to answer once it is ready (transport connected, discovery done, gate open):
@@ -168,23 +178,23 @@ public sealed record GetStats(string PlatformId) : IPlatformMessage;
 /// initialisation failed (it stays failed) or it is stopping. A handle still initialising keeps the
 /// question until it knows. <see cref="ScmiNotifications.StartPlatformAsync"/> uses it; any node can.
 /// </summary>
-public sealed record AwaitPlatformReady(string PlatformId) : IPlatformMessage;
+public sealed record AwaitPlatformReady(string PlatformId) : IPlatformMessage, IScmiRemoteMessage;
 
-public sealed record PlatformReady(string PlatformId);
+public sealed record PlatformReady(string PlatformId) : IScmiRemoteMessage;
 
-public sealed record PlatformStartFailed(string PlatformId, string Reason);
+public sealed record PlatformStartFailed(string PlatformId, string Reason) : IScmiRemoteMessage;
 
 /// <summary>Asks for the ordered shutdown; answered with <see cref="PlatformShutdownComplete"/> when the handle has stopped.</summary>
-public sealed record StopPlatform(string PlatformId) : IPlatformMessage;
+public sealed record StopPlatform(string PlatformId) : IPlatformMessage, IScmiRemoteMessage;
 
 /// <summary>The handle finished its ordered shutdown; <see cref="FinalStats"/> are exact (nothing is in flight any more).</summary>
-public sealed record PlatformShutdownComplete(string PlatformId, PlatformStats FinalStats);
+public sealed record PlatformShutdownComplete(string PlatformId, PlatformStats FinalStats) : IScmiRemoteMessage;
 
 /// <summary>Told once to every subscriber when its platform's handle stops; nothing is delivered after it.</summary>
-public sealed record PlatformStopped(string PlatformId);
+public sealed record PlatformStopped(string PlatformId) : IScmiRemoteMessage;
 
 /// <summary>The answer to a message for a platform that no handle serves (never started, or stopped).</summary>
-public sealed record PlatformNotFound(string PlatformId, object Message);
+public sealed record PlatformNotFound(string PlatformId, object Message) : IScmiRemoteMessage;
 
 public enum PlatformState { Initialising, Ready, Failed, ShuttingDown, Stopped }
 
@@ -203,7 +213,7 @@ public sealed record PlatformStats(
     long NotRunning,
     ImmutableArray<ProtocolStats> Protocols,
     int ActiveSubscriptions,
-    int PendingSubscriptions)
+    int PendingSubscriptions) : IScmiRemoteMessage
 {
     /// <summary>Every message the gate saw for this platform.</summary>
     public long Received => UnknownProtocol + ReservedMessageType + NotANotification + NotRunning + Protocols.Sum(p => p.Received);

@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.TestKit.Xunit2;
-using ScmiActors.Hosting;
+using ScmiActors.Serialization;
 using ScmiActors.Messages;
 using ScmiActors.Wire;
 using Xunit;

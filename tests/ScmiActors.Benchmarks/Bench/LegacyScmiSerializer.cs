@@ -6,55 +6,19 @@ using System.Runtime.InteropServices;
 using System.Runtime.Serialization;
 using System.Text;
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.Serialization;
 using ScmiActors.Messages;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Vendor;
 
-namespace ScmiActors.Hosting;
+namespace ScmiActors.Benchmarks.Bench;
 
 /// <summary>
-/// The Akka serializer for every ScmiActors message that crosses nodes: the public protocol
-/// messages of <c>ScmiActors.Messages</c> and every report record (<see cref="ScmiReport"/> and its
-/// standard and i.MX BBM subclasses). Registered as <c>scmi</c> with the fixed
-/// <see cref="Identifier"/> <see cref="SerializerIdentifier"/> (2604); see
-/// <see cref="SerializationConfig"/> for the HOCON binding.
+/// The hand-written binary serializer (format version 3) that the Protocol Buffers
+/// <c>ScmiActors.Serialization.ScmiSerializer</c> replaced, kept verbatim (class renamed, HOCON
+/// binding removed) only as the baseline of <see cref="SerializerBenchmarks"/>. Not bound anywhere.
 /// </summary>
-/// <remarks>
-/// <para>
-/// Format: a short string manifest per type (<see cref="Manifests"/>) and a compact little-endian
-/// binary body that starts with a format version byte (<see cref="FormatVersion"/>). A reader
-/// accepts exactly the versions it knows; a format change bumps the version.
-/// </para>
-/// <para>
-/// Encodings: <c>uint</c> and <c>int</c> fields are LEB128 varints (zig-zag for signed), counters
-/// (<c>long</c>) zig-zag varints; timestamps, 64-bit error reports and sensor timestamps fixed
-/// 8 bytes; strings a varint of (UTF-8 byte length + 1) then the bytes, 0 meaning null; arrays a
-/// varint of (count + 1), 0 meaning a default <see cref="ImmutableArray{T}"/>; an
-/// <see cref="IActorRef"/> its serialized actor path (<see cref="Serialization.SerializedActorPath"/>,
-/// resolved with the provider on the receiving node), the empty string for
-/// <see cref="ActorRefs.Nobody"/> and null for no actor. <see cref="PlatformNotFound.Message"/> is
-/// serialized recursively through the system's serialization: serializer id, manifest, bytes.
-/// Reports carry all of their <see cref="ScmiReport"/> base properties, so even a report altered
-/// with <c>with { Source = … }</c> round-trips to an equal record.
-/// </para>
-/// <para>
-/// Not serializable, by design: <see cref="RegisterProtocolEvents"/>. It carries the protocol's
-/// event descriptors with their decoder and NOTIFY-encoder delegates, so it is local: register a
-/// protocol on the node that hosts the handle. It is deliberately not bound here; serializing it
-/// directly with this serializer throws <see cref="ArgumentException"/>.
-/// </para>
-/// <para>
-/// Decoding an unknown manifest, an unknown format version, a truncated body, trailing bytes or an
-/// invalid value throws <see cref="SerializationException"/>, never anything else.
-/// A report subclass this serializer does not know (a third party's vendor report) reaches it
-/// through the <see cref="ScmiReport"/> base binding and is refused with
-/// <see cref="ArgumentException"/>: bind that exact type to its own serializer, an exact binding
-/// wins over the base one.
-/// </para>
-/// </remarks>
-public sealed class ScmiSerializer : SerializerWithStringManifest
+public sealed class LegacyScmiSerializer : SerializerWithStringManifest
 {
     /// <summary>This serializer's fixed identifier on the wire (Akka reserves 0–100 for itself).</summary>
     public const int SerializerIdentifier = 2604;
@@ -68,46 +32,6 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
 
     /// <summary>The name of the serializer in <c>akka.actor.serializers</c>.</summary>
     public const string SerializerName = "scmi";
-
-    /// <summary>
-    /// The HOCON that registers the serializer and binds every serializable type to it. Merge it
-    /// into the node's configuration (or use <see cref="SerializationConfig"/> as a fallback).
-    /// </summary>
-    public const string SerializationHocon = """
-        akka.actor {
-          serializers {
-            scmi = "ScmiActors.Hosting.ScmiSerializer, ScmiActors"
-          }
-          serialization-bindings {
-            "ScmiActors.Messages.Subscribe, ScmiActors" = scmi
-            "ScmiActors.Messages.SubscriptionActive, ScmiActors" = scmi
-            "ScmiActors.Messages.SubscriptionPending, ScmiActors" = scmi
-            "ScmiActors.Messages.SubscriptionFailed, ScmiActors" = scmi
-            "ScmiActors.Messages.Unsubscribe, ScmiActors" = scmi
-            "ScmiActors.Messages.Unsubscribed, ScmiActors" = scmi
-            "ScmiActors.Messages.UnsubscribeFailed, ScmiActors" = scmi
-            "ScmiActors.Messages.ProtocolRegistered, ScmiActors" = scmi
-            "ScmiActors.Messages.ProtocolRegistrationFailed, ScmiActors" = scmi
-            "ScmiActors.Messages.DeregisterProtocolEvents, ScmiActors" = scmi
-            "ScmiActors.Messages.ProtocolDeregistered, ScmiActors" = scmi
-            "ScmiActors.Messages.GetStats, ScmiActors" = scmi
-            "ScmiActors.Messages.PlatformStats, ScmiActors" = scmi
-            "ScmiActors.Messages.StopPlatform, ScmiActors" = scmi
-            "ScmiActors.Messages.PlatformShutdownComplete, ScmiActors" = scmi
-            "ScmiActors.Messages.PlatformStopped, ScmiActors" = scmi
-            "ScmiActors.Messages.PlatformNotFound, ScmiActors" = scmi
-            "ScmiActors.Messages.AwaitPlatformReady, ScmiActors" = scmi
-            "ScmiActors.Messages.PlatformReady, ScmiActors" = scmi
-            "ScmiActors.Messages.PlatformStartFailed, ScmiActors" = scmi
-            # Every report: the standard ones and the i.MX BBM vendor ones. RegisterProtocolEvents
-            # is deliberately not bound: it carries delegates and is local by design.
-            "ScmiActors.Wire.ScmiReport, ScmiActors.Wire" = scmi
-          }
-        }
-        """;
-
-    /// <summary><see cref="SerializationHocon"/>, parsed.</summary>
-    public static Config SerializationConfig { get; } = ConfigurationFactory.ParseString(SerializationHocon);
 
     /// <summary>The manifest of each serializable type. Short, stable: they are on the wire.</summary>
     public static class Manifests
@@ -170,7 +94,7 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
 
     private readonly ExtendedActorSystem _system;
 
-    public ScmiSerializer(ExtendedActorSystem system) : base(system) => _system = system;
+    public LegacyScmiSerializer(ExtendedActorSystem system) : base(system) => _system = system;
 
     public override int Identifier => SerializerIdentifier;
 
@@ -408,7 +332,7 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
     {
         if (actorRef is null) w.String(null);
         else if (actorRef.IsNobody()) w.String(string.Empty);
-        else w.String(Serialization.SerializedActorPath(actorRef));
+        else w.String(Akka.Serialization.Serialization.SerializedActorPath(actorRef));
     }
 
     /// <summary>Any message, through the system's serialization: serializer id, manifest, bytes.</summary>
@@ -417,7 +341,7 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
         var serializer = _system.Serialization.FindSerializerFor(message);
         var bytes = serializer.ToBinary(message);
         w.VarI32(serializer.Identifier);
-        w.String(Serialization.ManifestFor(serializer, message));
+        w.String(Akka.Serialization.Serialization.ManifestFor(serializer, message));
         w.Bytes(bytes);
     }
 
