@@ -17,7 +17,7 @@ public abstract record ScmiReport(string PlatformId, byte Protocol, byte Event, 
 
 /// <summary>BASE_ERROR_EVENT: errors caused by an agent's commands; source is always 0.</summary>
 public sealed record BaseErrorEvent(string PlatformId, long TimestampNs, uint AgentId, uint ErrorStatus, ImmutableArray<ulong> Reports)
-    : ScmiReport(PlatformId, ScmiProtocolId.Base, 0, 0, TimestampNs, AgentId)
+    : ScmiReport(PlatformId, ScmiProtocolId.Base, ScmiEvents.Base.ErrorEvent, 0, TimestampNs, AgentId)
 {
     public bool Fatal => (ErrorStatus & 0x8000_0000u) != 0;
     public int CmdCount => (int)(ErrorStatus & 0x3FF);
@@ -37,7 +37,7 @@ public sealed record BaseErrorEvent(string PlatformId, long TimestampNs, uint Ag
 
 /// <summary>POWER_STATE_CHANGED: bit30 of <see cref="PowerState"/> is the state type, bits 27:0 the id.</summary>
 public sealed record PowerStateChanged(string PlatformId, long TimestampNs, uint AgentId, uint DomainId, uint PowerState)
-    : ScmiReport(PlatformId, ScmiProtocolId.Power, 0, DomainId, TimestampNs, AgentId)
+    : ScmiReport(PlatformId, ScmiProtocolId.Power, ScmiEvents.Power.StateChanged, DomainId, TimestampNs, AgentId)
 {
     public override void WriteFields(Utf8JsonWriter writer)
     {
@@ -57,7 +57,7 @@ public enum SystemState : uint { Shutdown = 0, ColdReset = 1, WarmReset = 2, Pow
 /// shutdown on protocol version 2.0 or later, otherwise 0 (as Linux).
 /// </summary>
 public sealed record SystemPowerStateNotifier(string PlatformId, long TimestampNs, uint AgentId, uint Flags, uint SystemState, uint Timeout)
-    : ScmiReport(PlatformId, ScmiProtocolId.System, 0, 0, TimestampNs, AgentId)
+    : ScmiReport(PlatformId, ScmiProtocolId.System, ScmiEvents.System.PowerStateNotifier, 0, TimestampNs, AgentId)
 {
     public bool Graceful => (Flags & 1) != 0;
 
@@ -74,7 +74,7 @@ public sealed record SystemPowerStateNotifier(string PlatformId, long TimestampN
 
 /// <summary>PERFORMANCE_LIMITS_CHANGED: range_max then range_min on the wire.</summary>
 public sealed record PerfLimitsChanged(string PlatformId, long TimestampNs, uint AgentId, uint DomainId, uint RangeMax, uint RangeMin)
-    : ScmiReport(PlatformId, ScmiProtocolId.Perf, 0, DomainId, TimestampNs, AgentId)
+    : ScmiReport(PlatformId, ScmiProtocolId.Perf, ScmiEvents.Perf.LimitsChanged, DomainId, TimestampNs, AgentId)
 {
     public override void WriteFields(Utf8JsonWriter writer)
     {
@@ -87,7 +87,7 @@ public sealed record PerfLimitsChanged(string PlatformId, long TimestampNs, uint
 
 /// <summary>PERFORMANCE_LEVEL_CHANGED.</summary>
 public sealed record PerfLevelChanged(string PlatformId, long TimestampNs, uint AgentId, uint DomainId, uint PerformanceLevel)
-    : ScmiReport(PlatformId, ScmiProtocolId.Perf, 1, DomainId, TimestampNs, AgentId)
+    : ScmiReport(PlatformId, ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, DomainId, TimestampNs, AgentId)
 {
     public override void WriteFields(Utf8JsonWriter writer)
     {
@@ -104,7 +104,7 @@ public sealed record ClockRateChanged(string PlatformId, byte Event, long Timest
     : ScmiReport(PlatformId, ScmiProtocolId.Clock, Event, ClockId, TimestampNs, AgentId)
 {
     /// <summary>True for CLOCK_RATE_CHANGE_REQUESTED (the rate is requested, not yet applied).</summary>
-    public bool IsRequest => Event == 1;
+    public bool IsRequest => Event == ScmiEvents.Clock.RateChangeRequested;
 
     public override void WriteFields(Utf8JsonWriter writer)
     {
@@ -118,7 +118,7 @@ public sealed record ClockRateChanged(string PlatformId, byte Event, long Timest
 
 /// <summary>SENSOR_TRIP_POINT_EVENT: bits 7:0 of the descriptor are the trip point id, bit16 the direction.</summary>
 public sealed record SensorTripPoint(string PlatformId, long TimestampNs, uint AgentId, uint SensorId, uint TripPointDesc)
-    : ScmiReport(PlatformId, ScmiProtocolId.Sensor, 0, SensorId, TimestampNs, AgentId)
+    : ScmiReport(PlatformId, ScmiProtocolId.Sensor, ScmiEvents.Sensor.TripPointEvent, SensorId, TimestampNs, AgentId)
 {
     public byte TripPointId => (byte)TripPointDesc;
     /// <summary>True when the value crossed the trip point upwards.</summary>
@@ -139,7 +139,7 @@ public readonly record struct SensorReading(long Value, ulong Timestamp);
 
 /// <summary>SENSOR_UPDATE: one reading per axis (one for a scalar sensor).</summary>
 public sealed record SensorUpdate(string PlatformId, long TimestampNs, uint AgentId, uint SensorId, ImmutableArray<SensorReading> Readings)
-    : ScmiReport(PlatformId, ScmiProtocolId.Sensor, 1, SensorId, TimestampNs, AgentId)
+    : ScmiReport(PlatformId, ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update, SensorId, TimestampNs, AgentId)
 {
     public int ReadingsCount => Readings.Length;
 
@@ -164,7 +164,7 @@ public sealed record SensorUpdate(string PlatformId, long TimestampNs, uint Agen
 
 /// <summary>RESET_ISSUED: bit31 of the reset state is set for an implementation-defined reset.</summary>
 public sealed record ResetIssued(string PlatformId, long TimestampNs, uint AgentId, uint DomainId, uint ResetState)
-    : ScmiReport(PlatformId, ScmiProtocolId.Reset, 0, DomainId, TimestampNs, AgentId)
+    : ScmiReport(PlatformId, ScmiProtocolId.Reset, ScmiEvents.Reset.Issued, DomainId, TimestampNs, AgentId)
 {
     public override void WriteFields(Utf8JsonWriter writer)
     {
@@ -178,7 +178,7 @@ public sealed record ResetIssued(string PlatformId, long TimestampNs, uint Agent
 
 /// <summary>POWERCAP_CAP_CHANGED: the new cap and power averaging interval.</summary>
 public sealed record PowercapCapChanged(string PlatformId, long TimestampNs, uint AgentId, uint DomainId, uint PowerCap, uint Pai)
-    : ScmiReport(PlatformId, ScmiProtocolId.Powercap, 0, DomainId, TimestampNs, AgentId)
+    : ScmiReport(PlatformId, ScmiProtocolId.Powercap, ScmiEvents.Powercap.CapChanged, DomainId, TimestampNs, AgentId)
 {
     public override void WriteFields(Utf8JsonWriter writer)
     {
@@ -191,7 +191,7 @@ public sealed record PowercapCapChanged(string PlatformId, long TimestampNs, uin
 
 /// <summary>POWERCAP_MEASUREMENTS_CHANGED: the average power crossed the configured thresholds.</summary>
 public sealed record PowercapMeasurementsChanged(string PlatformId, long TimestampNs, uint AgentId, uint DomainId, uint Power)
-    : ScmiReport(PlatformId, ScmiProtocolId.Powercap, 1, DomainId, TimestampNs, AgentId)
+    : ScmiReport(PlatformId, ScmiProtocolId.Powercap, ScmiEvents.Powercap.MeasurementsChanged, DomainId, TimestampNs, AgentId)
 {
     public override void WriteFields(Utf8JsonWriter writer)
     {

@@ -19,8 +19,8 @@ public sealed class CpufreqConsumerActor : ReceiveActor
     public CpufreqConsumerActor(IActorRef handles, string platformId)
     {
         _book = new SubscriberBook($"cpufreq@{platformId}");
-        SubscriberBook.Subscribe(handles, Self, platformId, ScmiProtocolId.Perf, 0, SourceSelector.All);
-        SubscriberBook.Subscribe(handles, Self, platformId, ScmiProtocolId.Perf, 1, SourceSelector.All);
+        SubscriberBook.Subscribe(handles, Self, platformId, ScmiProtocolId.Perf, ScmiEvents.Perf.LimitsChanged, SourceSelector.All);
+        SubscriberBook.Subscribe(handles, Self, platformId, ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.All);
 
         Receive<PerfLevelChanged>(r =>
         {

@@ -24,7 +24,7 @@ public sealed class SystemPowerListenerActor : ReceiveActor, IWithTimers
     {
         _book = new SubscriberBook($"system-power@{platformId}");
         _workDuration = workDuration;
-        SubscriberBook.Subscribe(handles, Self, platformId, ScmiProtocolId.System, 0, SourceSelector.All);
+        SubscriberBook.Subscribe(handles, Self, platformId, ScmiProtocolId.System, ScmiEvents.System.PowerStateNotifier, SourceSelector.All);
 
         Receive<SystemPowerStateNotifier>(r =>
         {

@@ -14,16 +14,13 @@ namespace ScmiActors.Cli.MainJob;
 /// </summary>
 public sealed class ThermalGovernorActor : ReceiveActor
 {
-    /// <summary>PERFORMANCE_LIMITS_SET: domain_id, range_max, range_min.</summary>
-    public const byte PerformanceLimitsSet = 0x5;
-
     private readonly SubscriberBook _book;
     private long _throttles, _releases, _commandsOk, _commandsFailed;
 
     public ThermalGovernorActor(IActorRef handles, string platformId, uint perfDomains, uint throttledMax, uint fullMax)
     {
         _book = new SubscriberBook($"thermal@{platformId}");
-        SubscriberBook.Subscribe(handles, Self, platformId, ScmiProtocolId.Sensor, 0, SourceSelector.All);
+        SubscriberBook.Subscribe(handles, Self, platformId, ScmiProtocolId.Sensor, ScmiEvents.Sensor.TripPointEvent, SourceSelector.All);
 
         Receive<SensorTripPoint>(r =>
         {
@@ -38,7 +35,7 @@ public sealed class ThermalGovernorActor : ReceiveActor
             Payload.WriteU32(payload, 4, max);
             Payload.WriteU32(payload, 8, 0);
             handles.Tell(new SendPlatformCommand(platformId,
-                new PlatformCommand(ScmiProtocolId.Perf, PerformanceLimitsSet, payload, domain)));
+                new PlatformCommand(ScmiProtocolId.Perf, ScmiCommands.Perf.LimitsSet, payload, domain)));
         });
         Receive<CommandResult>(r =>
         {

@@ -32,49 +32,61 @@ public static class StandardProtocols
 
     public static ProtocolDescriptor Base { get; } = new(ScmiProtocolId.Base, "base",
     [
-        new EventDescriptor(ScmiProtocolId.Base, 0, BaseErrorEvent, 8 + 8 * MaxBaseErrorReports, 0x8,
+        new EventDescriptor(ScmiProtocolId.Base, ScmiEvents.Base.ErrorEvent, BaseErrorEvent, 8 + 8 * MaxBaseErrorReports,
+            ScmiCommands.Base.NotifyErrors,
             DecodeBaseError, NotifyGlobal, fixedSourceCount: 1),
     ], defaultQueueBytes: BaseQueueBytes);
 
     public static ProtocolDescriptor Power { get; } = new(ScmiProtocolId.Power, "power",
     [
-        new EventDescriptor(ScmiProtocolId.Power, 0, PowerStateChanged, 12, 0x6, DecodePowerState, NotifyPerSource),
+        new EventDescriptor(ScmiProtocolId.Power, ScmiEvents.Power.StateChanged, PowerStateChanged, 12,
+            ScmiCommands.Power.StateNotify, DecodePowerState, NotifyPerSource),
     ], sourceCountKey: "domains");
 
     public static ProtocolDescriptor System { get; } = new(ScmiProtocolId.System, "system",
     [
-        new EventDescriptor(ScmiProtocolId.System, 0, SystemPowerStateNotifier, 16, 0x5,
+        new EventDescriptor(ScmiProtocolId.System, ScmiEvents.System.PowerStateNotifier, SystemPowerStateNotifier, 16,
+            ScmiCommands.System.PowerStateNotify,
             DecodeSystemPower, NotifyGlobal, fixedSourceCount: 1),
     ]);
 
     public static ProtocolDescriptor Perf { get; } = new(ScmiProtocolId.Perf, "perf",
     [
-        new EventDescriptor(ScmiProtocolId.Perf, 0, PerformanceLimitsChanged, 16, 0x9, DecodePerfLimits, NotifyPerSource),
-        new EventDescriptor(ScmiProtocolId.Perf, 1, PerformanceLevelChanged, 12, 0xA, DecodePerfLevel, NotifyPerSource),
+        new EventDescriptor(ScmiProtocolId.Perf, ScmiEvents.Perf.LimitsChanged, PerformanceLimitsChanged, 16,
+            ScmiCommands.Perf.NotifyLimits, DecodePerfLimits, NotifyPerSource),
+        new EventDescriptor(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, PerformanceLevelChanged, 12,
+            ScmiCommands.Perf.NotifyLevel, DecodePerfLevel, NotifyPerSource),
     ], sourceCountKey: "domains");
 
     public static ProtocolDescriptor Clock { get; } = new(ScmiProtocolId.Clock, "clock",
     [
-        new EventDescriptor(ScmiProtocolId.Clock, 0, ClockRateChanged, 16, 0x9, DecodeClockRateChanged, NotifyPerSource),
-        new EventDescriptor(ScmiProtocolId.Clock, 1, ClockRateChangeRequested, 16, 0xA, DecodeClockRateRequested, NotifyPerSource),
+        new EventDescriptor(ScmiProtocolId.Clock, ScmiEvents.Clock.RateChanged, ClockRateChanged, 16,
+            ScmiCommands.Clock.RateNotify, DecodeClockRateChanged, NotifyPerSource),
+        new EventDescriptor(ScmiProtocolId.Clock, ScmiEvents.Clock.RateChangeRequested, ClockRateChangeRequested, 16,
+            ScmiCommands.Clock.RateChangeRequestedNotify, DecodeClockRateRequested, NotifyPerSource),
     ], sourceCountKey: "clocks");
 
     public static ProtocolDescriptor Sensor { get; } = new(ScmiProtocolId.Sensor, "sensor",
     [
-        new EventDescriptor(ScmiProtocolId.Sensor, 0, SensorTripPointEvent, 12, 0x4, DecodeSensorTripPoint, NotifyPerSource),
-        new EventDescriptor(ScmiProtocolId.Sensor, 1, SensorUpdate, 8 + 16 * ProtocolDescription.MaxSensorAxes, 0xB,
+        new EventDescriptor(ScmiProtocolId.Sensor, ScmiEvents.Sensor.TripPointEvent, SensorTripPointEvent, 12,
+            ScmiCommands.Sensor.TripPointNotify, DecodeSensorTripPoint, NotifyPerSource),
+        new EventDescriptor(ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update, SensorUpdate, 8 + 16 * ProtocolDescription.MaxSensorAxes,
+            ScmiCommands.Sensor.ContinuousUpdateNotify,
             DecodeSensorUpdate, NotifyPerSource),
     ], sourceCountKey: "sensors");
 
     public static ProtocolDescriptor Reset { get; } = new(ScmiProtocolId.Reset, "reset",
     [
-        new EventDescriptor(ScmiProtocolId.Reset, 0, ResetIssued, 12, 0x5, DecodeResetIssued, NotifyPerSource),
+        new EventDescriptor(ScmiProtocolId.Reset, ScmiEvents.Reset.Issued, ResetIssued, 12,
+            ScmiCommands.Reset.Notify, DecodeResetIssued, NotifyPerSource),
     ], sourceCountKey: "domains");
 
     public static ProtocolDescriptor Powercap { get; } = new(ScmiProtocolId.Powercap, "powercap",
     [
-        new EventDescriptor(ScmiProtocolId.Powercap, 0, PowercapCapChanged, 16, 0xA, DecodePowercapCap, NotifyPerSource),
-        new EventDescriptor(ScmiProtocolId.Powercap, 1, PowercapMeasurementsChanged, 12, 0xB,
+        new EventDescriptor(ScmiProtocolId.Powercap, ScmiEvents.Powercap.CapChanged, PowercapCapChanged, 16,
+            ScmiCommands.Powercap.CapNotify, DecodePowercapCap, NotifyPerSource),
+        new EventDescriptor(ScmiProtocolId.Powercap, ScmiEvents.Powercap.MeasurementsChanged, PowercapMeasurementsChanged, 12,
+            ScmiCommands.Powercap.MeasurementsNotify,
             DecodePowercapMeasurements, NotifyPowercapMeasurements),
     ], sourceCountKey: "domains");
 
@@ -148,10 +160,10 @@ public static class StandardProtocols
     }
 
     private static DecodeResult DecodeClockRateChanged(ReadOnlySpan<byte> p, in DecodeContext c) =>
-        DecodeClock(p, in c, 0, ClockRateChanged);
+        DecodeClock(p, in c, ScmiEvents.Clock.RateChanged, ClockRateChanged);
 
     private static DecodeResult DecodeClockRateRequested(ReadOnlySpan<byte> p, in DecodeContext c) =>
-        DecodeClock(p, in c, 1, ClockRateChangeRequested);
+        DecodeClock(p, in c, ScmiEvents.Clock.RateChangeRequested, ClockRateChangeRequested);
 
     private static DecodeResult DecodeClock(ReadOnlySpan<byte> p, in DecodeContext c, byte eventId, string name)
     {

@@ -13,6 +13,25 @@ namespace ScmiActors.Wire.Vendor;
 public static class ImxBbm
 {
     public const byte ProtocolId = 0x81;
+
+    /// <summary>The i.MX BBM command message ids this library sends or emulates.</summary>
+    public static class Commands
+    {
+        /// <summary>BBM_RTC_NOTIFY: rtc_id, flags (bit0 alarm, bit1 rollover, bit2 updated); enables <see cref="Events.Rtc"/>.</summary>
+        public const byte RtcNotify = 0xA;
+        /// <summary>BBM_BUTTON_NOTIFY: flags (bit0); enables <see cref="Events.Button"/>.</summary>
+        public const byte ButtonNotify = 0xB;
+    }
+
+    /// <summary>The i.MX BBM notification (event) ids.</summary>
+    public static class Events
+    {
+        /// <summary>The RTC event (<see cref="RtcEvent"/>).</summary>
+        public const byte Rtc = 0;
+        /// <summary>The button event (<see cref="ButtonEvent"/>).</summary>
+        public const byte Button = 1;
+    }
+
     public const string RtcEvent = "BBM_RTC_EVENT";
     public const string ButtonEvent = "BBM_BUTTON_EVENT";
 
@@ -21,8 +40,8 @@ public static class ImxBbm
 
     public static ProtocolDescriptor Descriptor { get; } = new(ProtocolId, "imx-bbm",
     [
-        new EventDescriptor(ProtocolId, 0, RtcEvent, 4, 0xA, DecodeRtc, NotifyRtc, fixedSourceCount: RtcSourceCount),
-        new EventDescriptor(ProtocolId, 1, ButtonEvent, 4, 0xB, DecodeButton, NotifyGlobal, fixedSourceCount: 1),
+        new EventDescriptor(ProtocolId, Events.Rtc, RtcEvent, 4, Commands.RtcNotify, DecodeRtc, NotifyRtc, fixedSourceCount: RtcSourceCount),
+        new EventDescriptor(ProtocolId, Events.Button, ButtonEvent, 4, Commands.ButtonNotify, DecodeButton, NotifyGlobal, fixedSourceCount: 1),
     ]);
 
     private static DecodeResult DecodeRtc(ReadOnlySpan<byte> p, in DecodeContext c)
@@ -48,7 +67,7 @@ public static class ImxBbm
 
 /// <summary>An i.MX BBM RTC event; <see cref="ScmiReport.Source"/> is the event mask.</summary>
 public sealed record ImxBbmRtcEvent(string PlatformId, long TimestampNs, uint Flags)
-    : ScmiReport(PlatformId, ImxBbm.ProtocolId, 0, Flags & 0x7, TimestampNs, 0)
+    : ScmiReport(PlatformId, ImxBbm.ProtocolId, ImxBbm.Events.Rtc, Flags & 0x7, TimestampNs, 0)
 {
     public byte RtcId => (byte)(Flags >> 24);
     public uint EventMask => Flags & 0x7;
@@ -66,7 +85,7 @@ public sealed record ImxBbmRtcEvent(string PlatformId, long TimestampNs, uint Fl
 
 /// <summary>An i.MX BBM button event.</summary>
 public sealed record ImxBbmButtonEvent(string PlatformId, long TimestampNs, uint Flags)
-    : ScmiReport(PlatformId, ImxBbm.ProtocolId, 1, 0, TimestampNs, 0)
+    : ScmiReport(PlatformId, ImxBbm.ProtocolId, ImxBbm.Events.Button, 0, TimestampNs, 0)
 {
     public override void WriteFields(Utf8JsonWriter writer) => writer.WriteNumber("flags", Flags);
 }

@@ -21,12 +21,6 @@ public sealed class DiscoveryException(string message) : Exception(message);
 /// </summary>
 public static class PlatformDiscovery
 {
-    public const byte ProtocolVersion = 0x0;
-    public const byte ProtocolAttributes = 0x1;
-    public const byte DiscoverListProtocols = 0x6;
-    public const byte DomainAttributes = 0x3;      // power, perf, clock, reset, powercap: per-source attributes
-    public const byte SensorDescriptionGet = 0x3;
-
     /// <summary>Per-source attribute queries stop here; beyond it every source is taken as able to notify.</summary>
     public const uint MaxSourcesProbed = 4096;
 
@@ -49,13 +43,13 @@ public static class PlatformDiscovery
                 ? BinaryPrimitives.ReadUInt32LittleEndian(values.AsSpan(index * 4))
                 : throw new DiscoveryException($"{name}: answer of {values.Length} bytes has no word {index}");
 
-        var baseVersion = Word(await Command(ScmiProtocolId.Base, ProtocolVersion, "BASE PROTOCOL_VERSION"), 0, "BASE PROTOCOL_VERSION");
-        var count = (int)(Word(await Command(ScmiProtocolId.Base, ProtocolAttributes, "BASE PROTOCOL_ATTRIBUTES"), 0, "BASE PROTOCOL_ATTRIBUTES") & 0xFF);
+        var baseVersion = Word(await Command(ScmiProtocolId.Base, ScmiCommands.Common.ProtocolVersion, "BASE PROTOCOL_VERSION"), 0, "BASE PROTOCOL_VERSION");
+        var count = (int)(Word(await Command(ScmiProtocolId.Base, ScmiCommands.Common.ProtocolAttributes, "BASE PROTOCOL_ATTRIBUTES"), 0, "BASE PROTOCOL_ATTRIBUTES") & 0xFF);
 
         var ids = new List<byte>();
         while (ids.Count < count)
         {
-            var values = await Command(ScmiProtocolId.Base, DiscoverListProtocols, "BASE_DISCOVER_LIST_PROTOCOLS", (uint)ids.Count);
+            var values = await Command(ScmiProtocolId.Base, ScmiCommands.Base.DiscoverListProtocols, "BASE_DISCOVER_LIST_PROTOCOLS", (uint)ids.Count);
             var returned = (int)Word(values, 0, "BASE_DISCOVER_LIST_PROTOCOLS");
             if (returned == 0 || values.Length < 4 + returned)
                 throw new DiscoveryException($"BASE_DISCOVER_LIST_PROTOCOLS returned {returned} protocols in {values.Length} bytes after {ids.Count} of {count}");
@@ -70,10 +64,10 @@ public static class PlatformDiscovery
             var descriptor = catalog.Find(id);
             if (descriptor is null) continue; // a vendor protocol nobody plugged in: nothing to decode
             var name = descriptor.Name.ToUpperInvariant();
-            var version = Wire.ProtocolVersion.FromRaw(Word(await Command(id, ProtocolVersion, $"{name} PROTOCOL_VERSION"), 0, name));
+            var version = Wire.ProtocolVersion.FromRaw(Word(await Command(id, ScmiCommands.Common.ProtocolVersion, $"{name} PROTOCOL_VERSION"), 0, name));
             uint sources = 0;
             if (descriptor.SourceCountKey is not null)
-                sources = Word(await Command(id, ProtocolAttributes, $"{name} PROTOCOL_ATTRIBUTES"), 0, name) & 0xFFFF;
+                sources = Word(await Command(id, ScmiCommands.Common.ProtocolAttributes, $"{name} PROTOCOL_ATTRIBUTES"), 0, name) & 0xFFFF;
             var discovered = ProtocolDescription.Create(id, version, sources);
             discovered = await CapabilitiesAsync(discovered, descriptor, Command, Word);
             protocols[id] = Merge(discovered, configured.Find(id));
@@ -94,7 +88,7 @@ public static class PlatformDiscovery
             uint next = 0;
             while (next < d.SourceCount)
             {
-                var values = await command(d.ProtocolId, SensorDescriptionGet, "SENSOR_DESCRIPTION_GET", [next]);
+                var values = await command(d.ProtocolId, ScmiCommands.Sensor.DescriptionGet, "SENSOR_DESCRIPTION_GET", [next]);
                 var header = word(values, 0, "SENSOR_DESCRIPTION_GET");
                 var returned = header & 0xFFF;
                 if (returned == 0) throw new DiscoveryException($"SENSOR_DESCRIPTION_GET returned no descriptor at index {next}");
@@ -106,8 +100,8 @@ public static class PlatformDiscovery
                     var high = word(values, offset + 2, "SENSOR_DESCRIPTION_GET");
                     if (id < d.SourceCount)
                     {
-                        if ((low & 0xFF) == 0) Cannot(0, id);           // no trip points: no trip point events
-                        if ((low & (1u << 30)) == 0) Cannot(1, id);     // no continuous update notifications
+                        if ((low & 0xFF) == 0) Cannot(ScmiEvents.Sensor.TripPointEvent, id);           // no trip points: no trip point events
+                        if ((low & (1u << 30)) == 0) Cannot(ScmiEvents.Sensor.Update, id);     // no continuous update notifications
                         if ((high & (1u << 8)) != 0)
                             axes[id] = Math.Clamp((int)((high >> 16) & 0x3F), 1, ProtocolDescription.MaxSensorAxes);
                     }
@@ -120,21 +114,26 @@ public static class PlatformDiscovery
         }
         else
         {
-            // (event id, attribute bit) pairs: which bit of the per-source attributes says the source can notify.
-            (byte Event, int Bit)[] bits = d.ProtocolId switch
+            // The per-source attributes command, and (event id, attribute bit) pairs: which bit of its
+            // answer says the source can notify.
+            (byte Command, (byte Event, int Bit)[] Bits) attributesOf = d.ProtocolId switch
             {
-                ScmiProtocolId.Power => [(0, 31)],
-                ScmiProtocolId.Perf => [(0, 29), (1, 28)],
-                ScmiProtocolId.Clock => [(0, 31), (1, 30)],
-                ScmiProtocolId.Reset => [(0, 30)],
-                ScmiProtocolId.Powercap => [(0, 31), (1, 30)],
-                _ => [],
+                ScmiProtocolId.Power => (ScmiCommands.Power.DomainAttributes, [(ScmiEvents.Power.StateChanged, 31)]),
+                ScmiProtocolId.Perf => (ScmiCommands.Perf.DomainAttributes,
+                    [(ScmiEvents.Perf.LimitsChanged, 29), (ScmiEvents.Perf.LevelChanged, 28)]),
+                ScmiProtocolId.Clock => (ScmiCommands.Clock.Attributes,
+                    [(ScmiEvents.Clock.RateChanged, 31), (ScmiEvents.Clock.RateChangeRequested, 30)]),
+                ScmiProtocolId.Reset => (ScmiCommands.Reset.DomainAttributes, [(ScmiEvents.Reset.Issued, 30)]),
+                ScmiProtocolId.Powercap => (ScmiCommands.Powercap.DomainAttributes,
+                    [(ScmiEvents.Powercap.CapChanged, 31), (ScmiEvents.Powercap.MeasurementsChanged, 30)]),
+                _ => (0, []),
             };
+            var (attributesCommand, bits) = attributesOf;
             if (bits.Length == 0) return d;
             var name = $"{descriptor.Name.ToUpperInvariant()} DOMAIN_ATTRIBUTES";
             for (uint source = 0; source < d.SourceCount; source++)
             {
-                var attributes = word(await command(d.ProtocolId, DomainAttributes, name, [source]), 0, name);
+                var attributes = word(await command(d.ProtocolId, attributesCommand, name, [source]), 0, name);
                 foreach (var (evt, bit) in bits)
                     if ((attributes & (1u << bit)) == 0) Cannot(evt, source);
             }

@@ -12,25 +12,6 @@ namespace ScmiActors.Emulation;
 // resource id out of range: NOT_FOUND; reserved bits set: INVALID_PARAMETERS.
 public sealed partial class EmulatedPlatform
 {
-    /// <summary>Message ids common to every protocol.</summary>
-    public static class CommonCommands
-    {
-        public const byte ProtocolVersion = 0x0;
-        public const byte ProtocolAttributes = 0x1;
-        public const byte ProtocolMessageAttributes = 0x2;
-    }
-
-    /// <summary>Base protocol (0x10) commands the emulator implements.</summary>
-    public static class BaseCommands
-    {
-        public const byte DiscoverVendor = 0x3;
-        public const byte DiscoverSubVendor = 0x4;
-        public const byte DiscoverImplementationVersion = 0x5;
-        public const byte DiscoverListProtocols = 0x6;
-        public const byte DiscoverAgent = 0x7;
-        public const byte NotifyErrors = 0x8;
-    }
-
     public const string VendorName = "ScmiActors";
     public const string SubVendorName = "emulator";
     public const uint ImplementationVersion = 0x0001_0000;
@@ -41,20 +22,42 @@ public sealed partial class EmulatedPlatform
     /// <summary>Sensor scale (attributes_high bits 15:11, 5-bit two's complement): 10^-3, millidegrees.</summary>
     public const int SensorScale = -3;
 
-    private static readonly byte[] Common = [0x0, 0x1, 0x2];
+    private static readonly byte[] Common =
+        [ScmiCommands.Common.ProtocolVersion, ScmiCommands.Common.ProtocolAttributes, ScmiCommands.Common.ProtocolMessageAttributes];
 
     /// <summary>Implemented message ids per protocol (what PROTOCOL_MESSAGE_ATTRIBUTES says exists).</summary>
     private static byte[] ImplementedMessages(byte protocol) => protocol switch
     {
-        ScmiProtocolId.Base => [.. Common, 0x3, 0x4, 0x5, 0x6, 0x7, 0x8],
-        ScmiProtocolId.Power => [.. Common, 0x3, 0x5, 0x6],
-        ScmiProtocolId.System => [.. Common, 0x5],
-        ScmiProtocolId.Perf => [.. Common, 0x3, 0x5, 0x6, 0x8, 0x9, 0xA],
-        ScmiProtocolId.Clock => [.. Common, 0x3, 0x6, 0x9, 0xA],
-        ScmiProtocolId.Sensor => [.. Common, 0x3, 0x4, 0x5, 0x6, 0x7, 0xB],
-        ScmiProtocolId.Reset => [.. Common, 0x3, 0x5],
-        ScmiProtocolId.Powercap => [.. Common, 0x3, 0x4, 0x6, 0x9, 0xA, 0xB],
-        ImxBbm.ProtocolId => [.. Common, 0xA, 0xB],
+        ScmiProtocolId.Base =>
+        [
+            .. Common, ScmiCommands.Base.DiscoverVendor, ScmiCommands.Base.DiscoverSubVendor,
+            ScmiCommands.Base.DiscoverImplementationVersion, ScmiCommands.Base.DiscoverListProtocols,
+            ScmiCommands.Base.DiscoverAgent, ScmiCommands.Base.NotifyErrors,
+        ],
+        ScmiProtocolId.Power => [.. Common, ScmiCommands.Power.DomainAttributes, ScmiCommands.Power.StateGet, ScmiCommands.Power.StateNotify],
+        ScmiProtocolId.System => [.. Common, ScmiCommands.System.PowerStateNotify],
+        ScmiProtocolId.Perf =>
+        [
+            .. Common, ScmiCommands.Perf.DomainAttributes, ScmiCommands.Perf.LimitsSet, ScmiCommands.Perf.LimitsGet,
+            ScmiCommands.Perf.LevelGet, ScmiCommands.Perf.NotifyLimits, ScmiCommands.Perf.NotifyLevel,
+        ],
+        ScmiProtocolId.Clock =>
+        [
+            .. Common, ScmiCommands.Clock.Attributes, ScmiCommands.Clock.RateGet, ScmiCommands.Clock.RateNotify,
+            ScmiCommands.Clock.RateChangeRequestedNotify,
+        ],
+        ScmiProtocolId.Sensor =>
+        [
+            .. Common, ScmiCommands.Sensor.DescriptionGet, ScmiCommands.Sensor.TripPointNotify, ScmiCommands.Sensor.TripPointConfig,
+            ScmiCommands.Sensor.ReadingGet, ScmiCommands.Sensor.AxisDescriptionGet, ScmiCommands.Sensor.ContinuousUpdateNotify,
+        ],
+        ScmiProtocolId.Reset => [.. Common, ScmiCommands.Reset.DomainAttributes, ScmiCommands.Reset.Notify],
+        ScmiProtocolId.Powercap =>
+        [
+            .. Common, ScmiCommands.Powercap.DomainAttributes, ScmiCommands.Powercap.CapGet, ScmiCommands.Powercap.PaiGet,
+            ScmiCommands.Powercap.MeasurementsGet, ScmiCommands.Powercap.CapNotify, ScmiCommands.Powercap.MeasurementsNotify,
+        ],
+        ImxBbm.ProtocolId => [.. Common, ImxBbm.Commands.RtcNotify, ImxBbm.Commands.ButtonNotify],
         _ => Common,
     };
 
@@ -191,9 +194,9 @@ public sealed partial class EmulatedPlatform
 
         switch (messageId)
         {
-            case CommonCommands.ProtocolVersion:
+            case ScmiCommands.Common.ProtocolVersion:
                 return Reply.Words((described?.Version ?? new ProtocolVersion(2, 0)).Raw);
-            case CommonCommands.ProtocolMessageAttributes:
+            case ScmiCommands.Common.ProtocolMessageAttributes:
                 if (p.Length < 4) return Reply.Status(ScmiStatus.ProtocolError);
                 return R32(p, 0) is var asked && asked <= 0xFF && Array.IndexOf(ImplementedMessages(protocol), (byte)asked) >= 0
                     ? Reply.Words(0)
@@ -223,16 +226,16 @@ public sealed partial class EmulatedPlatform
     {
         switch (messageId)
         {
-            case CommonCommands.ProtocolAttributes:
+            case ScmiCommands.Common.ProtocolAttributes:
                 // num_protocols bits 7:0 (base not counted), num_agents bits 15:8.
                 return Reply.Words((uint)ListedProtocols().Length & 0xFF | ((uint)Scenario.Agents & 0xFF) << 8);
-            case BaseCommands.DiscoverVendor:
+            case ScmiCommands.Base.DiscoverVendor:
                 return new ReplyBuilder().Name(VendorName).Build();
-            case BaseCommands.DiscoverSubVendor:
+            case ScmiCommands.Base.DiscoverSubVendor:
                 return new ReplyBuilder().Name(SubVendorName).Build();
-            case BaseCommands.DiscoverImplementationVersion:
+            case ScmiCommands.Base.DiscoverImplementationVersion:
                 return Reply.Words(ImplementationVersion);
-            case BaseCommands.DiscoverListProtocols:
+            case ScmiCommands.Base.DiscoverListProtocols:
             {
                 if (p.Length < 4) return Reply.Status(ScmiStatus.ProtocolError);
                 var skip = R32(p, 0);
@@ -241,7 +244,7 @@ public sealed partial class EmulatedPlatform
                 var count = Math.Min(Scenario.ItemsPerResponse, all.Length - (int)skip);
                 return new ReplyBuilder().U32((uint)count).Packed(all.AsSpan((int)skip, count)).Build();
             }
-            case BaseCommands.DiscoverAgent:
+            case ScmiCommands.Base.DiscoverAgent:
             {
                 if (p.Length < 4) return Reply.Status(ScmiStatus.ProtocolError);
                 var agent = R32(p, 0);
@@ -249,7 +252,8 @@ public sealed partial class EmulatedPlatform
                 if (agent > (uint)Scenario.Agents) return Reply.Status(ScmiStatus.NotFound);
                 return new ReplyBuilder().U32(agent).Name(agent == 0 ? "platform" : $"agent{agent}").Build();
             }
-            default: // BASE_NOTIFY_ERRORS
+            case ScmiCommands.Base.NotifyErrors: // BASE_NOTIFY_ERRORS
+            default:
                 return NotifyGlobal(_baseError, p);
         }
     }
@@ -261,16 +265,17 @@ public sealed partial class EmulatedPlatform
         var slot = _powerState!;
         switch (messageId)
         {
-            case CommonCommands.ProtocolAttributes:
+            case ScmiCommands.Common.ProtocolAttributes:
                 // num_domains 15:0, then statistics address low/high and length (none).
                 return Reply.Words(d.SourceCount & 0xFFFF, 0, 0, 0);
-            case 0x3: // POWER_DOMAIN_ATTRIBUTES: flags (bit31 state-change notifications, bit29 sync set), name
+            case ScmiCommands.Power.DomainAttributes: // POWER_DOMAIN_ATTRIBUTES: flags (bit31 state-change notifications, bit29 sync set), name
                 if (!Domain(p, slot, out var domain, out var error)) return error;
                 return new ReplyBuilder().U32((slot.CanNotify[domain] ? 1u << 31 : 0) | 1u << 29).Name($"pd{domain}").Build();
-            case 0x5: // POWER_STATE_GET
+            case ScmiCommands.Power.StateGet: // POWER_STATE_GET
                 if (!Domain(p, slot, out domain, out error)) return error;
                 return Reply.Words(Volatile.Read(ref _powerStates[domain]));
-            default: // 0x6 POWER_STATE_NOTIFY
+            case ScmiCommands.Power.StateNotify: // POWER_STATE_NOTIFY
+            default:
                 return NotifyPerSource(slot, p);
         }
     }
@@ -280,8 +285,8 @@ public sealed partial class EmulatedPlatform
     private Reply System(byte messageId, ReadOnlySpan<byte> p) => messageId switch
     {
         // attributes: bit31 warm reset supported, bit30 suspend supported.
-        CommonCommands.ProtocolAttributes => Reply.Words(0xC000_0000),
-        _ => NotifyGlobal(_systemPower!, p), // 0x5 SYSTEM_POWER_STATE_NOTIFY
+        ScmiCommands.Common.ProtocolAttributes => Reply.Words(0xC000_0000),
+        _ => NotifyGlobal(_systemPower!, p), // ScmiCommands.System.PowerStateNotify, the only other implemented id
     };
 
     // ---- performance (0x13) -----------------------------------------------------------------------
@@ -292,10 +297,10 @@ public sealed partial class EmulatedPlatform
         var level = _perfLevel!;
         switch (messageId)
         {
-            case CommonCommands.ProtocolAttributes:
+            case ScmiCommands.Common.ProtocolAttributes:
                 // num_domains 15:0, flags 31:16 (bit0: power in mW); statistics address low/high and length (none).
                 return Reply.Words(d.SourceCount & 0xFFFF | 1u << 16, 0, 0, 0);
-            case 0x3: // PERFORMANCE_DOMAIN_ATTRIBUTES
+            case ScmiCommands.Perf.DomainAttributes: // PERFORMANCE_DOMAIN_ATTRIBUTES
             {
                 if (!Domain(p, limits, out var domain, out var error)) return error;
                 var flags = (limits.CanNotify[domain] ? 1u << 29 : 0) | (level.CanNotify[domain] ? 1u << 28 : 0);
@@ -308,7 +313,7 @@ public sealed partial class EmulatedPlatform
                     .Name($"perf{domain}")
                     .Build();
             }
-            case 0x5: // PERFORMANCE_LIMITS_SET: domain_id, range_max, range_min (a thermal governor throttling)
+            case ScmiCommands.Perf.LimitsSet: // PERFORMANCE_LIMITS_SET: domain_id, range_max, range_min (a thermal governor throttling)
             {
                 if (p.Length < 12) return Reply.Status(ScmiStatus.ProtocolError);
                 if (!Domain(p, limits, out var domain, out var error)) return error;
@@ -321,19 +326,20 @@ public sealed partial class EmulatedPlatform
                 SetPerfLimits(domain, Opp(OppIndex(max)), Opp(OppIndex(min)), Scenario.AgentId);
                 return Reply.Ok;
             }
-            case 0x6: // PERFORMANCE_LIMITS_GET: range_max, range_min
+            case ScmiCommands.Perf.LimitsGet: // PERFORMANCE_LIMITS_GET: range_max, range_min
             {
                 if (!Domain(p, limits, out var domain, out var error)) return error;
                 return Reply.Words(Volatile.Read(ref _perfMaxs[domain]), Volatile.Read(ref _perfMins[domain]));
             }
-            case 0x8: // PERFORMANCE_LEVEL_GET
+            case ScmiCommands.Perf.LevelGet: // PERFORMANCE_LEVEL_GET
             {
                 if (!Domain(p, level, out var domain, out var error)) return error;
                 return Reply.Words(Volatile.Read(ref _perfLevels[domain]));
             }
-            case 0x9: // PERFORMANCE_NOTIFY_LIMITS
+            case ScmiCommands.Perf.NotifyLimits: // PERFORMANCE_NOTIFY_LIMITS
                 return NotifyPerSource(limits, p);
-            default: // 0xA PERFORMANCE_NOTIFY_LEVEL
+            case ScmiCommands.Perf.NotifyLevel: // PERFORMANCE_NOTIFY_LEVEL
+            default:
                 return NotifyPerSource(level, p);
         }
     }
@@ -346,10 +352,10 @@ public sealed partial class EmulatedPlatform
         var requested = _clockRequested!;
         switch (messageId)
         {
-            case CommonCommands.ProtocolAttributes:
+            case ScmiCommands.Common.ProtocolAttributes:
                 // num_clocks 15:0, max_async_req 23:16 (none).
                 return Reply.Words(d.SourceCount & 0xFFFF);
-            case 0x3: // CLOCK_ATTRIBUTES: attributes (bit31 rate changed, bit30 rate change requested, bit0 enabled), name, enable latency (v2+)
+            case ScmiCommands.Clock.Attributes: // CLOCK_ATTRIBUTES: attributes (bit31 rate changed, bit30 rate change requested, bit0 enabled), name, enable latency (v2+)
             {
                 if (!Domain(p, changed, out var clock, out var error)) return error;
                 var attributes = (changed.CanNotify[clock] ? 1u << 31 : 0) | (requested.CanNotify[clock] ? 1u << 30 : 0) | 1u;
@@ -357,14 +363,15 @@ public sealed partial class EmulatedPlatform
                 if (d.Version.Major >= 2) reply.U32(0);
                 return reply.Build();
             }
-            case 0x6: // CLOCK_RATE_GET: rate low, high
+            case ScmiCommands.Clock.RateGet: // CLOCK_RATE_GET: rate low, high
             {
                 if (!Domain(p, changed, out var clock, out var error)) return error;
                 return new ReplyBuilder().U64(Volatile.Read(ref _clockRates[clock])).Build();
             }
-            case 0x9: // CLOCK_RATE_NOTIFY
+            case ScmiCommands.Clock.RateNotify: // CLOCK_RATE_NOTIFY
                 return NotifyPerSource(changed, p);
-            default: // 0xA CLOCK_RATE_CHANGE_REQUESTED_NOTIFY
+            case ScmiCommands.Clock.RateChangeRequestedNotify: // CLOCK_RATE_CHANGE_REQUESTED_NOTIFY
+            default:
                 return NotifyPerSource(requested, p);
         }
     }
@@ -383,10 +390,10 @@ public sealed partial class EmulatedPlatform
         var count = update.Sources;
         switch (messageId)
         {
-            case CommonCommands.ProtocolAttributes:
+            case ScmiCommands.Common.ProtocolAttributes:
                 // num_sensors 15:0, max_requests 23:16; sensor register address low/high and length (none).
                 return Reply.Words(count & 0xFFFF, 0, 0, 0);
-            case 0x3: // SENSOR_DESCRIPTION_GET: desc_index -> num_returned 15:0 | num_remaining 31:16, descriptors
+            case ScmiCommands.Sensor.DescriptionGet: // SENSOR_DESCRIPTION_GET: desc_index -> num_returned 15:0 | num_remaining 31:16, descriptors
             {
                 if (p.Length < 4) return Reply.Status(ScmiStatus.ProtocolError);
                 var first = R32(p, 0);
@@ -408,9 +415,9 @@ public sealed partial class EmulatedPlatform
                 }
                 return reply.Build();
             }
-            case 0x4: // SENSOR_TRIP_POINT_NOTIFY: sensor_id, event_control (bit0 all trip points)
+            case ScmiCommands.Sensor.TripPointNotify: // SENSOR_TRIP_POINT_NOTIFY: sensor_id, event_control (bit0 all trip points)
                 return NotifyPerSource(trip, p);
-            case 0x5: // SENSOR_TRIP_POINT_CONFIG: sensor_id, event_control (1:0 mode, 11:4 trip id), value low/high
+            case ScmiCommands.Sensor.TripPointConfig: // SENSOR_TRIP_POINT_CONFIG: sensor_id, event_control (1:0 mode, 11:4 trip id), value low/high
             {
                 if (p.Length < 16) return Reply.Status(ScmiStatus.ProtocolError);
                 var sensor = R32(p, 0);
@@ -425,7 +432,7 @@ public sealed partial class EmulatedPlatform
                 Volatile.Write(ref _tripPoints[sensor], updated);
                 return Reply.Ok;
             }
-            case 0x6: // SENSOR_READING_GET: sensor_id, flags (bit0 async: not supported)
+            case ScmiCommands.Sensor.ReadingGet: // SENSOR_READING_GET: sensor_id, flags (bit0 async: not supported)
             {
                 if (p.Length < 8) return Reply.Status(ScmiStatus.ProtocolError);
                 var sensor = R32(p, 0);
@@ -439,7 +446,7 @@ public sealed partial class EmulatedPlatform
                 for (var a = 0; a < _sensorAxes[sensor]; a++) reply.U64((ulong)AxisValue(sensor, a)).U64(timestamp);
                 return reply.Build();
             }
-            case 0x7: // SENSOR_AXIS_DESCRIPTION_GET: sensor_id, axis_desc_index -> returned 5:0 | remaining 31:26, descriptors
+            case ScmiCommands.Sensor.AxisDescriptionGet: // SENSOR_AXIS_DESCRIPTION_GET: sensor_id, axis_desc_index -> returned 5:0 | remaining 31:26, descriptors
             {
                 if (p.Length < 8) return Reply.Status(ScmiStatus.ProtocolError);
                 var sensor = R32(p, 0);
@@ -453,7 +460,8 @@ public sealed partial class EmulatedPlatform
                 for (var a = first; a < first + returned; a++) reply.U32(a).U32(0).U32(ScaleAndType).Name($"temp{sensor}.{a}");
                 return reply.Build();
             }
-            default: // 0xB SENSOR_CONTINUOUS_UPDATE_NOTIFY
+            case ScmiCommands.Sensor.ContinuousUpdateNotify: // SENSOR_CONTINUOUS_UPDATE_NOTIFY
+            default:
                 return NotifyPerSource(update, p);
         }
     }
@@ -465,12 +473,13 @@ public sealed partial class EmulatedPlatform
         var slot = _resetIssued!;
         switch (messageId)
         {
-            case CommonCommands.ProtocolAttributes:
+            case ScmiCommands.Common.ProtocolAttributes:
                 return Reply.Words(d.SourceCount & 0xFFFF);
-            case 0x3: // RESET_DOMAIN_ATTRIBUTES: attributes (bit30 notifications), latency, name
+            case ScmiCommands.Reset.DomainAttributes: // RESET_DOMAIN_ATTRIBUTES: attributes (bit30 notifications), latency, name
                 if (!Domain(p, slot, out var domain, out var error)) return error;
                 return new ReplyBuilder().U32(slot.CanNotify[domain] ? 1u << 30 : 0).U32(0).Name($"rst{domain}").Build();
-            default: // 0x5 RESET_NOTIFY
+            case ScmiCommands.Reset.Notify: // RESET_NOTIFY
+            default:
                 return NotifyPerSource(slot, p);
         }
     }
@@ -483,9 +492,9 @@ public sealed partial class EmulatedPlatform
         var measurements = _measurements!;
         switch (messageId)
         {
-            case CommonCommands.ProtocolAttributes:
+            case ScmiCommands.Common.ProtocolAttributes:
                 return Reply.Words(d.SourceCount & 0xFFFF);
-            case 0x3: // POWERCAP_DOMAIN_ATTRIBUTES
+            case ScmiCommands.Powercap.DomainAttributes: // POWERCAP_DOMAIN_ATTRIBUTES
             {
                 if (!Domain(p, cap, out var domain, out var error)) return error;
                 // bit31 cap notifications, bit30 measurement notifications, bit27 cap configuration,
@@ -501,24 +510,25 @@ public sealed partial class EmulatedPlatform
                     .U32(0xFFFF_FFFF)                                                     // parent_id: root
                     .Build();
             }
-            case 0x4: // POWERCAP_CAP_GET
+            case ScmiCommands.Powercap.CapGet: // POWERCAP_CAP_GET
             {
                 if (!Domain(p, cap, out var domain, out var error)) return error;
                 return Reply.Words(Volatile.Read(ref _capsMw[domain]));
             }
-            case 0x6: // POWERCAP_PAI_GET
+            case ScmiCommands.Powercap.PaiGet: // POWERCAP_PAI_GET
             {
                 if (!Domain(p, cap, out var domain, out var error)) return error;
                 return Reply.Words(Volatile.Read(ref _paisUs[domain]));
             }
-            case 0x9: // POWERCAP_MEASUREMENTS_GET: power, pai
+            case ScmiCommands.Powercap.MeasurementsGet: // POWERCAP_MEASUREMENTS_GET: power, pai
             {
                 if (!Domain(p, cap, out var domain, out var error)) return error;
                 return Reply.Words(Volatile.Read(ref _powerMw[domain]), Volatile.Read(ref _paisUs[domain]));
             }
-            case 0xA: // POWERCAP_CAP_NOTIFY
+            case ScmiCommands.Powercap.CapNotify: // POWERCAP_CAP_NOTIFY
                 return NotifyPerSource(cap, p);
-            default: // 0xB POWERCAP_MEASUREMENTS_NOTIFY: domain_id, notify_enable, thresh_low, thresh_high
+            case ScmiCommands.Powercap.MeasurementsNotify: // POWERCAP_MEASUREMENTS_NOTIFY: domain_id, notify_enable, thresh_low, thresh_high
+            default:
             {
                 if (p.Length < 16) return Reply.Status(ScmiStatus.ProtocolError);
                 var low = R32(p, 8);
@@ -542,10 +552,10 @@ public sealed partial class EmulatedPlatform
         var rtc = _bbmRtc!;
         switch (messageId)
         {
-            case CommonCommands.ProtocolAttributes:
+            case ScmiCommands.Common.ProtocolAttributes:
                 // Number of RTCs in bits 23:16, GPRs in 15:0 (as the Linux i.MX BBM driver reads them; UNVERIFIED).
                 return Reply.Words(1u << 16);
-            case 0xA: // BBM_RTC_NOTIFY: rtc_id, flags (bit0 alarm, bit1 rollover, bit2 updated)
+            case ImxBbm.Commands.RtcNotify: // BBM_RTC_NOTIFY: rtc_id, flags (bit0 alarm, bit1 rollover, bit2 updated)
             {
                 if (p.Length < 8) return Reply.Status(ScmiStatus.ProtocolError);
                 if (R32(p, 0) != 0) return Reply.Status(ScmiStatus.NotFound);
@@ -556,7 +566,8 @@ public sealed partial class EmulatedPlatform
                 foreach (var bit in BbmRtcEventBits) Apply(rtc, bit, (flags & bit) != 0);
                 return Reply.Ok;
             }
-            default: // 0xB BBM_BUTTON_NOTIFY: flags (bit0)
+            case ImxBbm.Commands.ButtonNotify: // BBM_BUTTON_NOTIFY: flags (bit0)
+            default:
                 return NotifyGlobal(_bbmButton!, p);
         }
     }

@@ -71,22 +71,22 @@ public sealed partial class EmulatedPlatform
         _unknownProtocol = Enumerable.Range(0x1A, 0x7F - 0x1A + 1).Concat(Enumerable.Range(0x80, 0x80).Reverse())
             .Select(p => (byte)p).First(p => Description.Find(p) is null);
 
-        _baseError = Add(new EventSlot(ScmiProtocolId.Base, 0, Names.BaseError, 1, MaxBaseErrorPayload, false, s.BaseErrorPerSecond,
-            Can(Description.Find(ScmiProtocolId.Base), 0)));
+        _baseError = Add(new EventSlot(ScmiProtocolId.Base, ScmiEvents.Base.ErrorEvent, Names.BaseError, 1, MaxBaseErrorPayload, false, s.BaseErrorPerSecond,
+            Can(Description.Find(ScmiProtocolId.Base), ScmiEvents.Base.ErrorEvent)));
 
         if (Described(ScmiProtocolId.Power, out var power, out var n))
         {
-            _powerState = Add(new EventSlot(power.ProtocolId, 0, Names.PowerState, n, 12, true, s.PowerStatePerSecond, Can(power, 0)));
+            _powerState = Add(new EventSlot(power.ProtocolId, ScmiEvents.Power.StateChanged, Names.PowerState, n, 12, true, s.PowerStatePerSecond, Can(power, ScmiEvents.Power.StateChanged)));
             _powerStates = new uint[n];
         }
 
         if (Description.Find(ScmiProtocolId.System) is { } system)
-            _systemPower = Add(new EventSlot(system.ProtocolId, 0, Names.SystemPower, 1, 16, false, 0, Can(system, 0)));
+            _systemPower = Add(new EventSlot(system.ProtocolId, ScmiEvents.System.PowerStateNotifier, Names.SystemPower, 1, 16, false, 0, Can(system, ScmiEvents.System.PowerStateNotifier)));
 
         if (Described(ScmiProtocolId.Perf, out var perf, out n))
         {
-            _perfLimits = Add(new EventSlot(perf.ProtocolId, 0, Names.PerfLimits, n, 16, true, s.PerfLimitsPerSecond, Can(perf, 0)));
-            _perfLevel = Add(new EventSlot(perf.ProtocolId, 1, Names.PerfLevel, n, 12, true, s.PerfLevelPerSecond, Can(perf, 1)));
+            _perfLimits = Add(new EventSlot(perf.ProtocolId, ScmiEvents.Perf.LimitsChanged, Names.PerfLimits, n, 16, true, s.PerfLimitsPerSecond, Can(perf, ScmiEvents.Perf.LimitsChanged)));
+            _perfLevel = Add(new EventSlot(perf.ProtocolId, ScmiEvents.Perf.LevelChanged, Names.PerfLevel, n, 12, true, s.PerfLevelPerSecond, Can(perf, ScmiEvents.Perf.LevelChanged)));
             _perfLevels = new uint[n];
             _perfMins = new uint[n];
             _perfMaxs = new uint[n];
@@ -100,8 +100,8 @@ public sealed partial class EmulatedPlatform
 
         if (Described(ScmiProtocolId.Clock, out var clock, out n))
         {
-            _clockChanged = Add(new EventSlot(clock.ProtocolId, 0, Names.ClockChanged, n, 16, true, s.ClockRatePerSecond, Can(clock, 0)));
-            _clockRequested = Add(new EventSlot(clock.ProtocolId, 1, Names.ClockRequested, n, 16, true, s.ClockRatePerSecond, Can(clock, 1)));
+            _clockChanged = Add(new EventSlot(clock.ProtocolId, ScmiEvents.Clock.RateChanged, Names.ClockChanged, n, 16, true, s.ClockRatePerSecond, Can(clock, ScmiEvents.Clock.RateChanged)));
+            _clockRequested = Add(new EventSlot(clock.ProtocolId, ScmiEvents.Clock.RateChangeRequested, Names.ClockRequested, n, 16, true, s.ClockRatePerSecond, Can(clock, ScmiEvents.Clock.RateChangeRequested)));
             _clockRates = new ulong[n];
             for (var c = 0; c < n; c++) _clockRates[c] = RandomClockRate();
         }
@@ -109,10 +109,10 @@ public sealed partial class EmulatedPlatform
         if (Described(ScmiProtocolId.Sensor, out var sensor, out n))
         {
             var tripCount = s.TripPoints.IsDefault ? 0 : s.TripPoints.Length;
-            _tripPoint = Add(new EventSlot(sensor.ProtocolId, 0, Names.TripPoint, n, 12, true, 0,
-                src => tripCount > 0 && sensor.CanNotify(0, src)));
-            _sensorUpdate = Add(new EventSlot(sensor.ProtocolId, 1, Names.SensorUpdate, n, MaxSensorUpdatePayload, true,
-                s.SensorUpdatePerSecond, Can(sensor, 1)));
+            _tripPoint = Add(new EventSlot(sensor.ProtocolId, ScmiEvents.Sensor.TripPointEvent, Names.TripPoint, n, 12, true, 0,
+                src => tripCount > 0 && sensor.CanNotify(ScmiEvents.Sensor.TripPointEvent, src)));
+            _sensorUpdate = Add(new EventSlot(sensor.ProtocolId, ScmiEvents.Sensor.Update, Names.SensorUpdate, n, MaxSensorUpdatePayload, true,
+                s.SensorUpdatePerSecond, Can(sensor, ScmiEvents.Sensor.Update)));
             var trips = s.TripPoints.IsDefault ? [] : s.TripPoints.Select(v => new TripPoint(v, 3)).ToArray();
             _temperatures = new long[n];
             _sensorPhases = new double[n];
@@ -130,12 +130,12 @@ public sealed partial class EmulatedPlatform
         }
 
         if (Described(ScmiProtocolId.Reset, out var reset, out n))
-            _resetIssued = Add(new EventSlot(reset.ProtocolId, 0, Names.ResetIssued, n, 12, true, s.ResetPerSecond, Can(reset, 0)));
+            _resetIssued = Add(new EventSlot(reset.ProtocolId, ScmiEvents.Reset.Issued, Names.ResetIssued, n, 12, true, s.ResetPerSecond, Can(reset, ScmiEvents.Reset.Issued)));
 
         if (Described(ScmiProtocolId.Powercap, out var powercap, out n))
         {
-            _capChanged = Add(new EventSlot(powercap.ProtocolId, 0, Names.CapChanged, n, 16, true, s.PowercapCapPerSecond, Can(powercap, 0)));
-            _measurements = Add(new EventSlot(powercap.ProtocolId, 1, Names.Measurements, n, 12, true, 0, Can(powercap, 1)));
+            _capChanged = Add(new EventSlot(powercap.ProtocolId, ScmiEvents.Powercap.CapChanged, Names.CapChanged, n, 16, true, s.PowercapCapPerSecond, Can(powercap, ScmiEvents.Powercap.CapChanged)));
+            _measurements = Add(new EventSlot(powercap.ProtocolId, ScmiEvents.Powercap.MeasurementsChanged, Names.Measurements, n, 12, true, 0, Can(powercap, ScmiEvents.Powercap.MeasurementsChanged)));
             var (low, high) = powercap.MeasurementThresholds ?? s.MeasurementThresholds;
             _powerMw = new uint[n];
             _capsMw = new uint[n];
@@ -156,8 +156,8 @@ public sealed partial class EmulatedPlatform
 
         if (Description.Find(ImxBbm.ProtocolId) is { } bbm)
         {
-            _bbmRtc = Add(new EventSlot(ImxBbm.ProtocolId, 0, Names.BbmRtc, ImxBbm.RtcSourceCount, 4, false, s.BbmRtcPerSecond, Can(bbm, 0)));
-            _bbmButton = Add(new EventSlot(ImxBbm.ProtocolId, 1, Names.BbmButton, 1, 4, false, s.BbmButtonPerSecond, Can(bbm, 1)));
+            _bbmRtc = Add(new EventSlot(ImxBbm.ProtocolId, ImxBbm.Events.Rtc, Names.BbmRtc, ImxBbm.RtcSourceCount, 4, false, s.BbmRtcPerSecond, Can(bbm, ImxBbm.Events.Rtc)));
+            _bbmButton = Add(new EventSlot(ImxBbm.ProtocolId, ImxBbm.Events.Button, Names.BbmButton, 1, 4, false, s.BbmButtonPerSecond, Can(bbm, ImxBbm.Events.Button)));
         }
 
         // Random phases, so that sources with the same rate do not all change on the same tick.
