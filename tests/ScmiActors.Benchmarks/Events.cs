@@ -22,22 +22,22 @@ public static class Events
 
     public const uint Agent = 1;
 
-    public static Raw PerfLevel(uint domain) => new("perf_level", ScmiProtocolId.Perf, 1, domain, Words(Agent, domain, 1200));
-    public static Raw PerfLimits(uint domain) => new("perf_limits", ScmiProtocolId.Perf, 0, domain, Words(Agent, domain, 2000, 400));
-    public static Raw ClockRate(uint clock) => new("clock_rate", ScmiProtocolId.Clock, 0, clock, Words(Agent, clock, 0x3B9A_CA00, 0x1));
-    public static Raw SensorTrip(uint sensor) => new("sensor_trip", ScmiProtocolId.Sensor, 0, sensor, Words(Agent, sensor, 0x0001_0003));
+    public static Raw PerfLevel(uint domain) => new("perf_level", ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, domain, Words(Agent, domain, 1200));
+    public static Raw PerfLimits(uint domain) => new("perf_limits", ScmiProtocolId.Perf, ScmiEvents.Perf.LimitsChanged, domain, Words(Agent, domain, 2000, 400));
+    public static Raw ClockRate(uint clock) => new("clock_rate", ScmiProtocolId.Clock, ScmiEvents.Clock.RateChanged, clock, Words(Agent, clock, 0x3B9A_CA00, 0x1));
+    public static Raw SensorTrip(uint sensor) => new("sensor_trip", ScmiProtocolId.Sensor, ScmiEvents.Sensor.TripPointEvent, sensor, Words(Agent, sensor, 0x0001_0003));
 
     /// <summary>SENSOR_UPDATE of sensor 5, which the descriptions give 3 axes.</summary>
-    public static Raw SensorUpdate3() => new("sensor_update_3axes", ScmiProtocolId.Sensor, 1, 5,
+    public static Raw SensorUpdate3() => new("sensor_update_3axes", ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update, 5,
         Words(Agent, 5, 100, 0, 1000, 0, unchecked((uint)-200), 0xFFFF_FFFF, 1001, 0, 300, 0, 1002, 0));
 
-    public static Raw BaseError2() => new("base_error_2reports", ScmiProtocolId.Base, 0, 0,
+    public static Raw BaseError2() => new("base_error_2reports", ScmiProtocolId.Base, ScmiEvents.Base.ErrorEvent, 0,
         Words(Agent, 0x8000_0002, 0x1234_5678, 0x9, 0xDEAD_BEEF, 0x10));
 
-    public static Raw SystemPowerV2() => new("system_power_v2", ScmiProtocolId.System, 0, 0, Words(Agent, 1, 0, 5000));
-    public static Raw PowerState(uint domain) => new("power_state", ScmiProtocolId.Power, 0, domain, Words(Agent, domain, 0x4000_0000));
-    public static Raw ResetIssued(uint domain) => new("reset_issued", ScmiProtocolId.Reset, 0, domain, Words(Agent, domain, 0x1));
-    public static Raw PowercapCap(uint domain) => new("powercap_cap", ScmiProtocolId.Powercap, 0, domain, Words(Agent, domain, 15000, 1000));
+    public static Raw SystemPowerV2() => new("system_power_v2", ScmiProtocolId.System, ScmiEvents.System.PowerStateNotifier, 0, Words(Agent, 1, 0, 5000));
+    public static Raw PowerState(uint domain) => new("power_state", ScmiProtocolId.Power, ScmiEvents.Power.StateChanged, domain, Words(Agent, domain, 0x4000_0000));
+    public static Raw ResetIssued(uint domain) => new("reset_issued", ScmiProtocolId.Reset, ScmiEvents.Reset.Issued, domain, Words(Agent, domain, 0x1));
+    public static Raw PowercapCap(uint domain) => new("powercap_cap", ScmiProtocolId.Powercap, ScmiEvents.Powercap.CapChanged, domain, Words(Agent, domain, 15000, 1000));
 
     /// <summary>One event of each of the eight standard protocols that have notifications.</summary>
     public static Raw[] OnePerProtocol() =>

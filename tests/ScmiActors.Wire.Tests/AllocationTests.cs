@@ -13,7 +13,7 @@ public class AllocationTests
     /// <summary>A PerfLevelChanged object: header + platform id reference, timestamp, ids and two fields.</summary>
     private const long MaxReportBytes = 64;
 
-    private static readonly uint PerfLevelHeader = WireModel.Header(ScmiProtocolId.Perf, 1);
+    private static readonly uint PerfLevelHeader = WireModel.Header(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged);
 
     private static long BytesPerDecode(uint header, byte[] payload, bool expectSuccess)
     {
@@ -56,7 +56,7 @@ public class AllocationTests
         Assert.Equal(0, BytesPerDecode(PerfLevelHeader, WireModel.PerfLevel(1, 99, 3), expectSuccess: false));            // source out of range
         Assert.Equal(0, BytesPerDecode(WireModel.Header(0x20, 0), perfLevel, expectSuccess: false));                       // unknown protocol
         Assert.Equal(0, BytesPerDecode(WireModel.Header(ScmiProtocolId.Perf, 9), perfLevel, expectSuccess: false));        // unknown event
-        Assert.Equal(0, BytesPerDecode(WireModel.Header(ScmiProtocolId.Perf, 1, type: 0), perfLevel, expectSuccess: false)); // not a notification
-        Assert.Equal(0, BytesPerDecode(WireModel.Header(ScmiProtocolId.Perf, 1, type: 1), perfLevel, expectSuccess: false)); // reserved type
+        Assert.Equal(0, BytesPerDecode(WireModel.Header(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, type: 0), perfLevel, expectSuccess: false)); // not a notification
+        Assert.Equal(0, BytesPerDecode(WireModel.Header(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, type: 1), perfLevel, expectSuccess: false)); // reserved type
     }
 }

@@ -202,9 +202,9 @@ public class ProtocolCatalogTests
         var decoder = new PlatformDecoder(TestPlatforms.Minimal);
         Assert.Same(StandardProtocols.Perf, decoder.FindProtocol(ScmiProtocolId.Perf));
         Assert.Null(decoder.FindProtocol(ScmiProtocolId.Clock));
-        Assert.Equal(StandardProtocols.PerformanceLevelChanged, decoder.FindEvent(ScmiProtocolId.Perf, 1)!.Name);
+        Assert.Equal(StandardProtocols.PerformanceLevelChanged, decoder.FindEvent(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged)!.Name);
         Assert.Null(decoder.FindEvent(ScmiProtocolId.Perf, 2));
-        Assert.Null(decoder.FindEvent(ScmiProtocolId.Clock, 0));
+        Assert.Null(decoder.FindEvent(ScmiProtocolId.Clock, ScmiEvents.Clock.RateChanged));
         Assert.Same(TestPlatforms.Minimal, decoder.Description);
     }
 

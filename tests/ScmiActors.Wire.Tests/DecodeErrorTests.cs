@@ -13,14 +13,14 @@ public class DecodeErrorTests
     [Fact]
     public void Payload_too_short()
     {
-        Rejected(Decoder.Decode(WireModel.Header(ScmiProtocolId.Perf, 1), PerfLevel[..11], Timestamp),
+        Rejected(Decoder.Decode(WireModel.Header(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged), PerfLevel[..11], Timestamp),
             DecodeError.PayloadTooShort, "payload_too_short", "PERFORMANCE_LEVEL_CHANGED", "12", "11");
     }
 
     [Fact]
     public void Payload_too_long()
     {
-        Rejected(Decoder.Decode(WireModel.Header(ScmiProtocolId.Perf, 1), WireModel.Resize(PerfLevel, 13), Timestamp),
+        Rejected(Decoder.Decode(WireModel.Header(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged), WireModel.Resize(PerfLevel, 13), Timestamp),
             DecodeError.PayloadTooLong, "payload_too_long", "PERFORMANCE_LEVEL_CHANGED", "12", "13");
     }
 
@@ -40,9 +40,9 @@ public class DecodeErrorTests
     public void A_standard_protocol_the_platform_does_not_list_is_unknown()
     {
         var minimal = new PlatformDecoder(TestPlatforms.Minimal);
-        Rejected(minimal.Decode(WireModel.Header(ScmiProtocolId.Clock, 0), WireModel.ClockRate(0, 0, 1), Timestamp),
+        Rejected(minimal.Decode(WireModel.Header(ScmiProtocolId.Clock, ScmiEvents.Clock.RateChanged), WireModel.ClockRate(0, 0, 1), Timestamp),
             DecodeError.UnknownProtocol, "unknown_protocol", "0x14");
-        Assert.True(minimal.Decode(WireModel.Header(ScmiProtocolId.Perf, 1), PerfLevel, Timestamp).IsSuccess);
+        Assert.True(minimal.Decode(WireModel.Header(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged), PerfLevel, Timestamp).IsSuccess);
     }
 
     [Theory]
@@ -61,28 +61,28 @@ public class DecodeErrorTests
     [Fact]
     public void Source_out_of_range()
     {
-        Rejected(Decoder.Decode(WireModel.Header(ScmiProtocolId.Perf, 1), WireModel.PerfLevel(1, 4, 3), Timestamp),
+        Rejected(Decoder.Decode(WireModel.Header(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged), WireModel.PerfLevel(1, 4, 3), Timestamp),
             DecodeError.SourceOutOfRange, "source_out_of_range", "PERFORMANCE_LEVEL_CHANGED", "source 4", "4 sources");
     }
 
     [Fact]
     public void Type_0_is_not_a_notification()
     {
-        Rejected(Decoder.Decode(WireModel.Header(ScmiProtocolId.Perf, 1, type: 0), PerfLevel, Timestamp),
+        Rejected(Decoder.Decode(WireModel.Header(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, type: 0), PerfLevel, Timestamp),
             DecodeError.NotANotification, "not_a_notification", "type 0", "command response");
     }
 
     [Fact]
     public void Type_2_is_not_a_notification()
     {
-        Rejected(Decoder.Decode(WireModel.Header(ScmiProtocolId.Perf, 1, type: 2), PerfLevel, Timestamp),
+        Rejected(Decoder.Decode(WireModel.Header(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, type: 2), PerfLevel, Timestamp),
             DecodeError.NotANotification, "not_a_notification", "type 2", "delayed response");
     }
 
     [Fact]
     public void Type_1_is_reserved()
     {
-        Rejected(Decoder.Decode(WireModel.Header(ScmiProtocolId.Perf, 1, type: 1), PerfLevel, Timestamp),
+        Rejected(Decoder.Decode(WireModel.Header(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, type: 1), PerfLevel, Timestamp),
             DecodeError.ReservedMessageType, "reserved_message_type", "type 1");
     }
 
@@ -115,7 +115,7 @@ public class DecodeErrorTests
     [Fact]
     public void A_successful_result_says_ok()
     {
-        var result = Decoder.Decode(WireModel.Header(ScmiProtocolId.Perf, 1), PerfLevel, Timestamp);
+        var result = Decoder.Decode(WireModel.Header(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged), PerfLevel, Timestamp);
         Assert.True(result.IsSuccess);
         Assert.Equal("none", result.Code);
         Assert.Equal("ok", result.Detail);

@@ -53,21 +53,21 @@ public static class EventCases
 
     public static IReadOnlyList<EventCase> All { get; } =
     [
-        new(SP.BaseErrorEvent, ScmiProtocolId.Base, 0, 8, null, null, _ => WireModel.BaseError(Agent, 1, [0x1122_3344_5566_7788UL])),
-        new(SP.PowerStateChanged, ScmiProtocolId.Power, 0, 12, 12, TestPlatforms.PowerDomains, s => WireModel.PowerState(Agent, s, 0x4000_0000)),
-        new(SP.SystemPowerStateNotifier, ScmiProtocolId.System, 0, 16, 16, null, _ => WireModel.SystemPower(Agent, 1, 0, 5000)),
-        new(SP.PerformanceLimitsChanged, ScmiProtocolId.Perf, 0, 16, 16, TestPlatforms.PerfDomains, s => WireModel.PerfLimits(Agent, s, 900, 100)),
-        new(SP.PerformanceLevelChanged, ScmiProtocolId.Perf, 1, 12, 12, TestPlatforms.PerfDomains, s => WireModel.PerfLevel(Agent, s, 750)),
-        new(SP.ClockRateChanged, ScmiProtocolId.Clock, 0, 16, 16, TestPlatforms.Clocks, s => WireModel.ClockRate(Agent, s, 1_800_000_000UL)),
-        new(SP.ClockRateChangeRequested, ScmiProtocolId.Clock, 1, 16, 16, TestPlatforms.Clocks, s => WireModel.ClockRate(Agent, s, 5_000_000_000UL)),
-        new(SP.SensorTripPointEvent, ScmiProtocolId.Sensor, 0, 12, 12, TestPlatforms.Sensors, s => WireModel.SensorTripPoint(Agent, s, 0x1_0002)),
+        new(SP.BaseErrorEvent, ScmiProtocolId.Base, ScmiEvents.Base.ErrorEvent, 8, null, null, _ => WireModel.BaseError(Agent, 1, [0x1122_3344_5566_7788UL])),
+        new(SP.PowerStateChanged, ScmiProtocolId.Power, ScmiEvents.Power.StateChanged, 12, 12, TestPlatforms.PowerDomains, s => WireModel.PowerState(Agent, s, 0x4000_0000)),
+        new(SP.SystemPowerStateNotifier, ScmiProtocolId.System, ScmiEvents.System.PowerStateNotifier, 16, 16, null, _ => WireModel.SystemPower(Agent, 1, 0, 5000)),
+        new(SP.PerformanceLimitsChanged, ScmiProtocolId.Perf, ScmiEvents.Perf.LimitsChanged, 16, 16, TestPlatforms.PerfDomains, s => WireModel.PerfLimits(Agent, s, 900, 100)),
+        new(SP.PerformanceLevelChanged, ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 12, 12, TestPlatforms.PerfDomains, s => WireModel.PerfLevel(Agent, s, 750)),
+        new(SP.ClockRateChanged, ScmiProtocolId.Clock, ScmiEvents.Clock.RateChanged, 16, 16, TestPlatforms.Clocks, s => WireModel.ClockRate(Agent, s, 1_800_000_000UL)),
+        new(SP.ClockRateChangeRequested, ScmiProtocolId.Clock, ScmiEvents.Clock.RateChangeRequested, 16, 16, TestPlatforms.Clocks, s => WireModel.ClockRate(Agent, s, 5_000_000_000UL)),
+        new(SP.SensorTripPointEvent, ScmiProtocolId.Sensor, ScmiEvents.Sensor.TripPointEvent, 12, 12, TestPlatforms.Sensors, s => WireModel.SensorTripPoint(Agent, s, 0x1_0002)),
         // Sensor 7 (the last one) and sensor 8 are scalar on the test platform: one reading, 24 bytes.
-        new(SP.SensorUpdate, ScmiProtocolId.Sensor, 1, 24, null, TestPlatforms.Sensors, s => WireModel.SensorUpdate(Agent, s, [(-40, 77UL)])),
-        new(SP.ResetIssued, ScmiProtocolId.Reset, 0, 12, 12, TestPlatforms.ResetDomains, s => WireModel.ResetIssued(Agent, s, 0)),
-        new(SP.PowercapCapChanged, ScmiProtocolId.Powercap, 0, 16, 16, TestPlatforms.PowercapDomains, s => WireModel.PowercapCap(Agent, s, 15_000, 100)),
-        new(SP.PowercapMeasurementsChanged, ScmiProtocolId.Powercap, 1, 12, 12, TestPlatforms.PowercapDomains, s => WireModel.PowercapMeasurements(Agent, s, 12_345)),
-        new(ImxBbm.RtcEvent, ImxBbm.ProtocolId, 0, 4, 4, null, _ => WireModel.Bbm(0x0100_0001)),
-        new(ImxBbm.ButtonEvent, ImxBbm.ProtocolId, 1, 4, 4, null, _ => WireModel.Bbm(1)),
+        new(SP.SensorUpdate, ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update, 24, null, TestPlatforms.Sensors, s => WireModel.SensorUpdate(Agent, s, [(-40, 77UL)])),
+        new(SP.ResetIssued, ScmiProtocolId.Reset, ScmiEvents.Reset.Issued, 12, 12, TestPlatforms.ResetDomains, s => WireModel.ResetIssued(Agent, s, 0)),
+        new(SP.PowercapCapChanged, ScmiProtocolId.Powercap, ScmiEvents.Powercap.CapChanged, 16, 16, TestPlatforms.PowercapDomains, s => WireModel.PowercapCap(Agent, s, 15_000, 100)),
+        new(SP.PowercapMeasurementsChanged, ScmiProtocolId.Powercap, ScmiEvents.Powercap.MeasurementsChanged, 12, 12, TestPlatforms.PowercapDomains, s => WireModel.PowercapMeasurements(Agent, s, 12_345)),
+        new(ImxBbm.RtcEvent, ImxBbm.ProtocolId, ImxBbm.Events.Rtc, 4, 4, null, _ => WireModel.Bbm(0x0100_0001)),
+        new(ImxBbm.ButtonEvent, ImxBbm.ProtocolId, ImxBbm.Events.Button, 4, 4, null, _ => WireModel.Bbm(1)),
     ];
 
     public static EventCase Get(string name) => All.Single(c => c.Name == name);

@@ -15,7 +15,7 @@ public class ImxBbmDecodeTests
     [InlineData(0x0000_0000u, (byte)0, 0u, false, false, false)]
     public void Rtc_source_is_the_event_mask_and_rtc_id_is_bits_31_to_24(uint flags, byte rtcId, uint source, bool alarm, bool rollover, bool updated)
     {
-        var report = Ok<ImxBbmRtcEvent>(Decode(ImxBbm.ProtocolId, 0, WireModel.Bbm(flags)));
+        var report = Ok<ImxBbmRtcEvent>(Decode(ImxBbm.ProtocolId, ImxBbm.Events.Rtc, WireModel.Bbm(flags)));
         Assert.Equal(ImxBbm.ProtocolId, report.Protocol);
         Assert.Equal(0, report.Event);
         Assert.Equal(0u, report.AgentId);
@@ -31,7 +31,7 @@ public class ImxBbmDecodeTests
     [Fact]
     public void Button_has_source_0_and_the_raw_flags()
     {
-        var report = Ok<ImxBbmButtonEvent>(Decode(ImxBbm.ProtocolId, 1, WireModel.Bbm(0x8000_0001)));
+        var report = Ok<ImxBbmButtonEvent>(Decode(ImxBbm.ProtocolId, ImxBbm.Events.Button, WireModel.Bbm(0x8000_0001)));
         Assert.Equal(ImxBbm.ProtocolId, report.Protocol);
         Assert.Equal(1, report.Event);
         Assert.Equal(0u, report.Source);

@@ -119,6 +119,55 @@ public class MessageIdTests
             Assert.Contains(e.NotifyMessageId, commands[descriptor.Id]);
     }
 
+    /// <summary>
+    /// The one place the spec's numbers are written out (SCMI-NOTES.md §2.3, §2.4; DEN0056), so a
+    /// constant changed by mistake fails here and not silently everywhere it is used.
+    /// </summary>
+    [Fact]
+    public void Constants_have_the_spec_numbers()
+    {
+        byte[] expected =
+        [
+            0x0, 0x1, 0x2,
+            0x3, 0x4, 0x5, 0x6, 0x7, 0x8,
+            0x3, 0x5, 0x6,
+            0x5,
+            0x3, 0x5, 0x6, 0x8, 0x9, 0xA,
+            0x3, 0x6, 0x9, 0xA,
+            0x3, 0x4, 0x5, 0x6, 0x7, 0xB,
+            0x3, 0x5,
+            0x3, 0x4, 0x6, 0x9, 0xA, 0xB,
+            0xA, 0xB,
+            0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 0, 1,
+        ];
+        byte[] named =
+        [
+            ScmiCommands.Common.ProtocolVersion, ScmiCommands.Common.ProtocolAttributes, ScmiCommands.Common.ProtocolMessageAttributes,
+            ScmiCommands.Base.DiscoverVendor, ScmiCommands.Base.DiscoverSubVendor, ScmiCommands.Base.DiscoverImplementationVersion,
+            ScmiCommands.Base.DiscoverListProtocols, ScmiCommands.Base.DiscoverAgent, ScmiCommands.Base.NotifyErrors,
+            ScmiCommands.Power.DomainAttributes, ScmiCommands.Power.StateGet, ScmiCommands.Power.StateNotify,
+            ScmiCommands.System.PowerStateNotify,
+            ScmiCommands.Perf.DomainAttributes, ScmiCommands.Perf.LimitsSet, ScmiCommands.Perf.LimitsGet, ScmiCommands.Perf.LevelGet,
+            ScmiCommands.Perf.NotifyLimits, ScmiCommands.Perf.NotifyLevel,
+            ScmiCommands.Clock.Attributes, ScmiCommands.Clock.RateGet, ScmiCommands.Clock.RateNotify, ScmiCommands.Clock.RateChangeRequestedNotify,
+            ScmiCommands.Sensor.DescriptionGet, ScmiCommands.Sensor.TripPointNotify, ScmiCommands.Sensor.TripPointConfig,
+            ScmiCommands.Sensor.ReadingGet, ScmiCommands.Sensor.AxisDescriptionGet, ScmiCommands.Sensor.ContinuousUpdateNotify,
+            ScmiCommands.Reset.DomainAttributes, ScmiCommands.Reset.Notify,
+            ScmiCommands.Powercap.DomainAttributes, ScmiCommands.Powercap.CapGet, ScmiCommands.Powercap.PaiGet,
+            ScmiCommands.Powercap.MeasurementsGet, ScmiCommands.Powercap.CapNotify, ScmiCommands.Powercap.MeasurementsNotify,
+            ImxBbm.Commands.RtcNotify, ImxBbm.Commands.ButtonNotify,
+            ScmiEvents.Base.ErrorEvent, ScmiEvents.Power.StateChanged, ScmiEvents.System.PowerStateNotifier,
+            ScmiEvents.Perf.LimitsChanged, ScmiEvents.Perf.LevelChanged, ScmiEvents.Clock.RateChanged, ScmiEvents.Clock.RateChangeRequested,
+            ScmiEvents.Sensor.TripPointEvent, ScmiEvents.Sensor.Update, ScmiEvents.Reset.Issued,
+            ScmiEvents.Powercap.CapChanged, ScmiEvents.Powercap.MeasurementsChanged, ImxBbm.Events.Rtc, ImxBbm.Events.Button,
+        ];
+        Assert.Equal(expected, named);
+        // Every constant is in the list above: adding one without its spec number fails here.
+        var all = typeof(ScmiCommands).GetNestedTypes().Concat(typeof(ScmiEvents).GetNestedTypes())
+            .Append(typeof(ImxBbm.Commands)).Append(typeof(ImxBbm.Events)).Sum(t => ConstantsOf(t).Count);
+        Assert.Equal(named.Length, all);
+    }
+
     private static Dictionary<string, byte> ConstantsOf(Type type) =>
         type.GetFields(BindingFlags.Public | BindingFlags.Static)
             .Where(f => f.IsLiteral && f.FieldType == typeof(byte))

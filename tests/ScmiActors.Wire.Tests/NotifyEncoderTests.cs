@@ -13,15 +13,15 @@ public class NotifyEncoderTests
 
     /// <summary>Per-source events: <c>resource_id, notify_enable</c> (sensor trip: <c>sensor_id, event_control</c>).</summary>
     [Theory]
-    [InlineData(ScmiProtocolId.Power, (byte)0, (byte)0x6)]
-    [InlineData(ScmiProtocolId.Perf, (byte)0, (byte)0x9)]
-    [InlineData(ScmiProtocolId.Perf, (byte)1, (byte)0xA)]
-    [InlineData(ScmiProtocolId.Clock, (byte)0, (byte)0x9)]
-    [InlineData(ScmiProtocolId.Clock, (byte)1, (byte)0xA)]
-    [InlineData(ScmiProtocolId.Sensor, (byte)0, (byte)0x4)]
-    [InlineData(ScmiProtocolId.Sensor, (byte)1, (byte)0xB)]
-    [InlineData(ScmiProtocolId.Reset, (byte)0, (byte)0x5)]
-    [InlineData(ScmiProtocolId.Powercap, (byte)0, (byte)0xA)]
+    [InlineData(ScmiProtocolId.Power, ScmiEvents.Power.StateChanged, ScmiCommands.Power.StateNotify)]
+    [InlineData(ScmiProtocolId.Perf, ScmiEvents.Perf.LimitsChanged, ScmiCommands.Perf.NotifyLimits)]
+    [InlineData(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, ScmiCommands.Perf.NotifyLevel)]
+    [InlineData(ScmiProtocolId.Clock, ScmiEvents.Clock.RateChanged, ScmiCommands.Clock.RateNotify)]
+    [InlineData(ScmiProtocolId.Clock, ScmiEvents.Clock.RateChangeRequested, ScmiCommands.Clock.RateChangeRequestedNotify)]
+    [InlineData(ScmiProtocolId.Sensor, ScmiEvents.Sensor.TripPointEvent, ScmiCommands.Sensor.TripPointNotify)]
+    [InlineData(ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update, ScmiCommands.Sensor.ContinuousUpdateNotify)]
+    [InlineData(ScmiProtocolId.Reset, ScmiEvents.Reset.Issued, ScmiCommands.Reset.Notify)]
+    [InlineData(ScmiProtocolId.Powercap, ScmiEvents.Powercap.CapChanged, ScmiCommands.Powercap.CapNotify)]
     public void Per_source_notify_is_source_then_enable(byte protocol, byte eventId, byte messageId)
     {
         var descriptor = Event(protocol, eventId);
@@ -41,8 +41,8 @@ public class NotifyEncoderTests
 
     /// <summary>Base errors and system power: <c>notify_enable</c> only.</summary>
     [Theory]
-    [InlineData(ScmiProtocolId.Base, (byte)0x8)]
-    [InlineData(ScmiProtocolId.System, (byte)0x5)]
+    [InlineData(ScmiProtocolId.Base, ScmiCommands.Base.NotifyErrors)]
+    [InlineData(ScmiProtocolId.System, ScmiCommands.System.PowerStateNotify)]
     public void Global_notify_is_enable_only(byte protocol, byte messageId)
     {
         var descriptor = Event(protocol, 0);
@@ -57,13 +57,13 @@ public class NotifyEncoderTests
     [Fact]
     public void Powercap_measurements_notify_sends_the_whole_range_by_default()
     {
-        var descriptor = Event(ScmiProtocolId.Powercap, 1);
+        var descriptor = Event(ScmiProtocolId.Powercap, ScmiEvents.Powercap.MeasurementsChanged);
         var description = TestPlatforms.Protocol(ScmiProtocolId.Powercap);
         Assert.Null(description.MeasurementThresholds);
 
         var enable = descriptor.EncodeNotify(3, true, description);
         Assert.Equal(ScmiProtocolId.Powercap, enable.ProtocolId);
-        Assert.Equal(0xB, enable.MessageId);
+        Assert.Equal(ScmiCommands.Powercap.MeasurementsNotify, enable.MessageId);
         Assert.Equal(WireModel.NotifyPowercapMeasurements(3, true, 0, uint.MaxValue), enable.Payload);
         Assert.Equal(new byte[] { 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF }, enable.Payload);
 
@@ -74,10 +74,10 @@ public class NotifyEncoderTests
     [Fact]
     public void Powercap_measurements_notify_sends_the_configured_thresholds_low_then_high()
     {
-        var descriptor = Event(ScmiProtocolId.Powercap, 1);
+        var descriptor = Event(ScmiProtocolId.Powercap, ScmiEvents.Powercap.MeasurementsChanged);
         var description = TestPlatforms.WithThresholds.Protocols[ScmiProtocolId.Powercap];
         var enable = descriptor.EncodeNotify(Source, true, description);
-        Assert.Equal(0xB, enable.MessageId);
+        Assert.Equal(ScmiCommands.Powercap.MeasurementsNotify, enable.MessageId);
         Assert.Equal(new byte[] { 0x01, 0x02, 0x03, 0x04, 1, 0, 0, 0, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00 }, enable.Payload);
         Assert.Equal(WireModel.NotifyPowercapMeasurements(Source, false, TestPlatforms.Thresholds.Low, TestPlatforms.Thresholds.High),
             descriptor.EncodeNotify(Source, false, description).Payload);
@@ -89,26 +89,26 @@ public class NotifyEncoderTests
     [InlineData(7u)]
     public void Bbm_rtc_notify_is_rtc_0_and_the_source_mask(uint source)
     {
-        var descriptor = Event(ImxBbm.ProtocolId, 0);
+        var descriptor = Event(ImxBbm.ProtocolId, ImxBbm.Events.Rtc);
         var description = TestPlatforms.Protocol(ImxBbm.ProtocolId);
         var enable = descriptor.EncodeNotify(source, true, description);
         Assert.Equal(ImxBbm.ProtocolId, enable.ProtocolId);
-        Assert.Equal(0xA, enable.MessageId);
+        Assert.Equal(ImxBbm.Commands.RtcNotify, enable.MessageId);
         Assert.Equal(new byte[] { 0, 0, 0, 0, (byte)source, 0, 0, 0 }, enable.Payload);
 
         var disable = descriptor.EncodeNotify(source, false, description);
-        Assert.Equal(0xA, disable.MessageId);
+        Assert.Equal(ImxBbm.Commands.RtcNotify, disable.MessageId);
         Assert.Equal(new byte[8], disable.Payload);
     }
 
     [Fact]
     public void Bbm_button_notify_is_flags_only()
     {
-        var descriptor = Event(ImxBbm.ProtocolId, 1);
+        var descriptor = Event(ImxBbm.ProtocolId, ImxBbm.Events.Button);
         var description = TestPlatforms.Protocol(ImxBbm.ProtocolId);
         var enable = descriptor.EncodeNotify(0, true, description);
         Assert.Equal(ImxBbm.ProtocolId, enable.ProtocolId);
-        Assert.Equal(0xB, enable.MessageId);
+        Assert.Equal(ImxBbm.Commands.ButtonNotify, enable.MessageId);
         Assert.Equal(new byte[] { 1, 0, 0, 0 }, enable.Payload);
         Assert.Equal(new byte[] { 0, 0, 0, 0 }, descriptor.EncodeNotify(0, false, description).Payload);
     }
@@ -135,20 +135,20 @@ public class NotifyEncoderTests
 
     /// <summary>DESIGN.md's table: the largest payload the gate accepts per event.</summary>
     [Theory]
-    [InlineData(ScmiProtocolId.Base, (byte)0, 8 + 8 * 1024)]
-    [InlineData(ScmiProtocolId.Power, (byte)0, 12)]
-    [InlineData(ScmiProtocolId.System, (byte)0, 16)]
-    [InlineData(ScmiProtocolId.Perf, (byte)0, 16)]
-    [InlineData(ScmiProtocolId.Perf, (byte)1, 12)]
-    [InlineData(ScmiProtocolId.Clock, (byte)0, 16)]
-    [InlineData(ScmiProtocolId.Clock, (byte)1, 16)]
-    [InlineData(ScmiProtocolId.Sensor, (byte)0, 12)]
-    [InlineData(ScmiProtocolId.Sensor, (byte)1, 8 + 16 * 63)]
-    [InlineData(ScmiProtocolId.Reset, (byte)0, 12)]
-    [InlineData(ScmiProtocolId.Powercap, (byte)0, 16)]
-    [InlineData(ScmiProtocolId.Powercap, (byte)1, 12)]
-    [InlineData(ImxBbm.ProtocolId, (byte)0, 4)]
-    [InlineData(ImxBbm.ProtocolId, (byte)1, 4)]
+    [InlineData(ScmiProtocolId.Base, ScmiEvents.Base.ErrorEvent, 8 + 8 * 1024)]
+    [InlineData(ScmiProtocolId.Power, ScmiEvents.Power.StateChanged, 12)]
+    [InlineData(ScmiProtocolId.System, ScmiEvents.System.PowerStateNotifier, 16)]
+    [InlineData(ScmiProtocolId.Perf, ScmiEvents.Perf.LimitsChanged, 16)]
+    [InlineData(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 12)]
+    [InlineData(ScmiProtocolId.Clock, ScmiEvents.Clock.RateChanged, 16)]
+    [InlineData(ScmiProtocolId.Clock, ScmiEvents.Clock.RateChangeRequested, 16)]
+    [InlineData(ScmiProtocolId.Sensor, ScmiEvents.Sensor.TripPointEvent, 12)]
+    [InlineData(ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update, 8 + 16 * 63)]
+    [InlineData(ScmiProtocolId.Reset, ScmiEvents.Reset.Issued, 12)]
+    [InlineData(ScmiProtocolId.Powercap, ScmiEvents.Powercap.CapChanged, 16)]
+    [InlineData(ScmiProtocolId.Powercap, ScmiEvents.Powercap.MeasurementsChanged, 12)]
+    [InlineData(ImxBbm.ProtocolId, ImxBbm.Events.Rtc, 4)]
+    [InlineData(ImxBbm.ProtocolId, ImxBbm.Events.Button, 4)]
     public void Max_payload_per_event(byte protocol, byte eventId, int maxPayload)
     {
         var e = Event(protocol, eventId);

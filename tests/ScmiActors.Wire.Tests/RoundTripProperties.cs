@@ -36,7 +36,7 @@ public class RoundTripProperties
         t =>
         {
             var extra = Math.Min(t.extra, 8 + 8 * 1024 - (8 + 8 * t.reports.Length));
-            var report = Ok<BaseErrorEvent>(Decode(ScmiProtocolId.Base, 0, WireModel.BaseError(t.agent, t.status, t.reports, extra)));
+            var report = Ok<BaseErrorEvent>(Decode(ScmiProtocolId.Base, ScmiEvents.Base.ErrorEvent, WireModel.BaseError(t.agent, t.status, t.reports, extra)));
             Assert.Equal(t.agent, report.AgentId);
             Assert.Equal(t.status, report.ErrorStatus);
             Assert.Equal((t.status & 0x8000_0000u) != 0, report.Fatal);
@@ -53,7 +53,7 @@ public class RoundTripProperties
          select (agent, domain, state)).ToArbitrary(),
         t =>
         {
-            var result = Decode(ScmiProtocolId.Power, 0, WireModel.PowerState(t.agent, t.domain, t.state));
+            var result = Decode(ScmiProtocolId.Power, ScmiEvents.Power.StateChanged, WireModel.PowerState(t.agent, t.domain, t.state));
             if (!InRange(result, t.domain, TestPlatforms.PowerDomains)) return;
             var report = Ok<PowerStateChanged>(result);
             Assert.Equal((t.agent, t.domain, t.domain, t.state), (report.AgentId, report.DomainId, report.Source, report.PowerState));
@@ -71,7 +71,7 @@ public class RoundTripProperties
         {
             var payload = WireModel.SystemPower(t.agent, t.flags, t.state, t.v2 ? t.timeout : null);
             var platform = t.v2 ? TestPlatforms.Full : TestPlatforms.SystemV1;
-            var report = Ok<SystemPowerStateNotifier>(Decode(ScmiProtocolId.System, 0, payload,
+            var report = Ok<SystemPowerStateNotifier>(Decode(ScmiProtocolId.System, ScmiEvents.System.PowerStateNotifier, payload,
                 t.v2 ? TestPlatforms.Decoder : TestPlatforms.DecoderV1), platform.PlatformId);
             var expectedTimeout = t.v2 && (t.flags & 1) == 1 && t.state == 0 ? t.timeout : 0u;
             Assert.Equal((t.agent, t.flags, t.state, expectedTimeout), (report.AgentId, report.Flags, report.SystemState, report.Timeout));
@@ -87,7 +87,7 @@ public class RoundTripProperties
          select (agent, domain, max, min)).ToArbitrary(),
         t =>
         {
-            var result = Decode(ScmiProtocolId.Perf, 0, WireModel.PerfLimits(t.agent, t.domain, t.max, t.min));
+            var result = Decode(ScmiProtocolId.Perf, ScmiEvents.Perf.LimitsChanged, WireModel.PerfLimits(t.agent, t.domain, t.max, t.min));
             if (!InRange(result, t.domain, TestPlatforms.PerfDomains)) return;
             var report = Ok<PerfLimitsChanged>(result);
             Assert.Equal((t.agent, t.domain, t.domain, t.max, t.min),
@@ -102,7 +102,7 @@ public class RoundTripProperties
          select (agent, domain, level)).ToArbitrary(),
         t =>
         {
-            var result = Decode(ScmiProtocolId.Perf, 1, WireModel.PerfLevel(t.agent, t.domain, t.level));
+            var result = Decode(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, WireModel.PerfLevel(t.agent, t.domain, t.level));
             if (!InRange(result, t.domain, TestPlatforms.PerfDomains)) return;
             var report = Ok<PerfLevelChanged>(result);
             Assert.Equal((t.agent, t.domain, t.domain, t.level), (report.AgentId, report.DomainId, report.Source, report.PerformanceLevel));
@@ -132,7 +132,7 @@ public class RoundTripProperties
          select (agent, sensor, desc)).ToArbitrary(),
         t =>
         {
-            var result = Decode(ScmiProtocolId.Sensor, 0, WireModel.SensorTripPoint(t.agent, t.sensor, t.desc));
+            var result = Decode(ScmiProtocolId.Sensor, ScmiEvents.Sensor.TripPointEvent, WireModel.SensorTripPoint(t.agent, t.sensor, t.desc));
             if (!InRange(result, t.sensor, TestPlatforms.Sensors)) return;
             var report = Ok<SensorTripPoint>(result);
             Assert.Equal((t.agent, t.sensor, t.sensor, t.desc), (report.AgentId, report.SensorId, report.Source, report.TripPointDesc));
@@ -152,7 +152,7 @@ public class RoundTripProperties
         t =>
         {
             var extra = Math.Min(t.extra, 8 + 16 * 63 - (8 + 16 * t.readings.Length));
-            var result = Decode(ScmiProtocolId.Sensor, 1, WireModel.SensorUpdate(t.agent, t.sensor, t.readings, extra));
+            var result = Decode(ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update, WireModel.SensorUpdate(t.agent, t.sensor, t.readings, extra));
             if (!InRange(result, t.sensor, TestPlatforms.Sensors)) return;
             var report = Ok<SensorUpdate>(result);
             Assert.Equal((t.agent, t.sensor, t.sensor), (report.AgentId, report.SensorId, report.Source));
@@ -169,7 +169,7 @@ public class RoundTripProperties
         t =>
         {
             var payload = WireModel.Resize(WireModel.Words(0, t.sensor), t.length);
-            var result = Decode(ScmiProtocolId.Sensor, 1, payload);
+            var result = Decode(ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update, payload);
             Assert.Equal(DecodeError.PayloadTooShort, result.Error);
             Assert.Contains($"{t.needed}", result.Detail, StringComparison.Ordinal);
         });
@@ -182,7 +182,7 @@ public class RoundTripProperties
          select (agent, domain, state)).ToArbitrary(),
         t =>
         {
-            var result = Decode(ScmiProtocolId.Reset, 0, WireModel.ResetIssued(t.agent, t.domain, t.state));
+            var result = Decode(ScmiProtocolId.Reset, ScmiEvents.Reset.Issued, WireModel.ResetIssued(t.agent, t.domain, t.state));
             if (!InRange(result, t.domain, TestPlatforms.ResetDomains)) return;
             var report = Ok<ResetIssued>(result);
             Assert.Equal((t.agent, t.domain, t.domain, t.state), (report.AgentId, report.DomainId, report.Source, report.ResetState));
@@ -197,7 +197,7 @@ public class RoundTripProperties
          select (agent, domain, cap, pai)).ToArbitrary(),
         t =>
         {
-            var result = Decode(ScmiProtocolId.Powercap, 0, WireModel.PowercapCap(t.agent, t.domain, t.cap, t.pai));
+            var result = Decode(ScmiProtocolId.Powercap, ScmiEvents.Powercap.CapChanged, WireModel.PowercapCap(t.agent, t.domain, t.cap, t.pai));
             if (!InRange(result, t.domain, TestPlatforms.PowercapDomains)) return;
             var report = Ok<PowercapCapChanged>(result);
             Assert.Equal((t.agent, t.domain, t.domain, t.cap, t.pai), (report.AgentId, report.DomainId, report.Source, report.PowerCap, report.Pai));
@@ -211,7 +211,7 @@ public class RoundTripProperties
          select (agent, domain, power)).ToArbitrary(),
         t =>
         {
-            var result = Decode(ScmiProtocolId.Powercap, 1, WireModel.PowercapMeasurements(t.agent, t.domain, t.power));
+            var result = Decode(ScmiProtocolId.Powercap, ScmiEvents.Powercap.MeasurementsChanged, WireModel.PowercapMeasurements(t.agent, t.domain, t.power));
             if (!InRange(result, t.domain, TestPlatforms.PowercapDomains)) return;
             var report = Ok<PowercapMeasurementsChanged>(result);
             Assert.Equal((t.agent, t.domain, t.domain, t.power), (report.AgentId, report.DomainId, report.Source, report.Power));
@@ -220,7 +220,7 @@ public class RoundTripProperties
     [Property(MaxTest = Runs)]
     public Property Bbm_rtc_round_trip() => Prop.ForAll(Gens.U32.ToArbitrary(), flags =>
     {
-        var report = Ok<ImxBbmRtcEvent>(Decode(ImxBbm.ProtocolId, 0, WireModel.Bbm(flags)));
+        var report = Ok<ImxBbmRtcEvent>(Decode(ImxBbm.ProtocolId, ImxBbm.Events.Rtc, WireModel.Bbm(flags)));
         Assert.Equal(flags, report.Flags);
         Assert.Equal(flags & 7, report.Source);
         Assert.Equal((byte)(flags >> 24), report.RtcId);
@@ -230,7 +230,7 @@ public class RoundTripProperties
     [Property(MaxTest = Runs)]
     public Property Bbm_button_round_trip() => Prop.ForAll(Gens.U32.ToArbitrary(), flags =>
     {
-        var report = Ok<ImxBbmButtonEvent>(Decode(ImxBbm.ProtocolId, 1, WireModel.Bbm(flags)));
+        var report = Ok<ImxBbmButtonEvent>(Decode(ImxBbm.ProtocolId, ImxBbm.Events.Button, WireModel.Bbm(flags)));
         Assert.Equal(flags, report.Flags);
         Assert.Equal(0u, report.Source);
         Assert.Equal(0u, report.AgentId);

@@ -105,7 +105,7 @@ public class SizeAndSourceRuleTests
             Protocols = TestPlatforms.Full.Protocols.SetItem(ScmiProtocolId.Perf,
                 TestPlatforms.Protocol(ScmiProtocolId.Perf) with { SourceCount = 0 }),
         };
-        Rejected(Decode(ScmiProtocolId.Perf, 1, WireModel.PerfLevel(0, 0, 1), new PlatformDecoder(none)),
+        Rejected(Decode(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, WireModel.PerfLevel(0, 0, 1), new PlatformDecoder(none)),
             DecodeError.SourceOutOfRange, "source_out_of_range", "source 0", "0 sources");
     }
 
@@ -114,15 +114,15 @@ public class SizeAndSourceRuleTests
     {
         // The test platform describes base and system with 0 sources; their events still have source 0.
         Assert.Equal(0u, TestPlatforms.Protocol(ScmiProtocolId.Base).SourceCount);
-        Assert.True(Decode(ScmiProtocolId.Base, 0, WireModel.BaseError(0, 0, [])).IsSuccess);
-        Assert.True(Decode(ScmiProtocolId.System, 0, WireModel.SystemPower(0, 0, 0, 0)).IsSuccess);
+        Assert.True(Decode(ScmiProtocolId.Base, ScmiEvents.Base.ErrorEvent, WireModel.BaseError(0, 0, [])).IsSuccess);
+        Assert.True(Decode(ScmiProtocolId.System, ScmiEvents.System.PowerStateNotifier, WireModel.SystemPower(0, 0, 0, 0)).IsSuccess);
     }
 
     [Fact]
     public void Sources_out_of_range_are_checked_before_the_sensor_axis_count()
     {
         // Sensor 8 does not exist; the payload is long enough for a scalar sensor.
-        Rejected(Decode(ScmiProtocolId.Sensor, 1, WireModel.SensorUpdate(0, TestPlatforms.Sensors, [(1, 1UL)])),
+        Rejected(Decode(ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update, WireModel.SensorUpdate(0, TestPlatforms.Sensors, [(1, 1UL)])),
             DecodeError.SourceOutOfRange, "source_out_of_range", "SENSOR_UPDATE", "source 8");
     }
 }

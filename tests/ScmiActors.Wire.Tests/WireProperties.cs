@@ -48,10 +48,10 @@ public class WireProperties
 
     private static readonly (byte Proto, byte Id)[] KnownEvents =
     [
-        (ScmiProtocolId.Base, 0), (ScmiProtocolId.Power, 0), (ScmiProtocolId.System, 0),
-        (ScmiProtocolId.Perf, 0), (ScmiProtocolId.Perf, 1), (ScmiProtocolId.Clock, 0), (ScmiProtocolId.Clock, 1),
-        (ScmiProtocolId.Sensor, 0), (ScmiProtocolId.Sensor, 1), (ScmiProtocolId.Reset, 0),
-        (ScmiProtocolId.Powercap, 0), (ScmiProtocolId.Powercap, 1), (ImxBbm.ProtocolId, 0), (ImxBbm.ProtocolId, 1),
+        (ScmiProtocolId.Base, ScmiEvents.Base.ErrorEvent), (ScmiProtocolId.Power, ScmiEvents.Power.StateChanged), (ScmiProtocolId.System, ScmiEvents.System.PowerStateNotifier),
+        (ScmiProtocolId.Perf, ScmiEvents.Perf.LimitsChanged), (ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged), (ScmiProtocolId.Clock, ScmiEvents.Clock.RateChanged), (ScmiProtocolId.Clock, ScmiEvents.Clock.RateChangeRequested),
+        (ScmiProtocolId.Sensor, ScmiEvents.Sensor.TripPointEvent), (ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update), (ScmiProtocolId.Reset, ScmiEvents.Reset.Issued),
+        (ScmiProtocolId.Powercap, ScmiEvents.Powercap.CapChanged), (ScmiProtocolId.Powercap, ScmiEvents.Powercap.MeasurementsChanged), (ImxBbm.ProtocolId, ImxBbm.Events.Rtc), (ImxBbm.ProtocolId, ImxBbm.Events.Button),
         (ScmiProtocolId.Voltage, 0), (ScmiProtocolId.Perf, 2),
     ];
 

@@ -19,7 +19,7 @@ public class GateBenchmarks
     private IngestionGate _gate = null!, _wakingGate = null!, _actorWakingGate = null!, _fullGate = null!, _limitedGate = null!;
     private ProtocolRing _ring = null!, _wakingRing = null!, _actorWakingRing = null!, _fullRing = null!;
     private ActorSystem _system = null!;
-    private readonly uint _header = ScmiHeader.Notification(ScmiProtocolId.Perf, 1);
+    private readonly uint _header = ScmiHeader.Notification(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged);
     private readonly uint _unknownHeader = ScmiHeader.Notification(0x42, 0);
     private readonly byte[] _payload = Events.PerfLevel(1).Payload;
 

@@ -96,14 +96,14 @@ public sealed record LoadCase(
 
     private static Topology Fanout(int subscribers) => new(1, id => Events.Full(id),
         new int[subscribers],
-        Enumerable.Range(0, subscribers).Select(i => new SubscriptionSpec(0, ScmiProtocolId.Perf, 1, 0, i)).ToArray(),
+        Enumerable.Range(0, subscribers).Select(i => new SubscriptionSpec(0, ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 0, i)).ToArray(),
         [new StreamSpec(0, Events.PerfLevel(0))]);
 
     private static Topology AllPlusSource() => new(1, id => Events.Full(id),
         new int[5],
         [
-            new SubscriptionSpec(0, ScmiProtocolId.Perf, 1, null, 0),
-            .. Enumerable.Range(0, 4).Select(d => new SubscriptionSpec(0, ScmiProtocolId.Perf, 1, (uint)d, d + 1)),
+            new SubscriptionSpec(0, ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, null, 0),
+            .. Enumerable.Range(0, 4).Select(d => new SubscriptionSpec(0, ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, (uint)d, d + 1)),
         ],
         Enumerable.Range(0, 4).Select(d => new StreamSpec(0, Events.PerfLevel((uint)d))).ToArray());
 
@@ -118,13 +118,13 @@ public sealed record LoadCase(
     private static Topology Platforms(int platforms, int sources) => new(platforms, id => Events.PerfOnly(id, (uint)sources),
         new int[platforms],
         (from p in Enumerable.Range(0, platforms) from s in Enumerable.Range(0, sources)
-            select new SubscriptionSpec(p, ScmiProtocolId.Perf, 1, (uint)s, p)).ToArray(),
+            select new SubscriptionSpec(p, ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, (uint)s, p)).ToArray(),
         // Consecutive events go to different platforms.
         (from s in Enumerable.Range(0, sources) from p in Enumerable.Range(0, platforms)
             select new StreamSpec(p, Events.PerfLevel((uint)s))).ToArray());
 
     private static Topology Flood(int? perfRateLimit = null) => new(1, id => WithPerfLimit(Events.Full(id), perfRateLimit),
         [0, 1],
-        [new SubscriptionSpec(0, ScmiProtocolId.Perf, 1, 0, 0), new SubscriptionSpec(0, ScmiProtocolId.Sensor, 0, 0, 1)],
+        [new SubscriptionSpec(0, ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 0, 0), new SubscriptionSpec(0, ScmiProtocolId.Sensor, ScmiEvents.Sensor.TripPointEvent, 0, 1)],
         [new StreamSpec(0, Events.PerfLevel(0)), new StreamSpec(0, Events.SensorTrip(0))]);
 }

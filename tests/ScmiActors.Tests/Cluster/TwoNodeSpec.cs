@@ -38,7 +38,7 @@ public sealed class TwoNodeSpec
         }
 
         // Through node B's proxy: the Subscribe, its answer and every report cross the network.
-        nodeB.Scmi.Handles.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, 1, SourceSelector.Id(3), probe.Ref), probe.Ref);
+        nodeB.Scmi.Handles.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.Id(3), probe.Ref), probe.Ref);
         var active = probe.ExpectMsg<SubscriptionActive>(TimeSpan.FromSeconds(15));
         Assert.Equal("soc0", active.PlatformId);
 
@@ -54,7 +54,7 @@ public sealed class TwoNodeSpec
         await nodeB.DisposeAsync();
         await AwaitAssertAsync(() =>
         {
-            var last = firmware.NotifyCommands(ScmiProtocolId.Perf, 0xA).Last();
+            var last = firmware.NotifyCommands(ScmiProtocolId.Perf, ScmiCommands.Perf.NotifyLevel).Last();
             Assert.Equal((3u, false), last.Notify);
         }, TimeSpan.FromSeconds(20));
 
@@ -75,7 +75,7 @@ public sealed class TwoNodeSpec
         var handles = await nodeA.Scmi.StartPlatformAsync("soc0", transport.Agent, TestPlatforms.Soc0());
         await using var nodeB = await ClusterNode.StartAsync(nodeA.Address, hostsPlatforms: false, windows);
         var probe = new TestProbe(nodeB.System, new XunitAssertions());
-        nodeB.Scmi.Handles.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, 1, SourceSelector.All, probe.Ref), probe.Ref);
+        nodeB.Scmi.Handles.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.All, probe.Ref), probe.Ref);
         probe.ExpectMsg<SubscriptionActive>(TimeSpan.FromSeconds(15));
 
         const int events = 400; // 50 windows

@@ -18,8 +18,8 @@ namespace ScmiActors.Tests.Core;
 public abstract class CoreSpec(ITestOutputHelper output, Config? extra = null) : ScmiTestKit(output, extra)
 {
     protected const byte Perf = ScmiProtocolId.Perf;
-    protected const byte PerfLevel = 1;          // PERFORMANCE_LEVEL_CHANGED
-    protected const byte PerfLevelNotify = 0xA;  // its NOTIFY command
+    protected const byte PerfLevel = ScmiEvents.Perf.LevelChanged;
+    protected const byte PerfLevelNotify = ScmiCommands.Perf.NotifyLevel;
     protected const byte Sensor = ScmiProtocolId.Sensor;
 
     private readonly Dictionary<string, GateCapturingTransport> _captured = new();

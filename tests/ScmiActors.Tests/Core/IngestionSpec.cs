@@ -163,13 +163,13 @@ public sealed class IngestionSpec(ITestOutputHelper output) : CoreSpec(output)
         var p = await StartPlatformAsync();
         var subscriber = CreateTestProbe();
         SubscribeActive(p, Perf, PerfLevel, SourceSelector.All, subscriber);
-        SubscribeActive(p, Sensor, 0, SourceSelector.All, subscriber);
+        SubscribeActive(p, Sensor, ScmiEvents.Sensor.TripPointEvent, SourceSelector.All, subscriber);
 
         Assert.Equal(IngestResult.Queued, p.Platform.Send(TestPlatforms.PerfLevelHeader, TestPlatforms.PerfLevel(1, 10)[..11])); // a byte short
         Assert.Equal(IngestResult.Queued, p.Platform.Send(TestPlatforms.PerfLevelHeader, []));
         Assert.Equal(IngestResult.Queued, PostPerfLevel(p, 4, 11));          // source == count
         Assert.Equal(IngestResult.Queued, PostPerfLevel(p, 0x1_0001, 12));   // not truncated to source 1
-        Assert.Equal(IngestResult.Queued, p.Platform.SendNotification(Sensor, 0, SensorTrip(8, 1)));
+        Assert.Equal(IngestResult.Queued, p.Platform.SendNotification(Sensor, ScmiEvents.Sensor.TripPointEvent, SensorTrip(8, 1)));
         Assert.Equal(IngestResult.Queued, PostPerfLevel(p, 1, 13));          // the only valid one
 
         // Had anything malformed been delivered, it would come first.
@@ -227,10 +227,10 @@ public sealed class IngestionSpec(ITestOutputHelper output) : CoreSpec(output)
         var sensorReports = new StrongBox<long>();
         var sensorSubscriber = Sys.ActorOf(CountingSubscriber.Props(sensorReports));
         var perfSubscriber = CreateTestProbe();
-        SubscribeActive(p, Sensor, 0, SourceSelector.All, sensorSubscriber);
+        SubscribeActive(p, Sensor, ScmiEvents.Sensor.TripPointEvent, SourceSelector.All, sensorSubscriber);
         SubscribeActive(p, Perf, PerfLevel, SourceSelector.Id(0), perfSubscriber);
 
-        var flood = new PostingThread(i => p.Platform.SendNotification(Sensor, 0, SensorTrip((uint)(i & 7), (uint)i))).Start();
+        var flood = new PostingThread(i => p.Platform.SendNotification(Sensor, ScmiEvents.Sensor.TripPointEvent, SensorTrip((uint)(i & 7), (uint)i))).Start();
         var perfResults = new List<IngestResult>();
         try
         {

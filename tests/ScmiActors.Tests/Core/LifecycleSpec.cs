@@ -98,7 +98,7 @@ public sealed class LifecycleSpec(ITestOutputHelper output)
     public async Task Start_fails_with_the_reason_when_discovery_fails()
     {
         var transport = InMemoryTransport.Create();
-        _ = new FakeFirmware(transport.Platform) { Answer = c => c.Header.MessageId == 0x0 ? ScmiStatus.Denied : ScmiStatus.Success };
+        _ = new FakeFirmware(transport.Platform) { Answer = c => c.Header.MessageId == ScmiCommands.Common.ProtocolVersion ? ScmiStatus.Denied : ScmiStatus.Success };
         var failed = await Assert.ThrowsAsync<PlatformStartException>(() =>
             Scmi.StartPlatformAsync("soc0", transport.Agent, TestPlatforms.Soc0(), new PlatformOptions(Discover: true)));
         Assert.Contains("discovery", failed.Reason);

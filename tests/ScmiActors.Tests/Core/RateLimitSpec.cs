@@ -69,7 +69,7 @@ public sealed class RateLimitSpec(ITestOutputHelper output) : CoreSpec(output)
         var perf = CreateTestProbe();
         var sensor = CreateTestProbe();
         SubscribeActive(p, Perf, PerfLevel, SourceSelector.All, perf);
-        SubscribeActive(p, Sensor, 0, SourceSelector.All, sensor);
+        SubscribeActive(p, Sensor, ScmiEvents.Sensor.TripPointEvent, SourceSelector.All, sensor);
 
         // 200 posts in a burst: about one burst passes (a tight loop lasts far less than the 1 s
         // interval, so at most one more), the rest is dropped. The sensor protocol has no limit.
@@ -81,7 +81,7 @@ public sealed class RateLimitSpec(ITestOutputHelper output) : CoreSpec(output)
             {
                 counts.Add(PostPerfLevel(p, i % 4, i));
                 if (i < 100) // within the sensor queue's 146 entries
-                    Assert.Equal(IngestResult.Queued, p.Platform.SendNotification(Sensor, 0, TestPlatforms.Words(0, 0, i)));
+                    Assert.Equal(IngestResult.Queued, p.Platform.SendNotification(Sensor, ScmiEvents.Sensor.TripPointEvent, TestPlatforms.Words(0, 0, i)));
             }
             return Task.CompletedTask;
         });

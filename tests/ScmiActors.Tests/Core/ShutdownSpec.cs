@@ -115,7 +115,7 @@ public sealed class ShutdownSpec(ITestOutputHelper output) : CoreSpec(output)
         var b = CreateTestProbe();
         SubscribeActive(p, Perf, PerfLevel, SourceSelector.Id(0), a);
         SubscribeActive(p, Perf, PerfLevel, SourceSelector.All, a); // two subscriptions: still one PlatformStopped
-        SubscribeActive(p, Sensor, 0, SourceSelector.Id(1), b);
+        SubscribeActive(p, Sensor, ScmiEvents.Sensor.TripPointEvent, SourceSelector.Id(1), b);
         PostPerfLevel(p, 0, 1);
         ReceiveReportsUntil<PerfLevelChanged>(a, r => r.PerformanceLevel == 1);
 

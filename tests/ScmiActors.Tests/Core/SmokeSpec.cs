@@ -14,9 +14,9 @@ public sealed class SmokeSpec(ITestOutputHelper output) : ScmiTestKit(output)
     {
         var p = await StartPlatformAsync();
         var subscriber = CreateTestProbe();
-        SubscribeActive(p, ScmiProtocolId.Perf, 1, SourceSelector.Id(2), subscriber);
+        SubscribeActive(p, ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.Id(2), subscriber);
 
-        var enable = Assert.Single(p.Firmware.NotifyCommands(ScmiProtocolId.Perf, 0xA));
+        var enable = Assert.Single(p.Firmware.NotifyCommands(ScmiProtocolId.Perf, ScmiCommands.Perf.NotifyLevel));
         Assert.Equal((2u, true), enable.Notify);
 
         Assert.Equal(Ingestion.IngestResult.Queued, p.Platform.Send(TestPlatforms.PerfLevelHeader, TestPlatforms.PerfLevel(2, 1200, 1)));
@@ -27,6 +27,6 @@ public sealed class SmokeSpec(ITestOutputHelper output) : ScmiTestKit(output)
         subscriber.ExpectMsg<PlatformStopped>();
         Assert.True(stopped.FinalStats.AddsUp);
         Assert.Equal(1, stopped.FinalStats.For(ScmiProtocolId.Perf)!.Delivered);
-        Assert.Equal((2u, false), p.Firmware.NotifyCommands(ScmiProtocolId.Perf, 0xA).Last().Notify);
+        Assert.Equal((2u, false), p.Firmware.NotifyCommands(ScmiProtocolId.Perf, ScmiCommands.Perf.NotifyLevel).Last().Notify);
     }
 }

@@ -145,7 +145,7 @@ public sealed class SubscriptionSpec(ITestOutputHelper output) : CoreSpec(output
 
         // The other event of the protocol, and other sources, are unaffected.
         SubscribeActive(p, Perf, PerfLevel, SourceSelector.Id(1), TestActor);
-        SubscribeActive(p, Perf, 0, SourceSelector.Id(2), TestActor);
+        SubscribeActive(p, Perf, ScmiEvents.Perf.LimitsChanged, SourceSelector.Id(2), TestActor);
         Assert.Equal([(1u, true)], PerfLevelNotifies(p));
     }
 

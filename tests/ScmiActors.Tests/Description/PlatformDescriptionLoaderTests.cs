@@ -251,7 +251,7 @@ public class PlatformDescriptionLoaderTests
         var soc0 = PlatformDescriptionLoader.Load(PlatformsConf(), "soc0");
         var decoder = new PlatformDecoder(soc0);
         // SENSOR_UPDATE of sensor 5 needs 3 axes (8 + 48 bytes); the scalar sensor 4 needs one.
-        var header = ScmiHeader.Notification(ScmiProtocolId.Sensor, 1);
+        var header = ScmiHeader.Notification(ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update);
         var payload = new byte[8 + 16];
         payload[4] = 5;
         Assert.Equal(DecodeError.PayloadTooShort, decoder.Decode(header, payload, 0).Error);

@@ -49,24 +49,24 @@ public sealed class DiscoverySpec(ITestOutputHelper output) : ScmiTestKit(output
 
         // Counts and capabilities: perf has 4 domains, domain 2 cannot notify level changes.
         var probe = CreateTestProbe();
-        handle.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, 1, SourceSelector.Id(4), probe), TestActor);
+        handle.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.Id(4), probe), TestActor);
         Assert.IsType<SubscriptionFailure.SourceOutOfRange>(ExpectMsg<SubscriptionFailed>().Reason);
-        handle.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, 1, SourceSelector.Id(2), probe), TestActor);
+        handle.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.Id(2), probe), TestActor);
         Assert.IsType<SubscriptionFailure.NotSupportedByPlatform>(ExpectMsg<SubscriptionFailed>().Reason);
-        handle.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, 1, SourceSelector.Id(3), probe), TestActor);
+        handle.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.Id(3), probe), TestActor);
         ExpectMsg<SubscriptionActive>();
-        Assert.True(emulator.IsEnabled(ScmiProtocolId.Perf, 1, 3));
+        Assert.True(emulator.IsEnabled(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 3));
 
         // Axes: sensor 5 has 3 axes, so its SENSOR_UPDATE carries 3 readings.
-        handle.Tell(new Subscribe("soc0", ScmiProtocolId.Sensor, 1, SourceSelector.Id(5), probe), TestActor);
+        handle.Tell(new Subscribe("soc0", ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update, SourceSelector.Id(5), probe), TestActor);
         ExpectMsg<SubscriptionActive>();
-        Assert.NotNull(emulator.EmitOnce(ScmiProtocolId.Sensor, 1, 5));
+        Assert.NotNull(emulator.EmitOnce(ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update, 5));
         Assert.Equal(3, probe.FishForMessage<SensorUpdate>(_ => true).ReadingsCount);
 
         // Versions: system power v2 decodes 16-byte payloads (the emulator sends v2 notifications).
-        handle.Tell(new Subscribe("soc0", ScmiProtocolId.System, 0, SourceSelector.All, probe), TestActor);
+        handle.Tell(new Subscribe("soc0", ScmiProtocolId.System, ScmiEvents.System.PowerStateNotifier, SourceSelector.All, probe), TestActor);
         ExpectMsg<SubscriptionActive>();
-        Assert.NotNull(emulator.EmitOnce(ScmiProtocolId.System, 0, 0));
+        Assert.NotNull(emulator.EmitOnce(ScmiProtocolId.System, ScmiEvents.System.PowerStateNotifier, 0));
         probe.FishForMessage<SystemPowerStateNotifier>(_ => true);
 
         var final = await Scmi.StopPlatformAsync("soc0");
@@ -81,12 +81,12 @@ public sealed class DiscoverySpec(ITestOutputHelper output) : ScmiTestKit(output
         var firmware = new FakeFirmware(transport.Platform)
         {
             // The base protocol refuses its very first command.
-            Answer = c => c.Header.MessageId == 0x0 ? ScmiStatus.Denied : ScmiStatus.Success,
+            Answer = c => c.Header.MessageId == ScmiCommands.Common.ProtocolVersion ? ScmiStatus.Denied : ScmiStatus.Success,
         };
         // Not StartPlatformAsync: that throws the reason (LifecycleSpec); here the failed handle is probed.
         var handle = await Scmi.BeginStartPlatformAsync("soc0", transport.Agent, Configured(), new PlatformOptions(Discover: true));
 
-        handle.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, 1, SourceSelector.All, TestActor), TestActor);
+        handle.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.All, TestActor), TestActor);
         var failed = ExpectMsg<SubscriptionFailed>();
         var reason = Assert.IsType<SubscriptionFailure.PlatformUnavailable>(failed.Reason);
         Assert.Contains("BASE PROTOCOL_VERSION", reason.Detail);

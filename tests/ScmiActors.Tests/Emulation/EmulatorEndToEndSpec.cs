@@ -60,8 +60,8 @@ public sealed class EmulatorEndToEndSpec(ITestOutputHelper output)
         var r = await StartAsync("emu-live", EmulatorPlatforms.Quiet with { PerfLevelPerSecond = 50 });
         await using var emulator = r.Emulator;
         var probe = CreateTestProbe();
-        Subscribe(r, ScmiProtocolId.Perf, 1, SourceSelector.All, probe);
-        for (uint d = 0; d < 4; d++) Assert.True(emulator.IsEnabled(ScmiProtocolId.Perf, 1, d));
+        Subscribe(r, ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.All, probe);
+        for (uint d = 0; d < 4; d++) Assert.True(emulator.IsEnabled(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, d));
 
         emulator.Start();
         var domains = new HashSet<uint>();
@@ -88,7 +88,7 @@ public sealed class EmulatorEndToEndSpec(ITestOutputHelper output)
         Assert.Equal(perf.Queued, perf.Decoded);
         Assert.Equal(perf.Decoded, perf.Delivered);
         // The ordered shutdown disabled every source at the platform.
-        for (uint d = 0; d < 4; d++) Assert.False(emulator.IsEnabled(ScmiProtocolId.Perf, 1, d));
+        for (uint d = 0; d < 4; d++) Assert.False(emulator.IsEnabled(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, d));
     }
 
     private const string BigQueues = """
@@ -118,10 +118,10 @@ public sealed class EmulatorEndToEndSpec(ITestOutputHelper output)
         await using var emulator = r.Emulator;
         var probe = CreateTestProbe();
         byte[] protocols = [ScmiProtocolId.Power, ScmiProtocolId.Perf, ScmiProtocolId.Clock, ScmiProtocolId.Sensor];
-        Subscribe(r, ScmiProtocolId.Power, 0, SourceSelector.All, probe);
-        Subscribe(r, ScmiProtocolId.Perf, 1, SourceSelector.All, probe);
-        Subscribe(r, ScmiProtocolId.Clock, 0, SourceSelector.All, probe);
-        Subscribe(r, ScmiProtocolId.Sensor, 1, SourceSelector.All, probe);
+        Subscribe(r, ScmiProtocolId.Power, ScmiEvents.Power.StateChanged, SourceSelector.All, probe);
+        Subscribe(r, ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.All, probe);
+        Subscribe(r, ScmiProtocolId.Clock, ScmiEvents.Clock.RateChanged, SourceSelector.All, probe);
+        Subscribe(r, ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update, SourceSelector.All, probe);
 
         Assert.True(emulator.Step(500) > 500);
         var stats = Quiescent(r, protocols);
@@ -158,7 +158,7 @@ public sealed class EmulatorEndToEndSpec(ITestOutputHelper output)
         });
         await using var emulator = r.Emulator;
         var probe = CreateTestProbe();
-        Subscribe(r, ScmiProtocolId.Perf, 1, SourceSelector.Id(2), probe);
+        Subscribe(r, ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.Id(2), probe);
 
         Assert.Equal(20_000, emulator.Step());
         var stats = Quiescent(r, ScmiProtocolId.Perf);
@@ -181,13 +181,13 @@ public sealed class EmulatorEndToEndSpec(ITestOutputHelper output)
         var r = await StartAsync("emu-after-stop", EmulatorPlatforms.Quiet with { Faults = EmulatorFault.KeepSendingAfterStop, PerfLevelPerSecond = 50 });
         await using var emulator = r.Emulator;
         var probe = CreateTestProbe();
-        Subscribe(r, ScmiProtocolId.Perf, 1, SourceSelector.Id(1), probe);
+        Subscribe(r, ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.Id(1), probe);
         Assert.True(emulator.Step(20) > 0);
         probe.ExpectMsg<PerfLevelChanged>();
 
         var stopped = await Scmi.StopPlatformAsync(r.Id);
         probe.FishForMessage(m => m is PlatformStopped, TimeSpan.FromSeconds(5));
-        Assert.False(emulator.IsEnabled(ScmiProtocolId.Perf, 1, 1));
+        Assert.False(emulator.IsEnabled(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 1));
         // The handle detaches the transport as it stops, just after it answered StopPlatform.
         AwaitAssert(() => Assert.False(r.Transport.Platform.IsAttached), TimeSpan.FromSeconds(5));
 
@@ -209,14 +209,14 @@ public sealed class EmulatorEndToEndSpec(ITestOutputHelper output)
         });
         await using var emulator = r.Emulator;
         var probe = CreateTestProbe();
-        Subscribe(r, ScmiProtocolId.Perf, 1, SourceSelector.All, probe);
+        Subscribe(r, ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.All, probe);
         Assert.True(emulator.GetStats().ResponsesDelayed >= 4);
         emulator.Step(50);
         probe.ExpectMsg<PerfLevelChanged>();
 
         var stopped = await Scmi.StopPlatformAsync(r.Id);
         Assert.True(stopped.FinalStats.AddsUp);
-        for (uint d = 0; d < 4; d++) Assert.False(emulator.IsEnabled(ScmiProtocolId.Perf, 1, d));
+        for (uint d = 0; d < 4; d++) Assert.False(emulator.IsEnabled(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, d));
     }
 
     [Fact]
@@ -228,10 +228,10 @@ public sealed class EmulatorEndToEndSpec(ITestOutputHelper output)
         });
         await using var emulator = r.Emulator;
         var probe = CreateTestProbe();
-        r.Handle.Tell(new Subscribe(r.Id, ScmiProtocolId.Perf, 1, SourceSelector.Id(0), probe), TestActor);
+        r.Handle.Tell(new Subscribe(r.Id, ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.Id(0), probe), TestActor);
         var failed = ExpectMsg<SubscriptionFailed>(TimeSpan.FromSeconds(5));
         Assert.IsType<SubscriptionFailure.PlatformUnavailable>(failed.Reason);
-        Assert.True(emulator.IsEnabled(ScmiProtocolId.Perf, 1, 0));
+        Assert.True(emulator.IsEnabled(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 0));
         Assert.Equal(1, emulator.GetStats().ResponsesWithheld);
 
         // The platform sends what the agent does not know it enabled: decoded, delivered to nobody.

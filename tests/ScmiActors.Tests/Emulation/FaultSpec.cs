@@ -18,14 +18,14 @@ public sealed class FaultSpec
     public void Ignore_disable_answers_success_and_keeps_sending()
     {
         var p = new RawPlatform(With(EmulatorFault.IgnoreDisable));
-        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, 1, 0, true));
-        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, 1, 0, false));
-        Assert.True(p.Emulator.IsEnabled(ScmiProtocolId.Perf, 1, 0));
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 0, true));
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 0, false));
+        Assert.True(p.Emulator.IsEnabled(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 0));
         Assert.True(p.Emulator.Step(100) > 0);
         Assert.Equal(1, p.Emulator.GetStats().For(ScmiProtocolId.Perf).Injected(EmulatorFault.IgnoreDisable));
 
         // A disable of something never enabled is not "ignored": there is nothing to keep.
-        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, 1, 1, false));
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 1, false));
         Assert.Equal(1, p.Emulator.GetStats().Injected(EmulatorFault.IgnoreDisable));
     }
 
@@ -35,13 +35,13 @@ public sealed class FaultSpec
     public void Keep_sending_after_stop_posts_to_a_stopped_agent_and_counts_not_running(bool faulty)
     {
         var p = new RawPlatform(With(faulty ? EmulatorFault.KeepSendingAfterStop : EmulatorFault.None));
-        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, 1, 0, true));
-        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Power, 0, 2, true));
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 0, true));
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Power, ScmiEvents.Power.StateChanged, 2, true));
         Assert.True(p.Emulator.Step(100) > 0);
 
         // The agent's ordered shutdown: disable everything, then go away.
-        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, 1, 0, false));
-        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Power, 0, 2, false));
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 0, false));
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Power, ScmiEvents.Power.StateChanged, 2, false));
         p.Attached = false;
         p.Clear();
         var posted = p.Emulator.Step(300);
@@ -54,7 +54,7 @@ public sealed class FaultSpec
             return;
         }
         Assert.True(posted > 0);
-        Assert.Equal(new[] { (ScmiProtocolId.Power, (byte)0, 2u), (ScmiProtocolId.Perf, (byte)1, 0u) },
+        Assert.Equal(new[] { (ScmiProtocolId.Power, ScmiEvents.Power.StateChanged, 2u), (ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 0u) },
             p.Notifications.Select(m => (m.Protocol, m.Event, m.Source)).Distinct().OrderBy(k => k.Protocol));
         Assert.Equal(posted, stats.Count(IngestResult.NotRunning));
         Assert.Equal(posted, stats.Injected(EmulatorFault.KeepSendingAfterStop));
@@ -69,7 +69,7 @@ public sealed class FaultSpec
     {
         // A closed gate answers NotRunning while the transport is still attached: the gate counted those.
         var p = new RawPlatform(With(EmulatorFault.None));
-        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, 1, 0, true));
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 0, true));
         p.GateOpen = false;
         var posted = p.Emulator.Step(100);
 
@@ -153,8 +153,8 @@ public sealed class FaultSpec
         {
             StormEvery = TimeSpan.FromMilliseconds(500), StormBurst = 5_000, PerfLevelPerSecond = 0, PowerStatePerSecond = 0,
         });
-        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, 1, 1, true));
-        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Power, 0, 0, true));
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 1, true));
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Power, ScmiEvents.Power.StateChanged, 0, true));
         Assert.Equal(0, p.Emulator.Step(49));
         Assert.Equal(5_000, p.Emulator.Step(1));
         Assert.Equal(2_500, p.Notifications.Count(m => m.Protocol == ScmiProtocolId.Perf && m.Source == 1));
@@ -172,15 +172,15 @@ public sealed class FaultSpec
             SlowResponseMin = TimeSpan.FromMilliseconds(400), SlowResponseMax = TimeSpan.FromMilliseconds(500),
         });
         var clock = Stopwatch.StartNew();
-        Assert.Null(p.TryCommand(ScmiProtocolId.Perf, 0xA, RawPlatform.Words(0, 1)));
+        Assert.Null(p.TryCommand(ScmiProtocolId.Perf, ScmiCommands.Perf.NotifyLevel, RawPlatform.Words(0, 1)));
         Assert.Empty(p.Responses); // HandleCommand returned before answering
         Assert.Equal(1, p.Emulator.PendingResponses);
-        Assert.True(p.Emulator.IsEnabled(ScmiProtocolId.Perf, 1, 0)); // carried out at once, answered later
+        Assert.True(p.Emulator.IsEnabled(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 0)); // carried out at once, answered later
 
         var response = RawPlatform.ToAnswer(await p.NextResponse.Task.WaitAsync(TimeSpan.FromSeconds(5)));
         Assert.True(clock.ElapsedMilliseconds >= 395, $"answered after {clock.ElapsedMilliseconds} ms");
         Assert.Equal(ScmiStatus.Success, response.Status);
-        Assert.Equal((ScmiProtocolId.Perf, (byte)0xA, MessageType.Command), (response.Header.ProtocolId, response.Header.MessageId, response.Header.Type));
+        Assert.Equal((ScmiProtocolId.Perf, ScmiCommands.Perf.NotifyLevel, MessageType.Command), (response.Header.ProtocolId, response.Header.MessageId, response.Header.Type));
         Assert.Equal(1, p.Emulator.GetStats().ResponsesDelayed);
         await NotificationSpec.WaitUntil(() => p.Emulator.PendingResponses == 0);
     }
@@ -192,7 +192,7 @@ public sealed class FaultSpec
         {
             SlowResponseMin = TimeSpan.FromSeconds(30), SlowResponseMax = TimeSpan.FromSeconds(30),
         });
-        p.TryCommand(ScmiProtocolId.Base, 0x0, []);
+        p.TryCommand(ScmiProtocolId.Base, ScmiCommands.Common.ProtocolVersion, []);
         Assert.Equal(1, p.Emulator.PendingResponses);
         await p.DisposeAsync();
         await NotificationSpec.WaitUntil(() => p.Emulator.PendingResponses == 0);
@@ -205,7 +205,7 @@ public sealed class FaultSpec
         var p = new RawPlatform(With(EmulatorFault.MissingResponses) with { MissingResponseProbability = 0.5 });
         var answered = 0;
         for (var i = 0; i < 200; i++)
-            if (p.TryCommand(ScmiProtocolId.Base, 0x0, []) is not null) answered++;
+            if (p.TryCommand(ScmiProtocolId.Base, ScmiCommands.Common.ProtocolVersion, []) is not null) answered++;
         var stats = p.Emulator.GetStats();
         Assert.InRange(answered, 60, 140);
         Assert.Equal(200 - answered, stats.ResponsesWithheld);
@@ -213,8 +213,8 @@ public sealed class FaultSpec
         Assert.Equal(answered, stats.ResponsesSent);
 
         var never = new RawPlatform(With(EmulatorFault.MissingResponses) with { MissingResponseProbability = 1 });
-        Assert.Null(never.TryCommand(ScmiProtocolId.Perf, 0xA, RawPlatform.Words(3, 1)));
-        Assert.True(never.Emulator.IsEnabled(ScmiProtocolId.Perf, 1, 3));
+        Assert.Null(never.TryCommand(ScmiProtocolId.Perf, ScmiCommands.Perf.NotifyLevel, RawPlatform.Words(3, 1)));
+        Assert.True(never.Emulator.IsEnabled(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 3));
     }
 
     [Fact]
@@ -245,10 +245,10 @@ public sealed class FaultSpec
     /// <summary>The size DESIGN.md requires for this notification (as sent, before any fault).</summary>
     private static int ValidLength(RawPlatform p, SentMessage m) => Key(m) switch
     {
-        (ScmiProtocolId.Base, 0) => 8 + 8 * (m.Payload.Length / 8),
-        (ScmiProtocolId.Sensor, 1) => 8 + 16 * p.Description.Find(ScmiProtocolId.Sensor)!.AxesOf(m.Source),
-        (ScmiProtocolId.Power, 0) or (ScmiProtocolId.Perf, 1) or (ScmiProtocolId.Sensor, 0) or (ScmiProtocolId.Reset, 0)
-            or (ScmiProtocolId.Powercap, 1) => 12,
+        (ScmiProtocolId.Base, ScmiEvents.Base.ErrorEvent) => 8 + 8 * (m.Payload.Length / 8),
+        (ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update) => 8 + 16 * p.Description.Find(ScmiProtocolId.Sensor)!.AxesOf(m.Source),
+        (ScmiProtocolId.Power, ScmiEvents.Power.StateChanged) or (ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged) or (ScmiProtocolId.Sensor, ScmiEvents.Sensor.TripPointEvent) or (ScmiProtocolId.Reset, ScmiEvents.Reset.Issued)
+            or (ScmiProtocolId.Powercap, ScmiEvents.Powercap.MeasurementsChanged) => 12,
         _ => 16,
     };
 }

@@ -23,16 +23,16 @@ public sealed class NotificationSpec
     public void Only_enabled_sources_send_at_the_scenario_rate()
     {
         var p = new RawPlatform(EmulatorPlatforms.Quiet with { PerfLevelPerSecond = 20, PerfLimitsPerSecond = 0 }); // limits would add clamped levels
-        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, 1, 2, true));
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 2, true));
 
         var posted = p.Emulator.Step(500); // 5 simulated seconds
         var sent = p.Notifications;
         Assert.Equal(posted, sent.Count);
         Assert.InRange(sent.Count, 99, 101);
-        Assert.All(sent, m => Assert.Equal((ScmiProtocolId.Perf, (byte)1, 2u), (m.Protocol, m.Event, m.Source)));
+        Assert.All(sent, m => Assert.Equal((ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 2u), (m.Protocol, m.Event, m.Source)));
         Assert.Equal(sent.Count, p.Emulator.GetStats().For(ScmiProtocolId.Perf).Queued);
 
-        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, 1, 2, false));
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 2, false));
         Assert.Equal(0, p.Emulator.Step(500));
     }
 
@@ -68,25 +68,25 @@ public sealed class NotificationSpec
 
             switch ((m.Protocol, m.Event))
             {
-                case (ScmiProtocolId.Base, 0):
+                case (ScmiProtocolId.Base, ScmiEvents.Base.ErrorEvent):
                     var count = (int)(m.Word(1) & 0x3FF);
                     Assert.Equal(8 + 8 * count, m.Payload.Length);
                     Assert.InRange(count, 1, 3);
                     Assert.Equal(0u, m.Word(1) & 0x7FFF_FC00); // reserved bits 30:10
                     break;
-                case (ScmiProtocolId.Power, 0):
+                case (ScmiProtocolId.Power, ScmiEvents.Power.StateChanged):
                     Assert.Equal(12, m.Payload.Length);
                     Assert.Contains(m.Word(2), new[] { 0u, 0x4000_0000u });
                     break;
-                case (ScmiProtocolId.System, 0):
+                case (ScmiProtocolId.System, ScmiEvents.System.PowerStateNotifier):
                     Assert.Equal(RawPlatform.Words(0, 1, 0, 10_000), m.Payload); // graceful shutdown, 10 s
                     break;
-                case (ScmiProtocolId.Perf, 0):
+                case (ScmiProtocolId.Perf, ScmiEvents.Perf.LimitsChanged):
                     Assert.Equal(16, m.Payload.Length);
                     Assert.True(m.Word(3) <= m.Word(2), "range_max then range_min");
                     Assert.InRange(m.Word(3), perfRange.PerfMinLevel, perfRange.PerfMaxLevel);
                     break;
-                case (ScmiProtocolId.Perf, 1):
+                case (ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged):
                     Assert.Equal(12, m.Payload.Length);
                     Assert.InRange(m.Word(2), perfRange.PerfMinLevel, perfRange.PerfMaxLevel);
                     Assert.Equal(0u, m.Word(2) % 100);
@@ -95,24 +95,24 @@ public sealed class NotificationSpec
                     Assert.Equal(16, m.Payload.Length);
                     Assert.InRange(m.Word64(2), EmulatorScenario.Default.ClockMinHz, EmulatorScenario.Default.ClockMaxHz);
                     break;
-                case (ScmiProtocolId.Sensor, 0):
+                case (ScmiProtocolId.Sensor, ScmiEvents.Sensor.TripPointEvent):
                     Assert.Equal(12, m.Payload.Length);
                     Assert.Equal(0u, m.Word(2) & ~0x1_00FFu); // trip id 7:0, direction bit16
                     Assert.InRange(m.Word(2) & 0xFF, 0u, 2u);
                     break;
-                case (ScmiProtocolId.Sensor, 1):
+                case (ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update):
                     var axes = description.AxesOf(m.Source);
                     Assert.Equal(8 + 16 * axes, m.Payload.Length);
                     for (var a = 0; a < axes; a++) Assert.Equal(0UL, m.Word64(4 + 4 * a) % 10_000_000); // tick timestamps
                     break;
-                case (ScmiProtocolId.Reset, 0):
+                case (ScmiProtocolId.Reset, ScmiEvents.Reset.Issued):
                     Assert.Equal(12, m.Payload.Length);
                     break;
-                case (ScmiProtocolId.Powercap, 0):
+                case (ScmiProtocolId.Powercap, ScmiEvents.Powercap.CapChanged):
                     Assert.Equal(16, m.Payload.Length);
                     Assert.Contains(m.Word(3), new[] { 1_000u, 10_000u, 100_000u });
                     break;
-                case (ScmiProtocolId.Powercap, 1):
+                case (ScmiProtocolId.Powercap, ScmiEvents.Powercap.MeasurementsChanged):
                     Assert.Equal(12, m.Payload.Length);
                     break;
                 default:
@@ -140,8 +140,8 @@ public sealed class NotificationSpec
         var p = new RawPlatform(EmulatorPlatforms.Quiet with { SensorUpdatePerSecond = 100 });
         for (uint s = 0; s < 8; s++)
         {
-            Assert.Equal(s == 6 ? ScmiStatus.NotSupported : ScmiStatus.Success, p.Notify(ScmiProtocolId.Sensor, 0, s, true));
-            if (s != 7) Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Sensor, 1, s, true));
+            Assert.Equal(s == 6 ? ScmiStatus.NotSupported : ScmiStatus.Success, p.Notify(ScmiProtocolId.Sensor, ScmiEvents.Sensor.TripPointEvent, s, true));
+            if (s != 7) Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update, s, true));
         }
         p.Emulator.Step(3_000); // 30 s: several periods of 6..10 s
         var trips = p.Notifications.Where(m => m.Event == 0).ToList();
@@ -175,13 +175,13 @@ public sealed class NotificationSpec
     public void Trip_point_config_sets_value_and_direction()
     {
         var p = new RawPlatform();
-        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Sensor, 0, 0, true));
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Sensor, ScmiEvents.Sensor.TripPointEvent, 0, true));
         // Trip point 1 only on upward crossings, at 0 °C; trip point 0 off; 2 stays.
-        Assert.Equal(ScmiStatus.Success, p.Command(ScmiProtocolId.Sensor, 0x5, 0, 1u << 4 | 1, 0, 0).Status);
-        Assert.Equal(ScmiStatus.Success, p.Command(ScmiProtocolId.Sensor, 0x5, 0, 0u << 4 | 0, 0, 0).Status);
-        Assert.Equal(ScmiStatus.InvalidParameters, p.Command(ScmiProtocolId.Sensor, 0x5, 0, 3u << 4 | 3, 0, 0).Status);
-        Assert.Equal(ScmiStatus.InvalidParameters, p.Command(ScmiProtocolId.Sensor, 0x5, 0, 1u << 12 | 3, 0, 0).Status);
-        Assert.Equal(ScmiStatus.NotFound, p.Command(ScmiProtocolId.Sensor, 0x5, 8, 3, 0, 0).Status);
+        Assert.Equal(ScmiStatus.Success, p.Command(ScmiProtocolId.Sensor, ScmiCommands.Sensor.TripPointConfig, 0, 1u << 4 | 1, 0, 0).Status);
+        Assert.Equal(ScmiStatus.Success, p.Command(ScmiProtocolId.Sensor, ScmiCommands.Sensor.TripPointConfig, 0, 0u << 4 | 0, 0, 0).Status);
+        Assert.Equal(ScmiStatus.InvalidParameters, p.Command(ScmiProtocolId.Sensor, ScmiCommands.Sensor.TripPointConfig, 0, 3u << 4 | 3, 0, 0).Status);
+        Assert.Equal(ScmiStatus.InvalidParameters, p.Command(ScmiProtocolId.Sensor, ScmiCommands.Sensor.TripPointConfig, 0, 1u << 12 | 3, 0, 0).Status);
+        Assert.Equal(ScmiStatus.NotFound, p.Command(ScmiProtocolId.Sensor, ScmiCommands.Sensor.TripPointConfig, 8, 3, 0, 0).Status);
         p.Emulator.Step(3_000);
         var trips = p.Notifications.Select(m => m.Word(2)).ToList();
         Assert.DoesNotContain(trips, d => (d & 0xFF) == 0);
@@ -194,7 +194,7 @@ public sealed class NotificationSpec
     public void Power_domains_switch_on_and_off()
     {
         var p = new RawPlatform(EmulatorPlatforms.Quiet with { PowerStatePerSecond = 4 });
-        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Power, 0, 3, true));
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Power, ScmiEvents.Power.StateChanged, 3, true));
         p.Emulator.Step(500);
         var states = p.Notifications.Select(m => m.Word(2)).ToList();
         Assert.InRange(states.Count, 19, 21);
@@ -207,8 +207,8 @@ public sealed class NotificationSpec
         var p = new RawPlatform(EmulatorPlatforms.Quiet with { PerfLimitsPerSecond = 5, PerfLevelPerSecond = 50 });
         for (uint d = 0; d < 3; d++)
         {
-            Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, 0, d, true));
-            Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, 1, d, true));
+            Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, ScmiEvents.Perf.LimitsChanged, d, true));
+            Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, d, true));
         }
         p.Emulator.Step(1_000);
         var limits = new Dictionary<uint, (uint Max, uint Min)>();
@@ -233,8 +233,8 @@ public sealed class NotificationSpec
     {
         var p = new RawPlatform();
         // Domain 0 with the described thresholds; domain 1 with thresholds nothing can cross.
-        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Powercap, 1, 0, true));
-        Assert.Equal(ScmiStatus.Success, p.Command(ScmiProtocolId.Powercap, 0xB, 1, 1, 0, 0xFFFF_FFFF).Status);
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Powercap, ScmiEvents.Powercap.MeasurementsChanged, 0, true));
+        Assert.Equal(ScmiStatus.Success, p.Command(ScmiProtocolId.Powercap, ScmiCommands.Powercap.MeasurementsNotify, 1, 1, 0, 0xFFFF_FFFF).Status);
         p.Emulator.Step(3_000);
         var sent = p.Notifications;
         Assert.DoesNotContain(sent, m => m.Source == 1);
@@ -247,12 +247,12 @@ public sealed class NotificationSpec
     public void Shutdown_is_requested_once_after_the_configured_delay()
     {
         var p = new RawPlatform(EmulatorScenario.Default with { ShutdownAfter = TimeSpan.FromSeconds(1), ShutdownTimeout = TimeSpan.FromSeconds(7) });
-        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.System, 0, 0, true));
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.System, ScmiEvents.System.PowerStateNotifier, 0, true));
         Assert.Equal(0, p.Emulator.Step(99));
         Assert.False(p.Emulator.ShutdownRequested);
         Assert.Equal(1, p.Emulator.Step());
         var request = Assert.Single(p.Notifications);
-        Assert.Equal(ScmiHeader.Notification(ScmiProtocolId.System, 0), request.Raw);
+        Assert.Equal(ScmiHeader.Notification(ScmiProtocolId.System, ScmiEvents.System.PowerStateNotifier), request.Raw);
         Assert.Equal(RawPlatform.Words(0, 1, 0, 7_000), request.Payload);
         Assert.Equal(0, p.Emulator.Step(1_000));
     }
@@ -262,7 +262,7 @@ public sealed class NotificationSpec
     {
         var description = EmulatorPlatforms.Emu("""scmi.platforms.emu { protocols { system { version = "1.0" } } }""");
         var p = new RawPlatform(EmulatorScenario.Default with { ShutdownAfter = TimeSpan.Zero }, description);
-        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.System, 0, 0, true));
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.System, ScmiEvents.System.PowerStateNotifier, 0, true));
         p.Emulator.Step();
         Assert.Equal(RawPlatform.Words(0, 1, 0), Assert.Single(p.Notifications).Payload);
     }
@@ -271,8 +271,8 @@ public sealed class NotificationSpec
     public void Imx_bbm_sends_rtc_events_for_the_enabled_bits_and_button_presses()
     {
         var p = new RawPlatform(EmulatorPlatforms.Quiet with { BbmRtcPerSecond = 2, BbmButtonPerSecond = 1 });
-        Assert.Equal(ScmiStatus.Success, p.Command(ImxBbm.ProtocolId, 0xA, 0, 0x5).Status); // alarm and updated
-        Assert.Equal(ScmiStatus.Success, p.Command(ImxBbm.ProtocolId, 0xB, 1).Status);
+        Assert.Equal(ScmiStatus.Success, p.Command(ImxBbm.ProtocolId, ImxBbm.Commands.RtcNotify, 0, 0x5).Status); // alarm and updated
+        Assert.Equal(ScmiStatus.Success, p.Command(ImxBbm.ProtocolId, ImxBbm.Commands.ButtonNotify, 1).Status);
         p.Emulator.Step(1_000);
         var rtc = p.Notifications.Where(m => m.Event == 0).Select(m => m.Word(0)).ToList();
         Assert.All(p.Notifications, m => Assert.Equal(4, m.Payload.Length));
@@ -286,12 +286,12 @@ public sealed class NotificationSpec
     public void Emit_once_sends_one_change_if_enabled()
     {
         var p = new RawPlatform();
-        Assert.Null(p.Emulator.EmitOnce(ScmiProtocolId.Reset, 0, 4));
-        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Reset, 0, 4, true));
-        Assert.Equal(IngestResult.Queued, p.Emulator.EmitOnce(ScmiProtocolId.Reset, 0, 4));
+        Assert.Null(p.Emulator.EmitOnce(ScmiProtocolId.Reset, ScmiEvents.Reset.Issued, 4));
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Reset, ScmiEvents.Reset.Issued, 4, true));
+        Assert.Equal(IngestResult.Queued, p.Emulator.EmitOnce(ScmiProtocolId.Reset, ScmiEvents.Reset.Issued, 4));
         var m = Assert.Single(p.Notifications);
         Assert.Equal((ScmiProtocolId.Reset, 4u, 12), (m.Protocol, m.Source, m.Payload.Length));
-        Assert.Throws<ArgumentOutOfRangeException>(() => p.Emulator.EmitOnce(ScmiProtocolId.Reset, 0, 8));
+        Assert.Throws<ArgumentOutOfRangeException>(() => p.Emulator.EmitOnce(ScmiProtocolId.Reset, ScmiEvents.Reset.Issued, 8));
         Assert.Throws<ArgumentException>(() => p.Emulator.EmitOnce(ScmiProtocolId.Reset, 1, 0));
     }
 
@@ -324,7 +324,7 @@ public sealed class NotificationSpec
         all.Emulator.Step(400);
 
         var one = new RawPlatform(EmulatorScenario.Default with { Seed = 9 });
-        Assert.Equal(ScmiStatus.Success, one.Notify(ScmiProtocolId.Sensor, 1, 5, true));
+        Assert.Equal(ScmiStatus.Success, one.Notify(ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update, 5, true));
         one.Emulator.Step(400);
 
         var expected = all.Notifications.Where(m => m.Protocol == ScmiProtocolId.Sensor && m.Event == 1 && m.Source == 5).ToList();
@@ -336,7 +336,7 @@ public sealed class NotificationSpec
     public async Task Background_loop_runs_in_real_time_and_stops()
     {
         await using var p = new RawPlatform(EmulatorPlatforms.Quiet with { PerfLevelPerSecond = 200 });
-        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, 1, 0, true));
+        Assert.Equal(ScmiStatus.Success, p.Notify(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 0, true));
         p.Emulator.Start();
         Assert.True(p.Emulator.IsRunning);
         await WaitUntil(() => p.Emulator.GetStats().For(ScmiProtocolId.Perf).Queued >= 20);

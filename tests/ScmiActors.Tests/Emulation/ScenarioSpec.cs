@@ -86,12 +86,12 @@ public sealed class ScenarioSpec
         var description = PlatformDescriptionLoader.Parse(new StreamReader(stream).ReadToEnd(), platformId);
         var p = new RawPlatform(EmulatorScenario.Default, description);
         var listed = description.Protocols.Keys.Where(k => k != ScmiProtocolId.Base).ToArray();
-        Assert.Equal((uint)listed.Length | 2u << 8, p.Command(ScmiProtocolId.Base, 0x1).Word(0));
+        Assert.Equal((uint)listed.Length | 2u << 8, p.Command(ScmiProtocolId.Base, ScmiCommands.Common.ProtocolAttributes).Word(0));
 
         var discovered = new List<byte>();
         while (true)
         {
-            var page = p.Command(ScmiProtocolId.Base, 0x6, (uint)discovered.Count);
+            var page = p.Command(ScmiProtocolId.Base, ScmiCommands.Base.DiscoverListProtocols, (uint)discovered.Count);
             var count = (int)page.Word(0);
             if (count == 0) break;
             discovered.AddRange(page.Values.Skip(4).Take(count));
@@ -110,13 +110,13 @@ public sealed class ScenarioSpec
     {
         var transport = InMemoryTransport.Create();
         var emulator = new EmulatedPlatform(transport.Platform, EmulatorPlatforms.Emu());
-        transport.Agent.SendCommand(ScmiHeader.Command(ScmiProtocolId.Base, 0x0, 1), []);
+        transport.Agent.SendCommand(ScmiHeader.Command(ScmiProtocolId.Base, ScmiCommands.Common.ProtocolVersion, 1), []);
         var stats = emulator.GetStats();
         Assert.Equal(1, stats.CommandsReceived);
         Assert.Equal(1, stats.ResponsesUndelivered); // no handle attached: the answer has nowhere to go
 
         await emulator.DisposeAsync();
-        Assert.Throws<InvalidOperationException>(() => transport.Agent.SendCommand(ScmiHeader.Command(ScmiProtocolId.Base, 0x0, 2), []));
+        Assert.Throws<InvalidOperationException>(() => transport.Agent.SendCommand(ScmiHeader.Command(ScmiProtocolId.Base, ScmiCommands.Common.ProtocolVersion, 2), []));
         Assert.Throws<ObjectDisposedException>(emulator.Start);
     }
 }

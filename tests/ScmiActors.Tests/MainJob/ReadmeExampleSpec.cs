@@ -23,9 +23,9 @@ public sealed class ReadmeExampleSpec(ITestOutputHelper output) : ScmiTestKit(ou
             new PlatformOptions(Discover: true));
 
         var probe = CreateTestProbe();
-        handles.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, 1, SourceSelector.All, probe.Ref), probe.Ref);
+        handles.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.All, probe.Ref), probe.Ref);
         probe.ExpectMsg<SubscriptionActive>(TimeSpan.FromSeconds(10));
-        emulator.EmitOnce(ScmiProtocolId.Perf, 1, 0);
+        emulator.EmitOnce(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 0);
         var report = probe.ExpectMsg<PerfLevelChanged>();
 
         Assert.Equal(0u, report.DomainId);

@@ -20,7 +20,7 @@ public sealed class SystemPowerListenerSpec(ITestOutputHelper output) : ScmiTest
         var listener = Sys.ActorOf(SystemPowerListenerActor.Props(p.Handle, p.Id, workDuration: TimeSpan.FromSeconds(5)));
         AwaitAssert(() => Assert.Equal(1, Stats(p).ActiveSubscriptions));
 
-        var header = ScmiHeader.Notification(ScmiProtocolId.System, 0);
+        var header = ScmiHeader.Notification(ScmiProtocolId.System, ScmiEvents.System.PowerStateNotifier);
         Assert.Equal(IngestResult.Queued, p.Platform.Send(header, Request(flags: 0, state: 0, timeoutMs: 2000)));  // forceful: ignored
         Assert.Equal(IngestResult.Queued, p.Platform.Send(header, Request(flags: 1, state: 0, timeoutMs: 2000)));  // graceful: served
         Assert.Equal(IngestResult.Queued, p.Platform.Send(header, Request(flags: 1, state: 1, timeoutMs: 2000)));  // already serving: ignored

@@ -64,7 +64,7 @@ public sealed class ScmiSerializerRemoteSpec : TestKit, IAsyncLifetime
     public void A_subscriber_ref_is_usable_on_the_far_node()
     {
         var probe = CreateTestProbe();
-        _echo!.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, 1, SourceSelector.Id(2), probe.Ref), TestActor);
+        _echo!.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.Id(2), probe.Ref), TestActor);
 
         probe.ExpectMsg("told:soc0", TimeSpan.FromSeconds(10));
         var back = ExpectMsg<Subscribe>(TimeSpan.FromSeconds(10));

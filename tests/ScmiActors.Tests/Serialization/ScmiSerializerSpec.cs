@@ -107,7 +107,7 @@ public sealed class ScmiSerializerSpec(ITestOutputHelper output)
     public void Subscriber_ref_round_trips_to_an_equal_ref_that_delivers()
     {
         var probe = CreateTestProbe();
-        var message = new Subscribe("soc0", ScmiProtocolId.Sensor, 1, SourceSelector.Id(uint.MaxValue), probe.Ref);
+        var message = new Subscribe("soc0", ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update, SourceSelector.Id(uint.MaxValue), probe.Ref);
         var back = Assert.IsType<Subscribe>(RoundTrip(message));
 
         Assert.Equal(probe.Ref, back.Subscriber);
@@ -191,7 +191,7 @@ public sealed class ScmiSerializerSpec(ITestOutputHelper output)
     {
         var clock = Assert.IsType<ClockRateChanged>(RoundTrip(new ClockRateChanged("p", 1, 5, 6, 7, ulong.MaxValue)));
         Assert.True(clock.IsRequest);
-        Assert.Equal((ScmiProtocolId.Clock, (byte)1, 7u), (clock.Protocol, clock.Event, clock.Source));
+        Assert.Equal((ScmiProtocolId.Clock, ScmiEvents.Clock.RateChangeRequested, 7u), (clock.Protocol, clock.Event, clock.Source));
 
         var rtc = Assert.IsType<ImxBbmRtcEvent>(RoundTrip(new ImxBbmRtcEvent("imx", 1, 0xAB00_0006)));
         Assert.Equal((0xABu, 6u, 6u, 0u), ((uint)rtc.RtcId, rtc.EventMask, rtc.Source, rtc.AgentId));

@@ -37,11 +37,11 @@ public static class SerializationSamples
     /// <summary>The samples by name; <paramref name="subscriber"/> is the actor in the ones that carry a ref.</summary>
     public static IReadOnlyDictionary<string, object> Create(IActorRef subscriber) => new Dictionary<string, object>
     {
-        ["Subscribe.All"] = new Subscribe("soc0", ScmiProtocolId.Perf, 1, SourceSelector.All, subscriber),
+        ["Subscribe.All"] = new Subscribe("soc0", ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.All, subscriber),
         ["Subscribe.Id.max"] = new Subscribe(Unicode, 0xFF, 0xFF, SourceSelector.Id(uint.MaxValue), subscriber),
         ["Subscribe.Id.0"] = new Subscribe("", 0, 0, SourceSelector.Id(0), subscriber),
-        ["Subscribe.CallerId"] = new Subscribe("soc0", ScmiProtocolId.Perf, 1, SourceSelector.Id(2), subscriber, new SubscriptionId(long.MinValue)),
-        ["Subscribe.CallerId.0"] = new Subscribe("soc0", ScmiProtocolId.Perf, 1, SourceSelector.All, subscriber, new SubscriptionId(0)),
+        ["Subscribe.CallerId"] = new Subscribe("soc0", ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.Id(2), subscriber, new SubscriptionId(long.MinValue)),
+        ["Subscribe.CallerId.0"] = new Subscribe("soc0", ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.All, subscriber, new SubscriptionId(0)),
         ["SubscriptionActive"] = new SubscriptionActive("soc0", new SubscriptionId(long.MaxValue)),
         ["SubscriptionPending"] = new SubscriptionPending(Unicode, new SubscriptionId(-1)),
         ["SubscriptionFailed.NoSuchEvent"] = new SubscriptionFailed("soc0", new SubscriptionId(1), new SubscriptionFailure.NoSuchEvent(0xFF, 0x80)),

@@ -139,7 +139,7 @@ public sealed class RestartStorm(ScmiNotifications host, IActorRef handles, Acto
 
     private void Subscribe(string platformId, TestProbe subscriber)
     {
-        handles.Tell(new Subscribe(platformId, ScmiProtocolId.Perf, 1, SourceSelector.All, subscriber.Ref), subscriber.Ref);
+        handles.Tell(new Subscribe(platformId, ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.All, subscriber.Ref), subscriber.Ref);
         subscriber.ExpectMsg<SubscriptionActive>(Wait);
     }
 

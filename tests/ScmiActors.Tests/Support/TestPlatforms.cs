@@ -32,5 +32,5 @@ public static class TestPlatforms
 
     public static byte[] PerfLevel(uint domain, uint level, uint agent = 0) => Words(agent, domain, level);
 
-    public static uint PerfLevelHeader => ScmiHeader.Notification(ScmiProtocolId.Perf, 1);
+    public static uint PerfLevelHeader => ScmiHeader.Notification(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged);
 }
