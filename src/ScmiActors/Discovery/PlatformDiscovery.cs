@@ -100,8 +100,8 @@ public static class PlatformDiscovery
                     var high = word(values, offset + 2, "SENSOR_DESCRIPTION_GET");
                     if (id < d.SourceCount)
                     {
-                        if ((low & 0xFF) == 0) Cannot(ScmiEvents.Sensor.TripPointEvent, id);           // no trip points: no trip point events
-                        if ((low & (1u << 30)) == 0) Cannot(ScmiEvents.Sensor.Update, id);     // no continuous update notifications
+                        if ((low & 0xFF) == 0) Cannot(ScmiEvents.Sensor.TripPointEvent, id); // no trip points: no trip point events
+                        if ((low & (1u << 30)) == 0) Cannot(ScmiEvents.Sensor.Update, id);   // no continuous update notifications
                         if ((high & (1u << 8)) != 0)
                             axes[id] = Math.Clamp((int)((high >> 16) & 0x3F), 1, ProtocolDescription.MaxSensorAxes);
                     }
