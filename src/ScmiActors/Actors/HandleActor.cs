@@ -73,14 +73,14 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     private bool _handedOff;
     private readonly List<(IActorRef To, object Reply)> _deferredReplies = new();
     private bool _restarting;
-    private readonly bool _sharded;
     private readonly HostedPlatform? _hosted;
+    // A sharded entity passivates instead of stopping; only sharded handles have a hosted incarnation.
+    private bool _sharded => _hosted is not null;
 
     private HandleActor(string platformId, IScmiTransport transport, PlatformDescription description, ScmiSettings settings,
         PlatformOptions options, ProtocolCatalog catalog, HostedPlatform? hosted)
     {
         _hosted = hosted;
-        _sharded = hosted is not null;
         _platformId = platformId;
         _transport = transport;
         _description = description;
