@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Akka.Actor;
 using ScmiActors.Ingestion;
+using ScmiActors.Transport;
 using ScmiActors.Wire;
 
 namespace ScmiActors.Fuzz;

@@ -1,7 +1,7 @@
 using HdrHistogram;
 using ScmiActors.Emulation;
-using ScmiActors.Ingestion;
 using ScmiActors.Messages;
+using ScmiActors.Transport;
 
 namespace ScmiActors.Cli.MainJob;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using ScmiActors.Ingestion;
+using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Vendor;
 

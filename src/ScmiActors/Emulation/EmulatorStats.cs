@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using System.Numerics;
-using ScmiActors.Ingestion;
+using ScmiActors.Transport;
 
 namespace ScmiActors.Emulation;
 

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using ScmiActors.Transport;
 using ScmiActors.Wire;
 
 namespace ScmiActors.Ingestion;
@@ -9,8 +10,10 @@ namespace ScmiActors.Ingestion;
 /// actor is woken only if no wake-up is already pending; a (delayed) response goes to the command
 /// path; everything else is a counted rejection. The handle actor owns the gate's state changes
 /// (open, close, install and remove protocols) and publishes them as immutable snapshots.
+/// Transports see it as their <see cref="IScmiReceiver"/>: the gate is sealed, so the interface
+/// call is the only indirection a post gains.
 /// </summary>
-public sealed class IngestionGate
+public sealed class IngestionGate : IScmiReceiver
 {
     private const int Starting = 0, Running = 1, Closed = 2;
 

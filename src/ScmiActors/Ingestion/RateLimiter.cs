@@ -1,3 +1,5 @@
+using ScmiActors.Transport;
+
 namespace ScmiActors.Ingestion;
 
 /// <summary>

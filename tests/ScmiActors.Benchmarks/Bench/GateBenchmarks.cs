@@ -1,6 +1,7 @@
 using Akka.Actor;
 using BenchmarkDotNet.Attributes;
 using ScmiActors.Ingestion;
+using ScmiActors.Transport;
 using ScmiActors.Wire;
 
 namespace ScmiActors.Benchmarks.Bench;

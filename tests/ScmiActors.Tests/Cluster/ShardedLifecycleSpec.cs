@@ -1,5 +1,4 @@
 using Akka.Actor;
-using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
 using ScmiActors.Transport;

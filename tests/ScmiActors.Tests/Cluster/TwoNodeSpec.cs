@@ -3,7 +3,6 @@ using Akka.Actor;
 using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using Microsoft.Extensions.DependencyInjection;
-using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Core;
 using ScmiActors.Tests.Support;

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using ScmiActors.Actors;
 using Akka.Configuration;
-using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
 using ScmiActors.Transport;

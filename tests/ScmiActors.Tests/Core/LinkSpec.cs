@@ -1,7 +1,7 @@
 using Akka.Actor;
-using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
+using ScmiActors.Transport;
 using ScmiActors.Wire;
 using Xunit;
 using Xunit.Abstractions;

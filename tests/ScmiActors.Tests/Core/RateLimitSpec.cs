@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
+using ScmiActors.Transport;
 using ScmiActors.Wire;
 using Xunit;
 using Xunit.Abstractions;

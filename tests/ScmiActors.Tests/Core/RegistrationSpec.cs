@@ -1,8 +1,8 @@
 using Akka.Actor;
 using ScmiActors.Actors;
-using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
+using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Protocols;
 using Xunit;

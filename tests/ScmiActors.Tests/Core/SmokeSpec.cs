@@ -1,6 +1,7 @@
 using Akka.TestKit;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
+using ScmiActors.Transport;
 using ScmiActors.Wire;
 using Xunit;
 using Xunit.Abstractions;
@@ -19,7 +20,7 @@ public sealed class SmokeSpec(ITestOutputHelper output) : ScmiTestKit(output)
         var enable = Assert.Single(p.Firmware.NotifyCommands(ScmiProtocolId.Perf, ScmiCommands.Perf.NotifyLevel));
         Assert.Equal((2u, true), enable.Notify);
 
-        Assert.Equal(Ingestion.IngestResult.Queued, p.Platform.Send(TestPlatforms.PerfLevelHeader, TestPlatforms.PerfLevel(2, 1200, 1)));
+        Assert.Equal(IngestResult.Queued, p.Platform.Send(TestPlatforms.PerfLevelHeader, TestPlatforms.PerfLevel(2, 1200, 1)));
         var report = subscriber.ExpectMsg<PerfLevelChanged>();
         Assert.Equal((2u, 1200u, 1u), (report.DomainId, report.PerformanceLevel, report.AgentId));
 

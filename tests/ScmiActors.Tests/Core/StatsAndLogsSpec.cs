@@ -8,7 +8,6 @@ using Akka.Configuration;
 using Akka.DependencyInjection;
 using Akka.Event;
 using Microsoft.Extensions.DependencyInjection;
-using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Metrics;
 using ScmiActors.Tests.Support;

@@ -3,6 +3,7 @@ using Akka.Event;
 using ScmiActors.Actors;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
+using ScmiActors.Transport;
 using ScmiActors.Wire;
 using Xunit;
 using Xunit.Abstractions;
@@ -95,7 +96,7 @@ public sealed class SupervisionSpec(ITestOutputHelper output) : CoreSpec(output)
 
         PostVendor(p, 0, 0);
         Assert.True(hook.WaitEntered(TimeSpan.FromSeconds(3)));
-        for (uint v = 1; v < 300; v++) Assert.Equal(Ingestion.IngestResult.Queued, PostVendor(p, 0, v));
+        for (uint v = 1; v < 300; v++) Assert.Equal(IngestResult.Queued, PostVendor(p, 0, v));
 
         p.Handle.Tell(new StopPlatform(p.Id), TestActor);
         Assert.Equal(PlatformState.ShuttingDown, Stats(p).State); // DrainQueue is in the protocol actor's mailbox

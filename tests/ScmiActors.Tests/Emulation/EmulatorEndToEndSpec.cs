@@ -142,7 +142,7 @@ public sealed class EmulatorEndToEndSpec(ITestOutputHelper output)
             Assert.Equal(handle.Decoded, handle.Delivered);
             Assert.True(handle.Malformed > 0 && handle.Rejected > 0, $"0x{protocol:X2}: {handle}");
         }
-        Assert.Equal(sent.Count(Ingestion.IngestResult.UnknownProtocol), stats.UnknownProtocol);
+        Assert.Equal(sent.Count(IngestResult.UnknownProtocol), stats.UnknownProtocol);
         Assert.True(stats.UnknownProtocol > 0);
 
         var stopped = await Scmi.StopPlatformAsync(r.Id);

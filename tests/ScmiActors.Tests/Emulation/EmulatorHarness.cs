@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using ScmiActors.Description;
 using ScmiActors.Emulation;
-using ScmiActors.Ingestion;
+using ScmiActors.Transport;
 using ScmiActors.Wire;
 using Xunit;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using ScmiActors.Emulation;
-using ScmiActors.Ingestion;
+using ScmiActors.Transport;
 using ScmiActors.Wire;
 using Xunit;
 

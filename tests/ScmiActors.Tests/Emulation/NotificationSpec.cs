@@ -1,5 +1,5 @@
 using ScmiActors.Emulation;
-using ScmiActors.Ingestion;
+using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Vendor;
 using Xunit;

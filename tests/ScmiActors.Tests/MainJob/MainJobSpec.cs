@@ -1,5 +1,6 @@
 using ScmiActors.Cli.MainJob;
 using ScmiActors.Emulation;
+using ScmiActors.Transport;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -55,7 +56,7 @@ public sealed class MainJobSpec(ITestOutputHelper output)
         var limited = platform.Dispatcher.Protocols.Sum(p => p.DroppedRateLimited);
         Assert.True(limited > 0, "a storm above the rate limit was not limited");
         // The emulator saw the same outcome for each of those posts (the reconciliation checks it too).
-        Assert.Equal(limited, platform.Emulator.Count(Ingestion.IngestResult.DroppedRateLimited));
+        Assert.Equal(limited, platform.Emulator.Count(IngestResult.DroppedRateLimited));
         Assert.True(platform.Consistent, string.Join("; ", platform.Mismatches));
     }
 
@@ -86,7 +87,7 @@ public sealed class MainJobSpec(ITestOutputHelper output)
                 Assert.True(d.Protocols.Sum(p => p.MalformedSourceOutOfRange) > 0);
                 break;
             case EmulatorFault.KeepSendingAfterStop:
-                Assert.True(platform.Emulator.Count(Ingestion.IngestResult.NotRunning) > 0);
+                Assert.True(platform.Emulator.Count(IngestResult.NotRunning) > 0);
                 break;
         }
         // Every subscriber that had a subscription was told PlatformStopped. (With missing or slow

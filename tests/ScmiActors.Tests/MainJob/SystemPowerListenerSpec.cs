@@ -1,8 +1,8 @@
 using Akka.Actor;
 using ScmiActors.Cli.MainJob;
-using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
+using ScmiActors.Transport;
 using ScmiActors.Wire;
 using Xunit;
 using Xunit.Abstractions;

@@ -40,10 +40,11 @@ public sealed class GateCapturingTransport(IScmiTransport inner) : IScmiTranspor
 
     public Task ConnectAsync(CancellationToken cancellationToken) => inner.ConnectAsync(cancellationToken);
 
-    public void Attach(IngestionGate gate)
+    /// <summary>The handle attaches its <see cref="IngestionGate"/>, which tests post to and read counters of.</summary>
+    public void Attach(IScmiReceiver receiver)
     {
-        _gate = gate;
-        inner.Attach(gate);
+        _gate = (IngestionGate)receiver;
+        inner.Attach(receiver);
     }
 
     public void Detach() => inner.Detach();

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.TestKit;
 using Akka.TestKit.Xunit2;
-using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Transport;
 using ScmiActors.Wire;

@@ -1,10 +1,8 @@
-using ScmiActors.Ingestion;
-
 namespace ScmiActors.Transport;
 
 /// <summary>
 /// The agent's end of a channel to one platform. Platform-to-agent messages (notifications,
-/// responses, delayed responses) are posted to the gate the handle attaches; commands go out
+/// responses, delayed responses) are posted to the <see cref="IScmiReceiver"/> the handle attaches; commands go out
 /// through <see cref="SendCommand"/> when the transport has a command path.
 /// </summary>
 public interface IScmiTransport
@@ -15,10 +13,10 @@ public interface IScmiTransport
     /// <summary>Completes when the channel is usable; a fault fails the handle's initialisation for good.</summary>
     Task ConnectAsync(CancellationToken cancellationToken);
 
-    /// <summary>From now on every platform-to-agent message goes to <paramref name="gate"/>.</summary>
-    void Attach(IngestionGate gate);
+    /// <summary>From now on every platform-to-agent message goes to <paramref name="receiver"/>.</summary>
+    void Attach(IScmiReceiver receiver);
 
-    /// <summary>Stops delivering to the gate (later platform messages are refused by the transport).</summary>
+    /// <summary>Stops delivering to the receiver (later platform messages are refused by the transport).</summary>
     void Detach();
 
     /// <summary>Sends one agent-to-platform command. May throw if the channel is broken; the link counts that.</summary>

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using ScmiActors.Ingestion;
 using ScmiActors.Wire;
 
 namespace ScmiActors.Transport;
@@ -23,7 +22,7 @@ public sealed class InMemoryTransport
     public AgentEnd Agent { get; }
     public PlatformEnd Platform { get; }
 
-    private volatile IngestionGate? _gate;
+    private volatile IScmiReceiver? _receiver;
     private volatile Action<uint, byte[]>? _commandHandler;
 
     /// <summary>The handle's side.</summary>
@@ -33,9 +32,9 @@ public sealed class InMemoryTransport
 
         public Task ConnectAsync(CancellationToken cancellationToken) => connected.WaitAsync(cancellationToken);
 
-        public void Attach(IngestionGate gate) => owner._gate = gate;
+        public void Attach(IScmiReceiver receiver) => owner._receiver = receiver;
 
-        public void Detach() => owner._gate = null;
+        public void Detach() => owner._receiver = null;
 
         public void SendCommand(uint header, ReadOnlySpan<byte> payload)
         {
@@ -50,7 +49,7 @@ public sealed class InMemoryTransport
     public sealed class PlatformEnd(InMemoryTransport owner)
     {
         /// <summary>True while a handle is attached.</summary>
-        public bool IsAttached => owner._gate is not null;
+        public bool IsAttached => owner._receiver is not null;
 
         /// <summary>
         /// Receives each agent command (header, payload) on the sender's thread. Answer with
@@ -60,9 +59,9 @@ public sealed class InMemoryTransport
 
         /// <summary>Posts one raw message as the ISR would; NotRunning when no handle is attached.</summary>
         public IngestResult Send(uint header, ReadOnlySpan<byte> payload, long? timestampNs = null) =>
-            owner._gate is not { } gate ? IngestResult.NotRunning
-            : timestampNs is { } stamp ? gate.Post(header, payload, stamp)
-            : gate.Post(header, payload); // stamped by the gate: one clock read for the stamp and the storm guard
+            owner._receiver is not { } receiver ? IngestResult.NotRunning
+            : timestampNs is { } stamp ? receiver.Post(header, payload, stamp)
+            : receiver.Post(header, payload); // stamped by the receiver (the gate): one clock read for the stamp and the storm guard
 
         public IngestResult SendNotification(byte protocol, byte eventId, ReadOnlySpan<byte> payload) =>
             Send(ScmiHeader.Notification(protocol, eventId), payload);

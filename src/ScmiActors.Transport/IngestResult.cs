@@ -1,6 +1,9 @@
-namespace ScmiActors.Ingestion;
+namespace ScmiActors.Transport;
 
-/// <summary>What the ingestion gate did with one raw platform-to-agent message. Each outcome is counted.</summary>
+/// <summary>
+/// What the agent's end said about one raw platform-to-agent message it was handed (the library's
+/// ingestion gate is the receiver that decides; it counts each outcome).
+/// </summary>
 public enum IngestResult : byte
 {
     /// <summary>Written to its protocol's queue; the protocol actor will decode and deliver it.</summary>
