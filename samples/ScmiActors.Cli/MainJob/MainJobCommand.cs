@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
-using ScmiActors.Emulation;
+using ScmiActors.Emulator;
 
 namespace ScmiActors.Cli.MainJob;
 

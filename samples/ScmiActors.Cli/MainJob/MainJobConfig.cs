@@ -1,6 +1,6 @@
 using Akka.Configuration;
 using ScmiActors.Description;
-using ScmiActors.Emulation;
+using ScmiActors.Emulator;
 using ScmiActors.Wire;
 
 namespace ScmiActors.Cli.MainJob;

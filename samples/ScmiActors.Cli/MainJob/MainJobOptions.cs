@@ -1,4 +1,5 @@
-using ScmiActors.Emulation;
+using ScmiActors.Emulator;
+
 
 namespace ScmiActors.Cli.MainJob;
 

@@ -1,5 +1,5 @@
 using HdrHistogram;
-using ScmiActors.Emulation;
+using ScmiActors.Emulator;
 using ScmiActors.Messages;
 using ScmiActors.Transport;
 

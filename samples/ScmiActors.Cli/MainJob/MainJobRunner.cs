@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ScmiActors.Actors;
 using ScmiActors.Description;
-using ScmiActors.Emulation;
+using ScmiActors.Emulator;
 using ScmiActors.Hosting;
 using ScmiActors.Messages;
 using ScmiActors.Transport;

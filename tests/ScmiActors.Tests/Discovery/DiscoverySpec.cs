@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using ScmiActors.Actors;
-using ScmiActors.Emulation;
+using ScmiActors.Emulator;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
 using ScmiActors.Transport;

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
-using ScmiActors.Emulation;
+using ScmiActors.Emulator;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
 using ScmiActors.Transport;

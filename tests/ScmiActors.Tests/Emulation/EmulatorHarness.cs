@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using ScmiActors.Description;
-using ScmiActors.Emulation;
+using ScmiActors.Emulator;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using Xunit;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ScmiActors.Emulation;
+using ScmiActors.Emulator;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using Xunit;

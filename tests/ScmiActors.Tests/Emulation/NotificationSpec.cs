@@ -1,4 +1,4 @@
-using ScmiActors.Emulation;
+using ScmiActors.Emulator;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Vendor;

@@ -1,5 +1,5 @@
 using ScmiActors.Description;
-using ScmiActors.Emulation;
+using ScmiActors.Emulator;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using Xunit;

@@ -1,5 +1,5 @@
 using ScmiActors.Cli.MainJob;
-using ScmiActors.Emulation;
+using ScmiActors.Emulator;
 using ScmiActors.Transport;
 using Xunit;
 using Xunit.Abstractions;

@@ -1,5 +1,5 @@
 using ScmiActors.Actors;
-using ScmiActors.Emulation;
+using ScmiActors.Emulator;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
 using ScmiActors.Transport;

@@ -4,7 +4,7 @@ using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Vendor;
 
-namespace ScmiActors.Emulation;
+namespace ScmiActors.Emulator;
 
 // The command path: what the platform answers to each agent command, with the layouts of DEN0056
 // (checked against the behaviour of Linux drivers/firmware/arm_scmi and SCP-firmware). Unknown

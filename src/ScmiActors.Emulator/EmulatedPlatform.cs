@@ -4,7 +4,7 @@ using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Vendor;
 
-namespace ScmiActors.Emulation;
+namespace ScmiActors.Emulator;
 
 /// <summary>Where an emulated platform posts its platform-to-agent messages (notifications and responses), as an ISR would.</summary>
 public delegate IngestResult EmulatorSend(uint header, ReadOnlySpan<byte> payload);

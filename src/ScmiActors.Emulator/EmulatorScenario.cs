@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Akka.Configuration;
 
-namespace ScmiActors.Emulation;
+namespace ScmiActors.Emulator;
 
 /// <summary>
 /// What the emulated platform does: how often each resource changes, the ranges its values move in,

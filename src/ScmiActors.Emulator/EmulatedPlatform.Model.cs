@@ -1,7 +1,7 @@
 using ScmiActors.Wire;
 using ScmiActors.Wire.Vendor;
 
-namespace ScmiActors.Emulation;
+namespace ScmiActors.Emulator;
 
 // The simulated world: resources that change on their own, and the notifications those changes
 // cause. Everything here runs under _modelLock; values the command path reads (GET commands) are

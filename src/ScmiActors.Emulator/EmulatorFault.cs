@@ -1,4 +1,4 @@
-namespace ScmiActors.Emulation;
+namespace ScmiActors.Emulator;
 
 /// <summary>
 /// Ways the emulated platform misbehaves, as buggy firmware does. Flags combine; each fault the

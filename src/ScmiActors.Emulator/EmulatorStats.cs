@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Numerics;
 using ScmiActors.Transport;
 
-namespace ScmiActors.Emulation;
+namespace ScmiActors.Emulator;
 
 /// <summary>
 /// What an emulated platform has sent, counted by what the transport said of each notification
