@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Akka.Actor;
 using ScmiActors.Ingestion;
 using ScmiActors.Wire;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Fuzz;
 
@@ -17,7 +18,7 @@ namespace ScmiActors.Fuzz;
 /// </summary>
 internal static class GateTarget
 {
-    private static readonly ProtocolCatalog Catalog = ProtocolCatalog.Default;
+    private static readonly ProtocolCatalog Catalog = ProtocolCatalogs.Default;
 
     public static void Run(byte[] input)
     {

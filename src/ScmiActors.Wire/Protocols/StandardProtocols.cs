@@ -70,7 +70,7 @@ public static class StandardProtocols
     [
         new EventDescriptor(ScmiProtocolId.Sensor, ScmiEvents.Sensor.TripPointEvent, SensorTripPointEvent, 12,
             ScmiCommands.Sensor.TripPointNotify, DecodeSensorTripPoint, NotifyPerSource),
-        new EventDescriptor(ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update, SensorUpdate, 8 + 16 * ProtocolDescription.MaxSensorAxes,
+        new EventDescriptor(ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update, SensorUpdate, 8 + 16 * PlatformProtocol.MaxSensorAxes,
             ScmiCommands.Sensor.ContinuousUpdateNotify,
             DecodeSensorUpdate, NotifyPerSource),
     ], sourceCountKey: "sensors");
@@ -185,13 +185,13 @@ public static class StandardProtocols
     {
         const int header = 8;
         const int perAxis = 16;
-        const int longest = header + perAxis * ProtocolDescription.MaxSensorAxes;
+        const int longest = header + perAxis * PlatformProtocol.MaxSensorAxes;
         if (p.Length < header) return DecodeResult.TooShort(SensorUpdate, header + perAxis, p.Length);
         if (p.Length > longest) return DecodeResult.TooLong(SensorUpdate, longest, p.Length);
         var sensor = U32(p, 4);
         if (!InRange(sensor, c.Protocol.SourceCount, SensorUpdate, out var bad)) return bad;
         // The reading count is the sensor's axis count (1 for a scalar sensor); extra bytes are ignored.
-        var axes = Math.Clamp(c.Protocol.AxesOf(sensor), 1, ProtocolDescription.MaxSensorAxes);
+        var axes = Math.Clamp(c.Protocol.AxesOf(sensor), 1, PlatformProtocol.MaxSensorAxes);
         var needed = header + perAxis * axes;
         if (p.Length < needed) return DecodeResult.TooShort(SensorUpdate, needed, p.Length);
         var readings = new SensorReading[axes];
@@ -232,7 +232,7 @@ public static class StandardProtocols
     /// <c>domain_id, notify_enable, power_thresh_low, power_thresh_high</c>. Without configured
     /// thresholds the whole range is sent (Linux refuses both zero).
     /// </summary>
-    private static int NotifyPowercapMeasurements(uint source, bool enable, ProtocolDescription protocol, Span<byte> destination)
+    private static int NotifyPowercapMeasurements(uint source, bool enable, PlatformProtocol protocol, Span<byte> destination)
     {
         var (low, high) = protocol.MeasurementThresholds ?? (0u, uint.MaxValue);
         WriteU32(destination, 0, source);
