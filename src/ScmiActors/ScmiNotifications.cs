@@ -226,7 +226,7 @@ public sealed class ScmiNotifications : IExtension
     }
 
     /// <summary>Switches to sharded handles: <see cref="Handles"/> becomes the shard region (or proxy).</summary>
-    internal void UseShardRegion(IActorRef region, bool hostsPlatforms)
+    internal void UseShardRegion(IActorRef region)
     {
         Handles = region;
         _sharded = true;
