@@ -260,7 +260,7 @@ public sealed partial class EmulatedPlatform
 
     // ---- power (0x11) -----------------------------------------------------------------------------
 
-    private Reply Power(ProtocolDescription d, byte messageId, ReadOnlySpan<byte> p)
+    private Reply Power(PlatformProtocol d, byte messageId, ReadOnlySpan<byte> p)
     {
         var slot = _powerState!;
         switch (messageId)
@@ -291,7 +291,7 @@ public sealed partial class EmulatedPlatform
 
     // ---- performance (0x13) -----------------------------------------------------------------------
 
-    private Reply Perf(ProtocolDescription d, byte messageId, ReadOnlySpan<byte> p)
+    private Reply Perf(PlatformProtocol d, byte messageId, ReadOnlySpan<byte> p)
     {
         var limits = _perfLimits!;
         var level = _perfLevel!;
@@ -346,7 +346,7 @@ public sealed partial class EmulatedPlatform
 
     // ---- clock (0x14) -----------------------------------------------------------------------------
 
-    private Reply Clock(ProtocolDescription d, byte messageId, ReadOnlySpan<byte> p)
+    private Reply Clock(PlatformProtocol d, byte messageId, ReadOnlySpan<byte> p)
     {
         var changed = _clockChanged!;
         var requested = _clockRequested!;
@@ -383,7 +383,7 @@ public sealed partial class EmulatedPlatform
     /// <summary>Timestamp exponent (attributes_low bits 14:10): 10^-9 s, the readings carry nanoseconds.</summary>
     private const int TimestampExponent = -9;
 
-    private Reply Sensor(ProtocolDescription d, byte messageId, ReadOnlySpan<byte> p)
+    private Reply Sensor(PlatformProtocol d, byte messageId, ReadOnlySpan<byte> p)
     {
         var trip = _tripPoint!;
         var update = _sensorUpdate!;
@@ -468,7 +468,7 @@ public sealed partial class EmulatedPlatform
 
     // ---- reset (0x16) -----------------------------------------------------------------------------
 
-    private Reply Reset(ProtocolDescription d, byte messageId, ReadOnlySpan<byte> p)
+    private Reply Reset(PlatformProtocol d, byte messageId, ReadOnlySpan<byte> p)
     {
         var slot = _resetIssued!;
         switch (messageId)
@@ -486,7 +486,7 @@ public sealed partial class EmulatedPlatform
 
     // ---- powercap (0x18) --------------------------------------------------------------------------
 
-    private Reply Powercap(ProtocolDescription d, byte messageId, ReadOnlySpan<byte> p)
+    private Reply Powercap(PlatformProtocol d, byte messageId, ReadOnlySpan<byte> p)
     {
         var cap = _capChanged!;
         var measurements = _measurements!;

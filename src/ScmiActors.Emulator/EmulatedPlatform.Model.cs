@@ -14,7 +14,7 @@ public sealed partial class EmulatedPlatform
 
     /// <summary>Largest valid payload per event (DESIGN.md size rules); BASE_ERROR_EVENT with 1024 reports.</summary>
     private const int MaxBaseErrorPayload = 8 + 8 * 1024;
-    private const int MaxSensorUpdatePayload = 8 + 16 * ProtocolDescription.MaxSensorAxes;
+    private const int MaxSensorUpdatePayload = 8 + 16 * PlatformProtocol.MaxSensorAxes;
 
     private static readonly uint[] BbmRtcEventBits = [1, 2, 4];
     private static readonly uint[] PowercapPais = [1_000, 10_000, 100_000];
@@ -123,7 +123,7 @@ public sealed partial class EmulatedPlatform
             {
                 _sensorPhases[i] = _rng.NextDouble() * 2 * Math.PI;
                 _sensorPeriods[i] = s.TemperaturePeriod.TotalSeconds * (0.75 + 0.5 * _rng.NextDouble());
-                _sensorAxes[i] = Math.Clamp(sensor.AxesOf(i), 1, ProtocolDescription.MaxSensorAxes);
+                _sensorAxes[i] = Math.Clamp(sensor.AxesOf(i), 1, PlatformProtocol.MaxSensorAxes);
                 _tripPoints[i] = trips;
                 _temperatures[i] = Temperature(i, 0);
             }
@@ -165,7 +165,7 @@ public sealed partial class EmulatedPlatform
             for (var i = 0; i < slot.Accumulator.Length; i++) slot.Accumulator[i] = _rng.NextDouble();
     }
 
-    private bool Described(byte protocolId, out ProtocolDescription protocol, out uint sources)
+    private bool Described(byte protocolId, out PlatformProtocol protocol, out uint sources)
     {
         protocol = Description.Find(protocolId)!;
         sources = 0;
@@ -176,7 +176,7 @@ public sealed partial class EmulatedPlatform
         return true;
     }
 
-    private static Func<uint, bool> Can(ProtocolDescription? protocol, byte eventId) =>
+    private static Func<uint, bool> Can(PlatformProtocol? protocol, byte eventId) =>
         source => protocol?.CanNotify(eventId, source) ?? true;
 
     private EventSlot Add(EventSlot slot)

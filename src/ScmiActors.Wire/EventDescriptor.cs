@@ -1,18 +1,18 @@
 namespace ScmiActors.Wire;
 
 /// <summary>Everything a decoder may need besides the payload; a struct passed by reference.</summary>
-public readonly struct DecodeContext(string platformId, long timestampNs, ProtocolDescription protocol)
+public readonly struct DecodeContext(string platformId, long timestampNs, PlatformProtocol protocol)
 {
     public string PlatformId { get; } = platformId;
     public long TimestampNs { get; } = timestampNs;
-    public ProtocolDescription Protocol { get; } = protocol;
+    public PlatformProtocol Protocol { get; } = protocol;
 }
 
 /// <summary>Decodes one event's payload (header already checked) into a report or a reason. Must not throw on any input.</summary>
 public delegate DecodeResult EventDecodeFunc(ReadOnlySpan<byte> payload, in DecodeContext context);
 
 /// <summary>Writes the payload of the event's NOTIFY command into <paramref name="destination"/> and returns its length.</summary>
-public delegate int NotifyEncodeFunc(uint source, bool enable, ProtocolDescription protocol, Span<byte> destination);
+public delegate int NotifyEncodeFunc(uint source, bool enable, PlatformProtocol protocol, Span<byte> destination);
 
 /// <summary>
 /// One notification of one protocol: its id and name, the largest payload the ingestion gate
@@ -54,12 +54,12 @@ public sealed class EventDescriptor
     /// <summary>Set for events whose source space does not come from the platform (base, system: 1).</summary>
     public uint? FixedSourceCount { get; }
 
-    public uint SourceCount(ProtocolDescription protocol) => FixedSourceCount ?? protocol.SourceCount;
+    public uint SourceCount(PlatformProtocol protocol) => FixedSourceCount ?? protocol.SourceCount;
 
     public DecodeResult Decode(ReadOnlySpan<byte> payload, in DecodeContext context) => _decode(payload, in context);
 
     /// <summary>Builds the NOTIFY command that enables or disables this event for one source.</summary>
-    public NotifyCommand EncodeNotify(uint source, bool enable, ProtocolDescription protocol)
+    public NotifyCommand EncodeNotify(uint source, bool enable, PlatformProtocol protocol)
     {
         Span<byte> buffer = stackalloc byte[MaxNotifyPayload];
         var length = _encodeNotify(source, enable, protocol, buffer);

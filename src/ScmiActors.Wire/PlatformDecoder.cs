@@ -10,10 +10,10 @@ public sealed class PlatformDecoder
 {
     private readonly Binding?[] _bindings = new Binding?[256];
 
-    public PlatformDecoder(PlatformDescription description, ProtocolCatalog? catalog = null)
+    public PlatformDecoder(PlatformDescription description, ProtocolCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(description);
-        catalog ??= ProtocolCatalog.Default;
+        ArgumentNullException.ThrowIfNull(catalog);
         Description = description;
         foreach (var (id, protocol) in description.Protocols)
         {
@@ -46,5 +46,5 @@ public sealed class PlatformDecoder
         return descriptor.Decode(payload, new DecodeContext(Description.PlatformId, timestampNs, binding.Protocol));
     }
 
-    private sealed record Binding(ProtocolDescriptor Descriptor, ProtocolDescription Protocol);
+    private sealed record Binding(ProtocolDescriptor Descriptor, PlatformProtocol Protocol);
 }

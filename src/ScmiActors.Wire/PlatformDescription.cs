@@ -6,9 +6,9 @@ namespace ScmiActors.Wire;
 /// What the dispatcher knows of one platform: the protocols it implements and, per protocol, what
 /// decoding and NOTIFY need. Built from HOCON or from discovery over SCMI commands.
 /// </summary>
-public sealed record PlatformDescription(string PlatformId, string Transport, ImmutableSortedDictionary<byte, ProtocolDescription> Protocols)
+public sealed record PlatformDescription(string PlatformId, string Transport, ImmutableSortedDictionary<byte, PlatformProtocol> Protocols)
 {
-    public ProtocolDescription? Find(byte protocolId) => Protocols.GetValueOrDefault(protocolId);
+    public PlatformProtocol? Find(byte protocolId) => Protocols.GetValueOrDefault(protocolId);
 }
 
 /// <summary>
@@ -20,7 +20,7 @@ public sealed record PlatformDescription(string PlatformId, string Transport, Im
 /// <see cref="MeasurementThresholds"/>: powercap measurement thresholds sent with NOTIFY enable.
 /// <see cref="RateLimit"/>: at most this many notifications per second are accepted (storm guard).</para>
 /// </summary>
-public sealed record ProtocolDescription(
+public sealed record PlatformProtocol(
     byte ProtocolId,
     ProtocolVersion Version,
     uint SourceCount,
@@ -33,7 +33,7 @@ public sealed record ProtocolDescription(
     /// <summary>Largest axis count a SENSOR_UPDATE can carry (Linux caps it at 63).</summary>
     public const int MaxSensorAxes = 63;
 
-    public static ProtocolDescription Create(byte protocolId, ProtocolVersion version, uint sourceCount) =>
+    public static PlatformProtocol Create(byte protocolId, ProtocolVersion version, uint sourceCount) =>
         new(protocolId, version, sourceCount, ImmutableDictionary<uint, int>.Empty,
             ImmutableDictionary<byte, ImmutableHashSet<uint>>.Empty);
 

@@ -1,4 +1,3 @@
-using ScmiActors.Wire.Protocols;
 using System.Collections.Immutable;
 
 namespace ScmiActors.Wire;
@@ -67,11 +66,8 @@ public sealed class ProtocolCatalog
             .ToImmutableDictionary(p => p!.Name, p => p!, StringComparer.OrdinalIgnoreCase);
     }
 
-    /// <summary>The standard protocols of DEN0056 (voltage and pinctrl have no notifications).</summary>
-    public static ProtocolCatalog Standard { get; } = new ProtocolCatalog(new ProtocolDescriptor?[256]).WithAll(StandardProtocols.All);
-
-    /// <summary>The standard protocols plus the vendor protocols shipped with ScmiActors (NXP i.MX BBM).</summary>
-    public static ProtocolCatalog Default { get; } = Standard.With(Vendor.ImxBbm.Descriptor);
+    /// <summary>No protocols: the start of every catalog (see ProtocolCatalogs for the shipped ones).</summary>
+    public static ProtocolCatalog Empty { get; } = new(new ProtocolDescriptor?[256]);
 
     public IEnumerable<ProtocolDescriptor> Protocols => _byId.Where(p => p is not null)!;
 
@@ -93,6 +89,7 @@ public sealed class ProtocolCatalog
         return new ProtocolCatalog(copy);
     }
 
-    private ProtocolCatalog WithAll(IEnumerable<ProtocolDescriptor> descriptors) =>
+    /// <summary>Adds each descriptor in turn, with the rules of <see cref="With"/>.</summary>
+    public ProtocolCatalog WithAll(IEnumerable<ProtocolDescriptor> descriptors) =>
         descriptors.Aggregate(this, (catalog, d) => catalog.With(d));
 }

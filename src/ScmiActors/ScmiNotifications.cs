@@ -9,6 +9,7 @@ using ScmiActors.Messages;
 using ScmiActors.Metrics;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors;
 
@@ -21,7 +22,7 @@ namespace ScmiActors;
 public sealed class ScmiNotifications : IExtension
 {
     private readonly ActorSystem _system;
-    private ProtocolCatalog _catalog = ProtocolCatalog.Default;
+    private ProtocolCatalog _catalog = ProtocolCatalogs.Default;
     // Sharded mode: the platforms this node hosts (their transports are local to this node).
     private readonly ConcurrentDictionary<string, HostedPlatform> _hosted = new();
     private bool _sharded;
@@ -225,7 +226,7 @@ public sealed class ScmiNotifications : IExtension
     }
 
     /// <summary>Switches to sharded handles: <see cref="Handles"/> becomes the shard region (or proxy).</summary>
-    internal void UseShardRegion(IActorRef region, bool hostsPlatforms)
+    internal void UseShardRegion(IActorRef region)
     {
         Handles = region;
         _sharded = true;

@@ -63,9 +63,9 @@ public static class Events
     public static PlatformDescription PerfAndSensor(string id) => Describe(id,
         Protocol(ScmiProtocolId.Perf, 4, 4), Protocol(ScmiProtocolId.Sensor, 3, 8));
 
-    private static ProtocolDescription Protocol(byte id, ushort major, uint sources) =>
-        ProtocolDescription.Create(id, new ProtocolVersion(major, 0), sources);
+    private static PlatformProtocol Protocol(byte id, ushort major, uint sources) =>
+        PlatformProtocol.Create(id, new ProtocolVersion(major, 0), sources);
 
-    private static PlatformDescription Describe(string id, params ProtocolDescription[] protocols) =>
+    private static PlatformDescription Describe(string id, params PlatformProtocol[] protocols) =>
         new(id, "in-memory", ImmutableSortedDictionary.CreateRange(protocols.Select(p => KeyValuePair.Create(p.ProtocolId, p))));
 }

@@ -3,6 +3,7 @@ using Akka.Actor;
 using ScmiActors.Ingestion;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Fuzz;
 
@@ -18,7 +19,7 @@ namespace ScmiActors.Fuzz;
 /// </summary>
 internal static class GateTarget
 {
-    private static readonly ProtocolCatalog Catalog = ProtocolCatalog.Default;
+    private static readonly ProtocolCatalog Catalog = ProtocolCatalogs.Default;
 
     public static void Run(byte[] input)
     {

@@ -7,6 +7,7 @@ using ScmiActors.Cli.Decode;
 using ScmiActors.Description;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Vendor;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Fuzz;
 
@@ -27,7 +28,7 @@ public static class Targets
     /// </summary>
     public static PlatformDescription Platform(string id, ushort systemMajor)
     {
-        ProtocolDescription P(byte protocol, ushort major, uint sources) => ProtocolDescription.Create(protocol, new ProtocolVersion(major, 0), sources);
+        PlatformProtocol P(byte protocol, ushort major, uint sources) => PlatformProtocol.Create(protocol, new ProtocolVersion(major, 0), sources);
         var protocols = new[]
         {
             P(ScmiProtocolId.Base, 2, 0),
@@ -36,7 +37,7 @@ public static class Targets
             P(ScmiProtocolId.Perf, 4, 4),
             P(ScmiProtocolId.Clock, 3, 8),
             // Sensor 5 has 3 axes, sensor 6 the maximum; the others are scalar.
-            P(ScmiProtocolId.Sensor, 3, 8) with { SensorAxes = ImmutableDictionary<uint, int>.Empty.Add(5, 3).Add(6, ProtocolDescription.MaxSensorAxes) },
+            P(ScmiProtocolId.Sensor, 3, 8) with { SensorAxes = ImmutableDictionary<uint, int>.Empty.Add(5, 3).Add(6, PlatformProtocol.MaxSensorAxes) },
             P(ScmiProtocolId.Reset, 3, 6),
             P(ScmiProtocolId.Voltage, 2, 2),
             P(ScmiProtocolId.Powercap, 2, 4) with { MeasurementThresholds = (0x100, 0x20000) },
@@ -52,8 +53,8 @@ public static class Targets
 
     private static class Decoders
     {
-        public static readonly PlatformDecoder V2 = new(Platform("fuzz", 2));
-        public static readonly PlatformDecoder V1 = new(Platform("fuzz-v1", 1));
+        public static readonly PlatformDecoder V2 = new(Platform("fuzz", 2), ProtocolCatalogs.Default);
+        public static readonly PlatformDecoder V1 = new(Platform("fuzz-v1", 1), ProtocolCatalogs.Default);
     }
 
     [ThreadStatic] private static ArrayBufferWriter<byte>? t_json;
@@ -130,11 +131,11 @@ public static class Targets
         {
             Check(id == protocol.ProtocolId, "protocol keyed under another id");
             foreach (var (sensor, axes) in protocol.SensorAxes)
-                Check(sensor < protocol.SourceCount && axes is >= 1 and <= ProtocolDescription.MaxSensorAxes, $"sensor {sensor} with {axes} axes accepted");
+                Check(sensor < protocol.SourceCount && axes is >= 1 and <= PlatformProtocol.MaxSensorAxes, $"sensor {sensor} with {axes} axes accepted");
             Check(protocol.QueueBytes is null or (>= 64 and <= Ingestion.ProtocolRing.MaxBudgetBytes), $"queue-bytes {protocol.QueueBytes} accepted");
             Check(protocol.RateLimit is null or >= 1, $"rate-limit {protocol.RateLimit} accepted");
         }
-        _ = new PlatformDecoder(description);
+        _ = new PlatformDecoder(description, ProtocolCatalogs.Default);
     }
 
     /// <summary>Input: text, one capture line per '\n'. Every line either parses and round-trips, or is rejected with a reason; decode's JSON line is valid JSON.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using ScmiActors.Wire.Protocols;
 using ScmiActors.Wire.Vendor;
 using Xunit;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Wire.Tests;
 
@@ -101,63 +102,63 @@ public class ProtocolCatalogTests
     [InlineData(ScmiProtocolId.Pinctrl, "pinctrl", 0)]
     public void Standard_protocols_are_found_by_id_and_by_name(byte id, string name, int events)
     {
-        var byId = ProtocolCatalog.Standard.Find(id);
+        var byId = ProtocolCatalogs.Standard.Find(id);
         Assert.NotNull(byId);
         Assert.Equal(name, byId.Name);
         Assert.Equal(id, byId.Id);
         Assert.Equal(events, byId.Events.Length);
-        Assert.Same(byId, ProtocolCatalog.Standard.Find(name));
-        Assert.Same(byId, ProtocolCatalog.Standard.Find(name.ToUpperInvariant()));
-        Assert.Same(byId, ProtocolCatalog.Default.Find(id));
+        Assert.Same(byId, ProtocolCatalogs.Standard.Find(name));
+        Assert.Same(byId, ProtocolCatalogs.Standard.Find(name.ToUpperInvariant()));
+        Assert.Same(byId, ProtocolCatalogs.Default.Find(id));
     }
 
     [Fact]
     public void Unknown_ids_and_names_are_not_found()
     {
-        Assert.Null(ProtocolCatalog.Default.Find((byte)0x20));
-        Assert.Null(ProtocolCatalog.Default.Find((byte)0xFF));
-        Assert.Null(ProtocolCatalog.Default.Find("telemetry"));
-        Assert.Null(ProtocolCatalog.Standard.Find(ImxBbm.ProtocolId));
-        Assert.Null(ProtocolCatalog.Standard.Find("imx-bbm"));
+        Assert.Null(ProtocolCatalogs.Default.Find((byte)0x20));
+        Assert.Null(ProtocolCatalogs.Default.Find((byte)0xFF));
+        Assert.Null(ProtocolCatalogs.Default.Find("telemetry"));
+        Assert.Null(ProtocolCatalogs.Standard.Find(ImxBbm.ProtocolId));
+        Assert.Null(ProtocolCatalogs.Standard.Find("imx-bbm"));
     }
 
     [Fact]
     public void Default_is_standard_plus_imx_bbm()
     {
-        Assert.Equal(10, ProtocolCatalog.Standard.Protocols.Count());
-        Assert.Equal(11, ProtocolCatalog.Default.Protocols.Count());
-        Assert.Same(ImxBbm.Descriptor, ProtocolCatalog.Default.Find(ImxBbm.ProtocolId));
-        Assert.Same(ImxBbm.Descriptor, ProtocolCatalog.Default.Find("IMX-BBM"));
+        Assert.Equal(10, ProtocolCatalogs.Standard.Protocols.Count());
+        Assert.Equal(11, ProtocolCatalogs.Default.Protocols.Count());
+        Assert.Same(ImxBbm.Descriptor, ProtocolCatalogs.Default.Find(ImxBbm.ProtocolId));
+        Assert.Same(ImxBbm.Descriptor, ProtocolCatalogs.Default.Find("IMX-BBM"));
     }
 
     [Fact]
     public void Standard_queue_sizes_and_source_keys()
     {
-        Assert.Equal(16384, ProtocolCatalog.Standard.Find(ScmiProtocolId.Base)!.DefaultQueueSize);
-        Assert.Equal(4096, ProtocolCatalog.Standard.Find(ScmiProtocolId.Perf)!.DefaultQueueSize);
-        Assert.Equal("domains", ProtocolCatalog.Standard.Find(ScmiProtocolId.Power)!.SourceCountKey);
-        Assert.Equal("clocks", ProtocolCatalog.Standard.Find(ScmiProtocolId.Clock)!.SourceCountKey);
-        Assert.Equal("sensors", ProtocolCatalog.Standard.Find(ScmiProtocolId.Sensor)!.SourceCountKey);
-        Assert.Null(ProtocolCatalog.Standard.Find(ScmiProtocolId.System)!.SourceCountKey);
+        Assert.Equal(16384, ProtocolCatalogs.Standard.Find(ScmiProtocolId.Base)!.DefaultQueueSize);
+        Assert.Equal(4096, ProtocolCatalogs.Standard.Find(ScmiProtocolId.Perf)!.DefaultQueueSize);
+        Assert.Equal("domains", ProtocolCatalogs.Standard.Find(ScmiProtocolId.Power)!.SourceCountKey);
+        Assert.Equal("clocks", ProtocolCatalogs.Standard.Find(ScmiProtocolId.Clock)!.SourceCountKey);
+        Assert.Equal("sensors", ProtocolCatalogs.Standard.Find(ScmiProtocolId.Sensor)!.SourceCountKey);
+        Assert.Null(ProtocolCatalogs.Standard.Find(ScmiProtocolId.System)!.SourceCountKey);
     }
 
     [Fact]
     public void With_adds_a_vendor_protocol_and_leaves_the_original_unchanged()
     {
         var vendor = VendorProtocol(0x90, "acme");
-        var extended = ProtocolCatalog.Default.With(vendor);
+        var extended = ProtocolCatalogs.Default.With(vendor);
         Assert.Same(vendor, extended.Find((byte)0x90));
         Assert.Same(vendor, extended.Find("ACME"));
         Assert.Equal(12, extended.Protocols.Count());
-        Assert.Null(ProtocolCatalog.Default.Find((byte)0x90));
-        Assert.Null(ProtocolCatalog.Default.Find("acme"));
-        Assert.Same(ProtocolCatalog.Default.Find(ScmiProtocolId.Perf), extended.Find(ScmiProtocolId.Perf));
+        Assert.Null(ProtocolCatalogs.Default.Find((byte)0x90));
+        Assert.Null(ProtocolCatalogs.Default.Find("acme"));
+        Assert.Same(ProtocolCatalogs.Default.Find(ScmiProtocolId.Perf), extended.Find(ScmiProtocolId.Perf));
     }
 
     [Fact]
     public void With_replaces_a_vendor_protocol_of_the_same_id()
     {
-        var first = ProtocolCatalog.Default.With(VendorProtocol(0x90, "acme"));
+        var first = ProtocolCatalogs.Default.With(VendorProtocol(0x90, "acme"));
         var renamed = VendorProtocol(0x90, "acme-v2");
         var second = first.With(renamed);
         Assert.Same(renamed, second.Find((byte)0x90));
@@ -173,7 +174,7 @@ public class ProtocolCatalogTests
     public void With_rejects_a_name_already_used_by_another_id(string name, string existingId)
     {
         // The message names the protocol that already holds the name (not a generic duplicate-key error).
-        var ex = Assert.Throws<ArgumentException>(() => ProtocolCatalog.Default.With(VendorProtocol(0x90, name)));
+        var ex = Assert.Throws<ArgumentException>(() => ProtocolCatalogs.Default.With(VendorProtocol(0x90, name)));
         Assert.Contains(name, ex.Message, StringComparison.Ordinal);
         Assert.Contains(existingId, ex.Message, StringComparison.Ordinal);
     }
@@ -181,10 +182,10 @@ public class ProtocolCatalogTests
     [Fact]
     public void A_vendor_protocol_added_with_With_is_decoded()
     {
-        var catalog = ProtocolCatalog.Default.With(VendorProtocol(0x90, "acme"));
+        var catalog = ProtocolCatalogs.Default.With(VendorProtocol(0x90, "acme"));
         var description = TestPlatforms.Full with
         {
-            Protocols = TestPlatforms.Full.Protocols.Add(0x90, ProtocolDescription.Create(0x90, new ProtocolVersion(1, 0), 2)),
+            Protocols = TestPlatforms.Full.Protocols.Add(0x90, PlatformProtocol.Create(0x90, new ProtocolVersion(1, 0), 2)),
         };
         var decoder = new PlatformDecoder(description, catalog);
         Assert.Same(catalog.Find((byte)0x90), decoder.FindProtocol(0x90));
@@ -199,7 +200,7 @@ public class ProtocolCatalogTests
     [Fact]
     public void PlatformDecoder_finds_protocols_and_events_of_its_description_only()
     {
-        var decoder = new PlatformDecoder(TestPlatforms.Minimal);
+        var decoder = new PlatformDecoder(TestPlatforms.Minimal, ProtocolCatalogs.Default);
         Assert.Same(StandardProtocols.Perf, decoder.FindProtocol(ScmiProtocolId.Perf));
         Assert.Null(decoder.FindProtocol(ScmiProtocolId.Clock));
         Assert.Equal(StandardProtocols.PerformanceLevelChanged, decoder.FindEvent(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged)!.Name);

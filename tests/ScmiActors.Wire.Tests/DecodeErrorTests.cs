@@ -1,6 +1,7 @@
 using ScmiActors.Wire.Vendor;
 using Xunit;
 using static ScmiActors.Wire.Tests.Decoding;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Wire.Tests;
 
@@ -39,7 +40,7 @@ public class DecodeErrorTests
     [Fact]
     public void A_standard_protocol_the_platform_does_not_list_is_unknown()
     {
-        var minimal = new PlatformDecoder(TestPlatforms.Minimal);
+        var minimal = new PlatformDecoder(TestPlatforms.Minimal, ProtocolCatalogs.Default);
         Rejected(minimal.Decode(WireModel.Header(ScmiProtocolId.Clock, ScmiEvents.Clock.RateChanged), WireModel.ClockRate(0, 0, 1), Timestamp),
             DecodeError.UnknownProtocol, "unknown_protocol", "0x14");
         Assert.True(minimal.Decode(WireModel.Header(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged), PerfLevel, Timestamp).IsSuccess);

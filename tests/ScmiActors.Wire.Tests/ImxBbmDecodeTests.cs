@@ -1,6 +1,7 @@
 using ScmiActors.Wire.Vendor;
 using Xunit;
 using static ScmiActors.Wire.Tests.Decoding;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Wire.Tests;
 
@@ -64,7 +65,7 @@ public class ImxBbmDecodeTests
     [Fact]
     public void Without_the_vendor_plug_in_the_platform_cannot_be_built()
     {
-        var ex = Assert.Throws<ArgumentException>(() => new PlatformDecoder(TestPlatforms.Full, ProtocolCatalog.Standard));
+        var ex = Assert.Throws<ArgumentException>(() => new PlatformDecoder(TestPlatforms.Full, ProtocolCatalogs.Standard));
         Assert.Contains("0x81", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -2,6 +2,7 @@ using System.Reflection;
 using ScmiActors.Wire.Protocols;
 using ScmiActors.Wire.Vendor;
 using Xunit;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Wire.Tests;
 
@@ -39,20 +40,20 @@ public class MessageIdTests
     [MemberData(nameof(Descriptors))]
     public void Each_descriptor_carries_the_named_event_and_notify_ids(string name, byte protocol, byte eventId, byte notify)
     {
-        var descriptor = ProtocolCatalog.Default.Find(protocol)!.FindEvent(name);
+        var descriptor = ProtocolCatalogs.Default.Find(protocol)!.FindEvent(name);
         Assert.NotNull(descriptor);
         Assert.Equal(protocol, descriptor.ProtocolId);
         Assert.Equal(eventId, descriptor.EventId);
         Assert.Equal(notify, descriptor.NotifyMessageId);
-        Assert.Same(descriptor, ProtocolCatalog.Default.Find(protocol)!.FindEvent(eventId));
-        Assert.Equal(notify, descriptor.EncodeNotify(0, true, ProtocolDescription.Create(protocol, new ProtocolVersion(2, 0), 1)).MessageId);
+        Assert.Same(descriptor, ProtocolCatalogs.Default.Find(protocol)!.FindEvent(eventId));
+        Assert.Equal(notify, descriptor.EncodeNotify(0, true, PlatformProtocol.Create(protocol, new ProtocolVersion(2, 0), 1)).MessageId);
     }
 
     [Fact]
     public void The_table_above_covers_every_descriptor_of_the_default_catalog()
     {
         var listed = Descriptors().Select(row => ((byte)row[1], (string)row[0])).ToHashSet();
-        var all = ProtocolCatalog.Default.Protocols.SelectMany(p => p.Events.Select(e => (p.Id, e.Name))).ToHashSet();
+        var all = ProtocolCatalogs.Default.Protocols.SelectMany(p => p.Events.Select(e => (p.Id, e.Name))).ToHashSet();
         Assert.Equal(all.Order(), listed.Order());
     }
 
@@ -66,12 +67,12 @@ public class MessageIdTests
             .ToList();
         foreach (var (protocol, ids) in groups)
         {
-            var descriptor = ProtocolCatalog.Default.Find(protocol)!;
+            var descriptor = ProtocolCatalogs.Default.Find(protocol)!;
             Assert.Equal(descriptor.Events.Select(e => e.EventId).Order(), ids.Values.Order());
         }
         // Protocols with events and no named class would be missed above.
         var named = groups.Select(g => g.Protocol).ToHashSet();
-        Assert.All(ProtocolCatalog.Default.Protocols.Where(p => p.Events.Length > 0), p => Assert.Contains(p.Id, named));
+        Assert.All(ProtocolCatalogs.Default.Protocols.Where(p => p.Events.Length > 0), p => Assert.Contains(p.Id, named));
     }
 
     public static TheoryData<string> CommandClasses()
@@ -114,7 +115,7 @@ public class MessageIdTests
         var commands = typeof(ScmiCommands).GetNestedTypes().Where(t => t != typeof(ScmiCommands.Common))
             .ToDictionary(t => protocols[t.Name], t => ConstantsOf(t).Values.ToHashSet());
         commands[ImxBbm.ProtocolId] = ConstantsOf(typeof(ImxBbm.Commands)).Values.ToHashSet();
-        foreach (var descriptor in ProtocolCatalog.Default.Protocols)
+        foreach (var descriptor in ProtocolCatalogs.Default.Protocols)
         foreach (var e in descriptor.Events)
             Assert.Contains(e.NotifyMessageId, commands[descriptor.Id]);
     }

@@ -1,5 +1,6 @@
 using ScmiActors.Wire.Vendor;
 using Xunit;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Wire.Tests;
 
@@ -9,7 +10,7 @@ public class NotifyEncoderTests
     private const uint Source = 0x0403_0201; // distinct bytes show the byte order
 
     private static EventDescriptor Event(byte protocol, byte eventId) =>
-        ProtocolCatalog.Default.Find(protocol)!.FindEvent(eventId)!;
+        ProtocolCatalogs.Default.Find(protocol)!.FindEvent(eventId)!;
 
     /// <summary>Per-source events: <c>resource_id, notify_enable</c> (sensor trip: <c>sensor_id, event_control</c>).</summary>
     [Theory]
@@ -117,12 +118,12 @@ public class NotifyEncoderTests
     public void Every_event_of_the_default_catalog_has_a_notify_command_that_fits()
     {
         var count = 0;
-        foreach (var protocol in ProtocolCatalog.Default.Protocols)
+        foreach (var protocol in ProtocolCatalogs.Default.Protocols)
         {
             foreach (var e in protocol.Events)
             {
                 count++;
-                var description = ProtocolDescription.Create(protocol.Id, new ProtocolVersion(2, 0), 4);
+                var description = PlatformProtocol.Create(protocol.Id, new ProtocolVersion(2, 0), 4);
                 var command = e.EncodeNotify(0, true, description);
                 Assert.Equal(protocol.Id, command.ProtocolId);
                 Assert.Equal(e.NotifyMessageId, command.MessageId);

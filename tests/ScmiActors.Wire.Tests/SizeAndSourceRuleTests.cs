@@ -1,5 +1,6 @@
 using Xunit;
 using static ScmiActors.Wire.Tests.Decoding;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Wire.Tests;
 
@@ -105,7 +106,7 @@ public class SizeAndSourceRuleTests
             Protocols = TestPlatforms.Full.Protocols.SetItem(ScmiProtocolId.Perf,
                 TestPlatforms.Protocol(ScmiProtocolId.Perf) with { SourceCount = 0 }),
         };
-        Rejected(Decode(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, WireModel.PerfLevel(0, 0, 1), new PlatformDecoder(none)),
+        Rejected(Decode(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, WireModel.PerfLevel(0, 0, 1), new PlatformDecoder(none, ProtocolCatalogs.Default)),
             DecodeError.SourceOutOfRange, "source_out_of_range", "source 0", "0 sources");
     }
 

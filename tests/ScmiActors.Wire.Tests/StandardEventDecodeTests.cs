@@ -1,5 +1,6 @@
 using Xunit;
 using static ScmiActors.Wire.Tests.Decoding;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Wire.Tests;
 
@@ -186,7 +187,7 @@ public class StandardEventDecodeTests
             Protocols = TestPlatforms.Full.Protocols.SetItem(ScmiProtocolId.System,
                 TestPlatforms.Protocol(ScmiProtocolId.System) with { Version = new ProtocolVersion(3, 1) }),
         };
-        var report = Ok<SystemPowerStateNotifier>(Decode(ScmiProtocolId.System, ScmiEvents.System.PowerStateNotifier, WireModel.SystemPower(0, 1, 0, 77), new PlatformDecoder(v3)));
+        var report = Ok<SystemPowerStateNotifier>(Decode(ScmiProtocolId.System, ScmiEvents.System.PowerStateNotifier, WireModel.SystemPower(0, 1, 0, 77), new PlatformDecoder(v3, ProtocolCatalogs.Default)));
         Assert.Equal(77u, report.Timeout);
     }
 

@@ -1,3 +1,4 @@
+using ScmiActors.Wire.Catalogs;
 using System.Collections.Immutable;
 using ScmiActors.Wire.Vendor;
 
@@ -24,7 +25,7 @@ public static class TestPlatforms
     public const uint MaxAxisSensor = 6;
 
     public static readonly ImmutableDictionary<uint, int> SensorAxes =
-        ImmutableDictionary<uint, int>.Empty.Add(ThreeAxisSensor, 3).Add(MaxAxisSensor, ProtocolDescription.MaxSensorAxes);
+        ImmutableDictionary<uint, int>.Empty.Add(ThreeAxisSensor, 3).Add(MaxAxisSensor, PlatformProtocol.MaxSensorAxes);
 
     public static readonly (uint Low, uint High) Thresholds = (0x0000_0100, 0x0002_0000);
 
@@ -46,29 +47,29 @@ public static class TestPlatforms
 
     /// <summary>A platform that implements only base and perf.</summary>
     public static PlatformDescription Minimal { get; } = new("soc-min", "in-memory",
-        ImmutableSortedDictionary<byte, ProtocolDescription>.Empty
-            .Add(ScmiProtocolId.Base, ProtocolDescription.Create(ScmiProtocolId.Base, V(2), 0))
-            .Add(ScmiProtocolId.Perf, ProtocolDescription.Create(ScmiProtocolId.Perf, V(4), PerfDomains)));
+        ImmutableSortedDictionary<byte, PlatformProtocol>.Empty
+            .Add(ScmiProtocolId.Base, PlatformProtocol.Create(ScmiProtocolId.Base, V(2), 0))
+            .Add(ScmiProtocolId.Perf, PlatformProtocol.Create(ScmiProtocolId.Perf, V(4), PerfDomains)));
 
-    public static PlatformDecoder Decoder { get; } = new(Full);
-    public static PlatformDecoder DecoderV1 { get; } = new(SystemV1);
+    public static PlatformDecoder Decoder { get; } = new(Full, ProtocolCatalogs.Default);
+    public static PlatformDecoder DecoderV1 { get; } = new(SystemV1, ProtocolCatalogs.Default);
 
-    public static ProtocolDescription Protocol(byte id) => Full.Protocols[id];
+    public static PlatformProtocol Protocol(byte id) => Full.Protocols[id];
 
     private static PlatformDescription Build(string platformId, ProtocolVersion systemVersion)
     {
         var protocols = new[]
         {
-            ProtocolDescription.Create(ScmiProtocolId.Base, V(2), 0),
-            ProtocolDescription.Create(ScmiProtocolId.Power, V(3), PowerDomains),
-            ProtocolDescription.Create(ScmiProtocolId.System, systemVersion, 0),
-            ProtocolDescription.Create(ScmiProtocolId.Perf, V(4), PerfDomains),
-            ProtocolDescription.Create(ScmiProtocolId.Clock, V(3), Clocks),
-            ProtocolDescription.Create(ScmiProtocolId.Sensor, V(3), Sensors) with { SensorAxes = SensorAxes },
-            ProtocolDescription.Create(ScmiProtocolId.Reset, V(3), ResetDomains),
-            ProtocolDescription.Create(ScmiProtocolId.Voltage, V(2), VoltageDomains),
-            ProtocolDescription.Create(ScmiProtocolId.Powercap, V(2), PowercapDomains),
-            ProtocolDescription.Create(ImxBbm.ProtocolId, V(1), 0),
+            PlatformProtocol.Create(ScmiProtocolId.Base, V(2), 0),
+            PlatformProtocol.Create(ScmiProtocolId.Power, V(3), PowerDomains),
+            PlatformProtocol.Create(ScmiProtocolId.System, systemVersion, 0),
+            PlatformProtocol.Create(ScmiProtocolId.Perf, V(4), PerfDomains),
+            PlatformProtocol.Create(ScmiProtocolId.Clock, V(3), Clocks),
+            PlatformProtocol.Create(ScmiProtocolId.Sensor, V(3), Sensors) with { SensorAxes = SensorAxes },
+            PlatformProtocol.Create(ScmiProtocolId.Reset, V(3), ResetDomains),
+            PlatformProtocol.Create(ScmiProtocolId.Voltage, V(2), VoltageDomains),
+            PlatformProtocol.Create(ScmiProtocolId.Powercap, V(2), PowercapDomains),
+            PlatformProtocol.Create(ImxBbm.ProtocolId, V(1), 0),
         };
         return new PlatformDescription(platformId, "in-memory",
             protocols.ToImmutableSortedDictionary(p => p.ProtocolId, p => p));

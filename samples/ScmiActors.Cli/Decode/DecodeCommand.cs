@@ -5,6 +5,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using ScmiActors.Description;
 using ScmiActors.Wire;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Cli.Decode;
 
@@ -125,7 +126,7 @@ public static class DecodeCommand
             var config = HoconFile.Parse(hocon, configPath);
             platformId ??= PlatformDescriptionLoader.PlatformIds(config).FirstOrDefault()
                 ?? throw new PlatformDescriptionException($"no platform under {PlatformDescriptionLoader.PlatformsPath}");
-            decoder = new PlatformDecoder(PlatformDescriptionLoader.Load(config, platformId));
+            decoder = new PlatformDecoder(PlatformDescriptionLoader.Load(config, platformId), ProtocolCatalogs.Default);
             return true;
         }
         catch (ConfigFileException e)

@@ -2,6 +2,7 @@ using Akka.Configuration;
 using ScmiActors.Description;
 using ScmiActors.Emulator;
 using ScmiActors.Wire;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Cli.MainJob;
 
@@ -45,7 +46,7 @@ public sealed record MainJobConfig(IReadOnlyList<PlatformDescription> Descriptio
         foreach (var p in d.Protocols.Values)
         {
             if (p.SourceCount <= EmulatedPlatform.MaxSources) continue;
-            var descriptor = ProtocolCatalog.Default.Find(p.ProtocolId);
+            var descriptor = ProtocolCatalogs.Default.Find(p.ProtocolId);
             var key = $"{PlatformDescriptionLoader.PlatformsPath}.{d.PlatformId}.protocols.{descriptor?.Name}.{descriptor?.SourceCountKey}";
             throw new ConfigFileException(At($"{key}: {p.SourceCount}, above the emulator's limit of {EmulatedPlatform.MaxSources}"));
         }

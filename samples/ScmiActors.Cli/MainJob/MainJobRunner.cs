@@ -11,6 +11,7 @@ using ScmiActors.Hosting;
 using ScmiActors.Messages;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Cli.MainJob;
 
@@ -290,7 +291,7 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         }
     }
 
-    internal static string ProtocolName(byte id) => ProtocolCatalog.Default.Find(id)?.Name ?? $"0x{id:X2}";
+    internal static string ProtocolName(byte id) => ProtocolCatalogs.Default.Find(id)?.Name ?? $"0x{id:X2}";
 
     /// <summary>A duration as a person reads it: 100 ms, 1.5 s, 2 min 30 s.</summary>
     public static string Format(TimeSpan t) =>

@@ -32,7 +32,7 @@ public static class Payload
     // NOTIFY payload shapes shared by most protocols.
 
     /// <summary><c>resource_id, notify_enable</c>: power, perf, clock, sensor, reset, powercap cap.</summary>
-    public static int NotifyPerSource(uint source, bool enable, ProtocolDescription _, Span<byte> destination)
+    public static int NotifyPerSource(uint source, bool enable, PlatformProtocol _, Span<byte> destination)
     {
         WriteU32(destination, 0, source);
         WriteU32(destination, 4, enable ? 1u : 0u);
@@ -40,7 +40,7 @@ public static class Payload
     }
 
     /// <summary><c>notify_enable</c> only: base errors, system power.</summary>
-    public static int NotifyGlobal(uint _, bool enable, ProtocolDescription __, Span<byte> destination)
+    public static int NotifyGlobal(uint _, bool enable, PlatformProtocol __, Span<byte> destination)
     {
         WriteU32(destination, 0, enable ? 1u : 0u);
         return 4;

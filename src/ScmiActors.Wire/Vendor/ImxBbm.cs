@@ -57,7 +57,7 @@ public static class ImxBbm
     }
 
     /// <summary><c>rtc_id, flags</c>: RTC 0, the source's event bits when enabling, none when disabling.</summary>
-    private static int NotifyRtc(uint source, bool enable, ProtocolDescription _, Span<byte> destination)
+    private static int NotifyRtc(uint source, bool enable, PlatformProtocol _, Span<byte> destination)
     {
         WriteU32(destination, 0, 0);
         WriteU32(destination, 4, enable ? source & 0x7 : 0);

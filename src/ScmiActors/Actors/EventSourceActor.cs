@@ -19,7 +19,7 @@ namespace ScmiActors.Actors;
 internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
 {
     private readonly EventDescriptor _event;
-    private readonly ProtocolDescription _protocol;
+    private readonly PlatformProtocol _protocol;
     private readonly uint _source;
     private readonly IActorRef _link;
     private readonly IActorRef _protocolActor;
@@ -35,7 +35,7 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
     // The protocol actor stopped (its protocol was deregistered): no route can be installed any more.
     private bool _protocolGone;
 
-    public EventSourceActor(EventDescriptor evt, ProtocolDescription protocol, uint source, IActorRef link,
+    public EventSourceActor(EventDescriptor evt, PlatformProtocol protocol, uint source, IActorRef link,
         IActorRef protocolActor, TimeSpan stepTimeout, string platformId)
     {
         _event = evt;
@@ -53,7 +53,7 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
     public IStash Stash { get; set; } = null!;
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(EventDescriptor evt, ProtocolDescription protocol, uint source, IActorRef link,
+    public static Props Props(EventDescriptor evt, PlatformProtocol protocol, uint source, IActorRef link,
         IActorRef protocolActor, TimeSpan stepTimeout, string platformId) =>
         Akka.Actor.Props.Create(() => new EventSourceActor(evt, protocol, source, link, protocolActor, stepTimeout, platformId));
 

@@ -8,6 +8,7 @@ using ScmiActors.Messages;
 using ScmiActors.Metrics;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Actors;
 
@@ -99,7 +100,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     public static Props Props(string platformId, IScmiTransport transport, PlatformDescription description, ScmiSettings settings,
         PlatformOptions? options = null, ProtocolCatalog? catalog = null) =>
         Akka.Actor.Props.CreateBy(new Producer(platformId, transport, description, settings,
-            options ?? PlatformOptions.Default, catalog ?? ProtocolCatalog.Default, null));
+            options ?? PlatformOptions.Default, catalog ?? ProtocolCatalogs.Default, null));
 
     /// <summary>
     /// A sharded entity: it passivates instead of stopping, so the shard buffers what arrives meanwhile
@@ -492,7 +493,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         target.Tell(new AddSubscriber(entry.Id, entry.Subscriber, registration.Generation));
     }
 
-    private static bool AnyNotifiable(ProtocolDescription protocol, EventDescriptor descriptor, uint count)
+    private static bool AnyNotifiable(PlatformProtocol protocol, EventDescriptor descriptor, uint count)
     {
         if (!protocol.CannotNotify.TryGetValue(descriptor.EventId, out var blocked)) return count > 0;
         for (uint s = 0; s < count; s++)
@@ -725,7 +726,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     }
 
     /// <summary>Registers a protocol; returns why not, or null.</summary>
-    private string? Register(ProtocolDescriptor descriptor, ProtocolDescription description)
+    private string? Register(ProtocolDescriptor descriptor, PlatformProtocol description)
     {
         if (descriptor.Id != description.ProtocolId)
             return $"descriptor is for protocol 0x{descriptor.Id:X2}, description for 0x{description.ProtocolId:X2}";

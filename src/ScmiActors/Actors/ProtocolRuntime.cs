@@ -8,12 +8,12 @@ namespace ScmiActors.Actors;
 /// the ring and counters (shared with the gate), the descriptor and platform knowledge for
 /// decoding, and the current routing snapshot. Created and owned by the handle.
 /// </summary>
-internal sealed class ProtocolRuntime(string platformId, ProtocolDescriptor descriptor, ProtocolDescription description,
+internal sealed class ProtocolRuntime(string platformId, ProtocolDescriptor descriptor, PlatformProtocol description,
     ProtocolCounters counters, int generation, int? subscriberWindow = null)
 {
     public string PlatformId { get; } = platformId;
     public ProtocolDescriptor Descriptor { get; } = descriptor;
-    public ProtocolDescription Description { get; } = description;
+    public PlatformProtocol Description { get; } = description;
     public ProtocolCounters Counters { get; } = counters;
     public ProtocolRing Ring => Counters.Ring;
     public int Generation { get; } = generation;

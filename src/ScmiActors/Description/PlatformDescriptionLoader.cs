@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Akka.Configuration;
 using ScmiActors.Wire;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Description;
 
@@ -46,7 +47,7 @@ public static class PlatformDescriptionLoader
 
     private static PlatformDescription LoadUnguarded(Config config, string platformId, ProtocolCatalog? catalog)
     {
-        catalog ??= ProtocolCatalog.Default;
+        catalog ??= ProtocolCatalogs.Default;
         var path = $"{PlatformsPath}.{platformId}";
         if (!PlatformIds(config).Contains(platformId))
             throw new PlatformDescriptionException($"{path}: no such platform (known: {string.Join(", ", PlatformIds(config))})");
@@ -55,7 +56,7 @@ public static class PlatformDescriptionLoader
             throw new PlatformDescriptionException($"{path}: expected an object (transport, protocols)");
         var platform = config.GetConfig(path);
         var transport = platform.GetString("transport", "in-memory");
-        var protocols = ImmutableSortedDictionary.CreateBuilder<byte, ProtocolDescription>();
+        var protocols = ImmutableSortedDictionary.CreateBuilder<byte, PlatformProtocol>();
         if (platform.HasPath("protocols"))
         {
             if (!platform.GetValue("protocols").IsObject())
@@ -91,7 +92,7 @@ public static class PlatformDescriptionLoader
         return Load(config, platformId, catalog);
     }
 
-    private static ProtocolDescription LoadProtocol(Config c, string path, ProtocolDescriptor descriptor)
+    private static PlatformProtocol LoadProtocol(Config c, string path, ProtocolDescriptor descriptor)
     {
         var versionText = c.GetString("version", "1.0");
         if (!ProtocolVersion.TryParse(versionText, out var version))
@@ -117,9 +118,9 @@ public static class PlatformDescriptionLoader
                     throw new PlatformDescriptionException(
                         $"{path}.axes.\"{sensorKey}\": sensor id out of range (the platform has {sources} sensors)");
                 var count = axesConfig.GetInt($"\"{sensorKey}\"");
-                if (count is < 1 or > ProtocolDescription.MaxSensorAxes)
+                if (count is < 1 or > PlatformProtocol.MaxSensorAxes)
                     throw new PlatformDescriptionException(
-                        $"{path}.axes.\"{sensorKey}\": {count} axes, must be 1..{ProtocolDescription.MaxSensorAxes}");
+                        $"{path}.axes.\"{sensorKey}\": {count} axes, must be 1..{PlatformProtocol.MaxSensorAxes}");
                 axes[sensor] = count;
             }
         }
@@ -132,7 +133,7 @@ public static class PlatformDescriptionLoader
             {
                 var evt = descriptor.FindEvent(eventName)
                     ?? throw new PlatformDescriptionException($"{path}.no-notify.{eventName}: {descriptor.Name} has no such event");
-                var count = evt.SourceCount(ProtocolDescription.Create(descriptor.Id, version, sources));
+                var count = evt.SourceCount(PlatformProtocol.Create(descriptor.Id, version, sources));
                 var set = noNotify.GetLongList(eventName).Select(s =>
                 {
                     var source = NonNegative(s, $"{path}.no-notify.{eventName}");
@@ -177,7 +178,7 @@ public static class PlatformDescriptionLoader
             thresholds = (low, high);
         }
 
-        return new ProtocolDescription(descriptor.Id, version, sources, axes.ToImmutable(), cannotNotify.ToImmutable(), queueBytes, thresholds, rateLimit);
+        return new PlatformProtocol(descriptor.Id, version, sources, axes.ToImmutable(), cannotNotify.ToImmutable(), queueBytes, thresholds, rateLimit);
     }
 
     private static uint NonNegative(long value, string path) =>

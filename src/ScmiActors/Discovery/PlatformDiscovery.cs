@@ -56,8 +56,8 @@ public static class PlatformDiscovery
             ids.AddRange(values.AsSpan(4, returned).ToArray());
         }
 
-        var protocols = ImmutableSortedDictionary.CreateBuilder<byte, ProtocolDescription>();
-        protocols[ScmiProtocolId.Base] = Merge(ProtocolDescription.Create(ScmiProtocolId.Base, Wire.ProtocolVersion.FromRaw(baseVersion), 0),
+        var protocols = ImmutableSortedDictionary.CreateBuilder<byte, PlatformProtocol>();
+        protocols[ScmiProtocolId.Base] = Merge(PlatformProtocol.Create(ScmiProtocolId.Base, Wire.ProtocolVersion.FromRaw(baseVersion), 0),
             configured.Find(ScmiProtocolId.Base));
         foreach (var id in ids.Distinct())
         {
@@ -68,14 +68,14 @@ public static class PlatformDiscovery
             uint sources = 0;
             if (descriptor.SourceCountKey is not null)
                 sources = Word(await Command(id, ScmiCommands.Common.ProtocolAttributes, $"{name} PROTOCOL_ATTRIBUTES"), 0, name) & 0xFFFF;
-            var discovered = ProtocolDescription.Create(id, version, sources);
+            var discovered = PlatformProtocol.Create(id, version, sources);
             discovered = await CapabilitiesAsync(discovered, descriptor, Command, Word);
             protocols[id] = Merge(discovered, configured.Find(id));
         }
         return configured with { Protocols = protocols.ToImmutable() };
     }
 
-    private static async Task<ProtocolDescription> CapabilitiesAsync(ProtocolDescription d, ProtocolDescriptor descriptor,
+    private static async Task<PlatformProtocol> CapabilitiesAsync(PlatformProtocol d, ProtocolDescriptor descriptor,
         Func<byte, byte, string, uint[], Task<byte[]>> command, Func<byte[], int, string, uint> word)
     {
         if (d.SourceCount == 0 || d.SourceCount > MaxSourcesProbed) return d;
@@ -103,7 +103,7 @@ public static class PlatformDiscovery
                         if ((low & 0xFF) == 0) Cannot(ScmiEvents.Sensor.TripPointEvent, id); // no trip points: no trip point events
                         if ((low & (1u << 30)) == 0) Cannot(ScmiEvents.Sensor.Update, id);   // no continuous update notifications
                         if ((high & (1u << 8)) != 0)
-                            axes[id] = Math.Clamp((int)((high >> 16) & 0x3F), 1, ProtocolDescription.MaxSensorAxes);
+                            axes[id] = Math.Clamp((int)((high >> 16) & 0x3F), 1, PlatformProtocol.MaxSensorAxes);
                     }
                     // id, attributes_low, attributes_high, 16-byte name; extended attributes (bit31) add 6 words.
                     offset += 3 + 4 + ((low & (1u << 31)) != 0 ? 6 : 0);
@@ -142,7 +142,7 @@ public static class PlatformDiscovery
     }
 
     /// <summary>What discovery found, with the configured description's overrides on top.</summary>
-    private static ProtocolDescription Merge(ProtocolDescription discovered, ProtocolDescription? configured)
+    private static PlatformProtocol Merge(PlatformProtocol discovered, PlatformProtocol? configured)
     {
         if (configured is null) return discovered;
         var cannot = discovered.CannotNotify.ToBuilder();

@@ -69,7 +69,7 @@ public static class ScmiHostingExtensions
         builder.WithActors((system, registry) =>
         {
             var scmi = ScmiNotifications.Get(system);
-            if (options.Sharding) scmi.UseShardRegion(registry.Get<ScmiHandles>(), options.HostsPlatforms);
+            if (options.Sharding) scmi.UseShardRegion(registry.Get<ScmiHandles>());
             else registry.TryRegister<ScmiHandles>(scmi.Handles);
         });
         return builder;

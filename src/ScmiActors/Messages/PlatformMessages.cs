@@ -144,7 +144,7 @@ public sealed record UnsubscribeFailed(string PlatformId, SubscriptionId Id, str
 // ---- protocol registration -------------------------------------------------------------------
 
 /// <summary>A protocol's notifications (its descriptor, standard or vendor) and what the platform says of it.</summary>
-public sealed record ProtocolEvents(ProtocolDescriptor Descriptor, ProtocolDescription Description)
+public sealed record ProtocolEvents(ProtocolDescriptor Descriptor, PlatformProtocol Description)
 {
     public byte Protocol => Descriptor.Id;
 }

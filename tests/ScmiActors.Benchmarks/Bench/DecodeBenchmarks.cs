@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using ScmiActors.Wire;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Benchmarks.Bench;
 
@@ -20,7 +21,7 @@ public class DecodeBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _decoder = new PlatformDecoder(Events.Full("bench"));
+        _decoder = new PlatformDecoder(Events.Full("bench"), ProtocolCatalogs.Default);
         _perfLevel = Events.PerfLevel(2);
         _perfLimits = Events.PerfLimits(2);
         _clockRate = Events.ClockRate(3);

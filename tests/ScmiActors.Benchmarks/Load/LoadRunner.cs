@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Akka.Actor;
 using ScmiActors.Wire;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Benchmarks.Load;
 
@@ -187,7 +188,7 @@ public static class LoadRunner
         Console.WriteLine(line);
 
         // The report records the events decode into: the one allocation per event the hot path may make.
-        var decoders = topology.Descriptions.Select(d => new PlatformDecoder(d)).ToArray();
+        var decoders = topology.Descriptions.Select(d => new PlatformDecoder(d, ProtocolCatalogs.Default)).ToArray();
         var reportBytes = topology.Streams.Select(st => ReportBytes(decoders[st.Platform], st.Raw)).Average();
         var fanout = topology.Fanout.Average();
         var summary = new CaseSummary(c.Name, main, c.MainTag, reportBytes, fanout, line);

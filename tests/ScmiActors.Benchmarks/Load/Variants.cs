@@ -6,6 +6,7 @@ using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Benchmarks.Load;
 
@@ -180,7 +181,7 @@ public sealed class ChannelsVariant(bool delegates) : Variant
 
     public override Task SetupAsync(Topology topology, ActorSystem system, LoadOptions options)
     {
-        var decoders = topology.Descriptions.Select(d => new PlatformDecoder(d)).ToArray();
+        var decoders = topology.Descriptions.Select(d => new PlatformDecoder(d, ProtocolCatalogs.Default)).ToArray();
         IActorRef[] actors = delegates ? [] : topology.SubscriberTags.Select((tag, i) => system.ActorOf(LoadSubscriber.Props(tag), $"{Name}-sub-{i}")).ToArray();
         var targets = delegates ? topology.SubscriberTags.Select(tag => new DelegateSubscriber(tag)).ToArray() : [];
 
@@ -277,7 +278,7 @@ public sealed class AkkaFloorVariant : Variant
 
     public override Task SetupAsync(Topology topology, ActorSystem system, LoadOptions options)
     {
-        var decoders = topology.Descriptions.Select(d => new PlatformDecoder(d)).ToArray();
+        var decoders = topology.Descriptions.Select(d => new PlatformDecoder(d, ProtocolCatalogs.Default)).ToArray();
         var subscribers = topology.SubscriberTags.Select((tag, i) => system.ActorOf(LoadSubscriber.Props(tag), $"akka2hop-sub-{i}")).ToArray();
         var actors = new IActorRef[topology.Queues.Length];
         var gauges = new Gauge[topology.Queues.Length];

@@ -67,7 +67,7 @@ public abstract class CoreSpec(ITestOutputHelper output, Config? extra = null) :
     protected static int Count(IEnumerable<(uint Source, bool Enable)> notifies, uint source, bool enable) =>
         notifies.Count(n => n == (source, enable));
 
-    protected void RegisterVendor(TestPlatform p, ProtocolDescriptor descriptor, ProtocolDescription description)
+    protected void RegisterVendor(TestPlatform p, ProtocolDescriptor descriptor, PlatformProtocol description)
     {
         p.Handle.Tell(new RegisterProtocolEvents(p.Id, new ProtocolEvents(descriptor, description)), TestActor);
         ExpectMsg<ProtocolRegistered>(r => r.Protocol == descriptor.Id);

@@ -189,7 +189,7 @@ public sealed class SubscriptionModelSpec(ITestOutputHelper output) : CoreSpec(o
             _settings = ScmiSettings.FromConfig(kit.Sys.Settings.Config);
             _description = new PlatformDescription(_platformId, "in-memory", ImmutableSortedDictionary.CreateRange(new[]
             {
-                new KeyValuePair<byte, ProtocolDescription>(Perf, ProtocolDescription.Create(Perf, new ProtocolVersion(4, 0), Sources)),
+                new KeyValuePair<byte, PlatformProtocol>(Perf, PlatformProtocol.Create(Perf, new ProtocolVersion(4, 0), Sources)),
             }));
             _control = kit.CreateTestProbe();
             _statsProbe = kit.CreateTestProbe();

@@ -4,6 +4,7 @@ using ScmiActors.Tests.Cli;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Protocols;
 using Xunit;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Tests.Description;
 
@@ -249,7 +250,7 @@ public class PlatformDescriptionLoaderTests
     public void Loaded_description_drives_the_decoder()
     {
         var soc0 = PlatformDescriptionLoader.Load(PlatformsConf(), "soc0");
-        var decoder = new PlatformDecoder(soc0);
+        var decoder = new PlatformDecoder(soc0, ProtocolCatalogs.Default);
         // SENSOR_UPDATE of sensor 5 needs 3 axes (8 + 48 bytes); the scalar sensor 4 needs one.
         var header = ScmiHeader.Notification(ScmiProtocolId.Sensor, ScmiEvents.Sensor.Update);
         var payload = new byte[8 + 16];

@@ -25,13 +25,13 @@ public sealed class DiscoverySpec(ITestOutputHelper output) : ScmiTestKit(output
             {
                 CannotNotify = ImmutableDictionary<byte, ImmutableHashSet<uint>>.Empty.Add(1, [2]),
             })
-            .Add(ImxBbm.ProtocolId, ProtocolDescription.Create(ImxBbm.ProtocolId, new ProtocolVersion(1, 0), 0)),
+            .Add(ImxBbm.ProtocolId, PlatformProtocol.Create(ImxBbm.ProtocolId, new ProtocolVersion(1, 0), 0)),
     };
 
     /// <summary>What the agent is configured with: no protocol at all, only a queue budget for perf.</summary>
     private static PlatformDescription Configured() => new("soc0", "emulated",
-        ImmutableSortedDictionary<byte, ProtocolDescription>.Empty.Add(ScmiProtocolId.Perf,
-            ProtocolDescription.Create(ScmiProtocolId.Perf, new ProtocolVersion(1, 0), 1) with { QueueBytes = 8192 }));
+        ImmutableSortedDictionary<byte, PlatformProtocol>.Empty.Add(ScmiProtocolId.Perf,
+            PlatformProtocol.Create(ScmiProtocolId.Perf, new ProtocolVersion(1, 0), 1) with { QueueBytes = 8192 }));
 
     [Fact]
     public async Task Discovery_learns_protocols_versions_counts_axes_and_capabilities()

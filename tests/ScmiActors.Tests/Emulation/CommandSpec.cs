@@ -4,6 +4,7 @@ using ScmiActors.Wire.Protocols;
 using ScmiActors.Wire.Vendor;
 using Xunit;
 using static ScmiActors.Tests.Emulation.RawPlatform;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Tests.Emulation;
 
@@ -252,7 +253,7 @@ public sealed class CommandSpec : IAsyncLifetime
     [MemberData(nameof(NotifyCommands))]
     public void Notify_commands_answer_with_the_right_status(byte protocol, byte eventId, byte notifyId, uint sources, uint? cannotNotify)
     {
-        var descriptor = ProtocolCatalog.Default.Find(protocol)!.FindEvent(eventId)!;
+        var descriptor = ProtocolCatalogs.Default.Find(protocol)!.FindEvent(eventId)!;
         var description = _p.Description.Find(protocol)!;
         Assert.Equal(notifyId, descriptor.NotifyMessageId);
         var global = descriptor.FixedSourceCount == 1;

@@ -4,6 +4,7 @@ using ScmiActors.Emulator;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using Xunit;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Tests.Emulation;
 
@@ -118,7 +119,7 @@ public sealed class RawPlatform : IAsyncDisposable
     /// <summary>Enables (protocol, event, source) through the event's own NOTIFY command, as the dispatcher encodes it.</summary>
     public ScmiStatus Notify(byte protocol, byte eventId, uint source, bool enable)
     {
-        var descriptor = ProtocolCatalog.Default.Find(protocol)!.FindEvent(eventId)!;
+        var descriptor = ProtocolCatalogs.Default.Find(protocol)!.FindEvent(eventId)!;
         return Command(descriptor.EncodeNotify(source, enable, Description.Find(protocol)!)).Status;
     }
 
@@ -127,7 +128,7 @@ public sealed class RawPlatform : IAsyncDisposable
     {
         foreach (var (id, protocol) in Description.Protocols)
         {
-            var descriptor = ProtocolCatalog.Default.Find(id);
+            var descriptor = ProtocolCatalogs.Default.Find(id);
             if (descriptor is null || id == ScmiActors.Wire.Vendor.ImxBbm.ProtocolId) continue;
             foreach (var evt in descriptor.Events)
                 for (uint s = 0; s < evt.SourceCount(protocol); s++)

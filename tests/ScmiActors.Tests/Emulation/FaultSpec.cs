@@ -3,6 +3,7 @@ using ScmiActors.Emulator;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using Xunit;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Tests.Emulation;
 
@@ -121,7 +122,7 @@ public sealed class FaultSpec
         p.Emulator.Step(500);
         var unknownProtocol = p.Notifications.Where(m => p.Description.Find(m.Protocol) is null).ToList();
         var unknownEvent = p.Notifications
-            .Where(m => p.Description.Find(m.Protocol) is not null && ProtocolCatalog.Default.Find(m.Protocol)!.FindEvent(m.Event) is null)
+            .Where(m => p.Description.Find(m.Protocol) is not null && ProtocolCatalogs.Default.Find(m.Protocol)!.FindEvent(m.Event) is null)
             .ToList();
         Assert.True(unknownProtocol.Count > 20);
         Assert.True(unknownEvent.Count > 20);
@@ -231,13 +232,13 @@ public sealed class FaultSpec
         var injected = stats.Injected(EmulatorFault.Malformed) + stats.Injected(EmulatorFault.Oversized)
             + stats.Injected(EmulatorFault.UnknownProtocolsAndEvents) + stats.Injected(EmulatorFault.OutOfRangeSources);
         var bad = p.Notifications.Count(m => p.Description.Find(m.Protocol) is null
-            || ProtocolCatalog.Default.Find(m.Protocol)!.FindEvent(m.Event) is null
+            || ProtocolCatalogs.Default.Find(m.Protocol)!.FindEvent(m.Event) is null
             || m.Payload.Length > Descriptor(m).MaxPayload
             || !Decode(p, m).IsSuccess);
         Assert.Equal(injected, bad);
     }
 
-    private static EventDescriptor Descriptor(SentMessage m) => ProtocolCatalog.Default.Find(m.Protocol)!.FindEvent(m.Event)!;
+    private static EventDescriptor Descriptor(SentMessage m) => ProtocolCatalogs.Default.Find(m.Protocol)!.FindEvent(m.Event)!;
 
     private static DecodeResult Decode(RawPlatform p, SentMessage m) =>
         Descriptor(m).Decode(m.Payload, new DecodeContext("emu", 0, p.Description.Find(m.Protocol)!));

@@ -3,6 +3,7 @@ using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Vendor;
 using Xunit;
+using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Tests.Emulation;
 
@@ -52,7 +53,7 @@ public sealed class NotificationSpec
         foreach (var protocol in p.Description.Protocols.Keys)
         {
             if (protocol == ImxBbm.ProtocolId) continue;
-            foreach (var evt in ProtocolCatalog.Default.Find(protocol)!.Events)
+            foreach (var evt in ProtocolCatalogs.Default.Find(protocol)!.Events)
                 Assert.Contains((protocol, evt.EventId), seen);
         }
 
@@ -61,7 +62,7 @@ public sealed class NotificationSpec
         {
             Assert.Equal(0, m.Header.Token);
             var description = p.Description.Find(m.Protocol)!;
-            var descriptor = ProtocolCatalog.Default.Find(m.Protocol)!.FindEvent(m.Event)!;
+            var descriptor = ProtocolCatalogs.Default.Find(m.Protocol)!.FindEvent(m.Event)!;
             var decoded = descriptor.Decode(m.Payload, new DecodeContext("emu", 0, description));
             Assert.True(decoded.IsSuccess, $"{m}: {decoded.Code}");
             Assert.InRange(m.Word(0), 0u, 2u); // agent_id: the platform or one of two agents

@@ -286,7 +286,7 @@ public sealed class ScmiSerializerSpec(ITestOutputHelper output)
     public void RegisterProtocolEvents_is_local_by_design_and_not_bound()
     {
         var register = new RegisterProtocolEvents("soc0",
-            new ProtocolEvents(ImxBbm.Descriptor, ProtocolDescription.Create(ImxBbm.ProtocolId, new ProtocolVersion(1, 0), ImxBbm.RtcSourceCount)));
+            new ProtocolEvents(ImxBbm.Descriptor, PlatformProtocol.Create(ImxBbm.ProtocolId, new ProtocolVersion(1, 0), ImxBbm.RtcSourceCount)));
 
         Assert.IsNotType<ScmiSerializer>(Sys.Serialization.FindSerializerFor(register));
         var e = Assert.Throws<ArgumentException>(() => Serializer.ToBinary(register));

@@ -12,14 +12,14 @@ namespace ScmiActors.Tests.Support;
 public static class DescriptionExtensions
 {
     public static PlatformDescription WithProtocol(this PlatformDescription description, byte protocol,
-        Func<ProtocolDescription, ProtocolDescription> change) =>
+        Func<PlatformProtocol, PlatformProtocol> change) =>
         description with { Protocols = description.Protocols.SetItem(protocol, change(description.Protocols[protocol])) };
 
-    public static PlatformDescription WithProtocol(this PlatformDescription description, ProtocolDescription protocol) =>
+    public static PlatformDescription WithProtocol(this PlatformDescription description, PlatformProtocol protocol) =>
         description with { Protocols = description.Protocols.SetItem(protocol.ProtocolId, protocol) };
 
     /// <summary>CannotNotify = { eventId → sources }.</summary>
-    public static ProtocolDescription CannotNotifyFor(this ProtocolDescription protocol, byte eventId, params uint[] sources) =>
+    public static PlatformProtocol CannotNotifyFor(this PlatformProtocol protocol, byte eventId, params uint[] sources) =>
         protocol with
         {
             CannotNotify = ImmutableDictionary<byte, ImmutableHashSet<uint>>.Empty.Add(eventId, ImmutableHashSet.Create(sources)),
@@ -82,8 +82,8 @@ public static class TestVendor
             NotifyPerSource),
     ]);
 
-    public static ProtocolDescription Description(uint sources = 4, int? queueBytes = null, byte id = Id) =>
-        ProtocolDescription.Create(id, new ProtocolVersion(1, 0), sources) with { QueueBytes = queueBytes };
+    public static PlatformProtocol Description(uint sources = 4, int? queueBytes = null, byte id = Id) =>
+        PlatformProtocol.Create(id, new ProtocolVersion(1, 0), sources) with { QueueBytes = queueBytes };
 
     public static uint Header(byte id = Id) => ScmiHeader.Notification(id, 0);
 

@@ -20,8 +20,8 @@ public static class TestPlatforms
             Protocol(ScmiProtocolId.Powercap, 2, 0, 4),
         }));
 
-    private static KeyValuePair<byte, ProtocolDescription> Protocol(byte id, ushort major, ushort minor, uint sources) =>
-        new(id, ProtocolDescription.Create(id, new ProtocolVersion(major, minor), sources));
+    private static KeyValuePair<byte, PlatformProtocol> Protocol(byte id, ushort major, ushort minor, uint sources) =>
+        new(id, PlatformProtocol.Create(id, new ProtocolVersion(major, minor), sources));
 
     public static byte[] Words(params uint[] words)
     {
