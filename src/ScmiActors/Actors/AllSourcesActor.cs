@@ -69,7 +69,7 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
         Receive<ReleaseSources>(_ =>
         {
             // The source actors release their own enables; this actor only stops routing.
-            Sender.Tell(new SourcesReleased(_event.ProtocolId, _event.EventId, SourceKey.All));
+            Sender.Tell(new SourcesReleased(_event.ProtocolId, _event.EventId, SourceSelector.All));
             Context.Stop(Self);
         });
     }
@@ -163,7 +163,7 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
         }
         var ticket = ++_ticket;
         var subscribers = _subscribers.Select(s => s.Subscriber).Distinct().ToArray();
-        _protocolActor.Tell(new SetRoute(_event.EventId, SourceKey.All, subscribers, ticket));
+        _protocolActor.Tell(new SetRoute(_event.EventId, SourceSelector.All, subscribers, ticket));
         var none = new List<RouteInstalled>();
         AwaitAll(none, 1, then, r => r.Ticket == ticket);
     }

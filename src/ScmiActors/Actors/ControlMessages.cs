@@ -27,7 +27,7 @@ internal sealed record ReleaseSources
     public static readonly ReleaseSources Instance = new();
 }
 
-internal sealed record SourcesReleased(byte Protocol, byte Event, SourceKey Key);
+internal sealed record SourcesReleased(byte Protocol, byte Event, SourceSelector Key);
 
 /// <summary>
 /// All-sources actor → handle: forward a hold on one source to that source's actor (created if

@@ -151,7 +151,7 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
         _holders.Clear();
         DisableIfLast(() =>
         {
-            replyTo.Tell(new SourcesReleased(_event.ProtocolId, _event.EventId, SourceKey.Of(_source)));
+            replyTo.Tell(new SourcesReleased(_event.ProtocolId, _event.EventId, SourceSelector.Id(_source)));
             Context.Stop(Self);
         });
     }
@@ -220,7 +220,7 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
         }
         var ticket = ++_ticket;
         var subscribers = _direct.Select(d => d.Subscriber).Distinct().ToArray();
-        _protocolActor.Tell(new SetRoute(_event.EventId, SourceKey.Of(_source), subscribers, ticket));
+        _protocolActor.Tell(new SetRoute(_event.EventId, SourceSelector.Id(_source), subscribers, ticket));
         Await<RouteInstalled>(r => r.Ticket == ticket, _ => then(true), () => then(false));
     }
 

@@ -577,8 +577,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     {
         entry.State = SubscriptionState.Unbinding;
         var registration = _registrations[entry.Protocol];
-        var key = entry.Source is SourceSelector.OneSource one ? SourceKey.Of(one.Source) : SourceKey.All;
-        registration.EventSources[(entry.Event, key)].Tell(new RemoveSubscriber(entry.Id, entry.Generation));
+        registration.EventSources[(entry.Event, entry.Source)].Tell(new RemoveSubscriber(entry.Id, entry.Generation));
     }
 
     private void OnUnbound(SubscriberUnbound unbound)
@@ -655,7 +654,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
 
     private IActorRef SourceActor(Registration registration, EventDescriptor descriptor, uint source)
     {
-        var key = (descriptor.EventId, SourceKey.Of(source));
+        var key = (descriptor.EventId, SourceSelector.Id(source));
         if (registration.EventSources.TryGetValue(key, out var actor)) return actor;
         actor = Context.ActorOf(EventSourceActor.Props(descriptor, registration.Runtime.Description, source, _link,
                 registration.Actor, StepTimeout, _platformId),
@@ -666,7 +665,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
 
     private IActorRef AllActor(Registration registration, EventDescriptor descriptor, uint count)
     {
-        var key = (descriptor.EventId, SourceKey.All);
+        var key = (descriptor.EventId, SourceSelector.All);
         if (registration.EventSources.TryGetValue(key, out var actor)) return actor;
         var protocol = registration.Runtime.Description;
         var notifiable = new List<uint>();
@@ -991,7 +990,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     private sealed record Registration(ProtocolRuntime Runtime, IActorRef Actor, int Generation)
     {
         public byte Protocol => Runtime.Protocol;
-        public Dictionary<(byte Event, SourceKey Key), IActorRef> EventSources { get; } = new();
+        public Dictionary<(byte Event, SourceSelector Key), IActorRef> EventSources { get; } = new();
     }
 
     private enum SubscriptionState { Pending, Binding, Active, Unbinding }

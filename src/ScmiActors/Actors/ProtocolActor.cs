@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using ScmiActors.Ingestion;
+using ScmiActors.Messages;
 using ScmiActors.Wire;
 
 namespace ScmiActors.Actors;
@@ -276,7 +277,7 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
 }
 
 /// <summary>An event-source actor's subscribers for one key; answered with <see cref="RouteInstalled"/>.</summary>
-internal sealed record SetRoute(byte Event, SourceKey Key, IActorRef[] Subscribers, long Ticket);
+internal sealed record SetRoute(byte Event, SourceSelector Key, IActorRef[] Subscribers, long Ticket);
 
 internal sealed record RouteInstalled(long Ticket);
 

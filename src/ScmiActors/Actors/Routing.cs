@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Akka.Actor;
+using ScmiActors.Messages;
 
 namespace ScmiActors.Actors;
 
@@ -39,11 +40,11 @@ internal sealed class RoutingSnapshot(EventRoute?[] events)
 
     public static RoutingSnapshot For(int eventCount) => new(new EventRoute?[eventCount]);
 
-    public RoutingSnapshot With(byte eventId, SourceKey key, SubscriberFlow[] subscribers)
+    public RoutingSnapshot With(byte eventId, SourceSelector key, SubscriberFlow[] subscribers)
     {
         var events = (EventRoute?[])Events.Clone();
         var route = events[eventId] ?? EventRoute.Empty;
-        events[eventId] = key.IsAll ? route.WithAll(subscribers) : route.WithSource(key.Source, subscribers);
+        events[eventId] = key is SourceSelector.OneSource one ? route.WithSource(one.Source, subscribers) : route.WithAll(subscribers);
         return new RoutingSnapshot(events);
     }
 
@@ -59,12 +60,4 @@ internal sealed class RoutingSnapshot(EventRoute?[] events)
         }
         return routed;
     }
-}
-
-/// <summary>(event, source) or (event, all sources): the key of an event-source actor.</summary>
-public readonly record struct SourceKey(bool IsAll, uint Source)
-{
-    public static SourceKey All => new(true, 0);
-    public static SourceKey Of(uint source) => new(false, source);
-    public override string ToString() => IsAll ? "all" : Source.ToString();
 }
