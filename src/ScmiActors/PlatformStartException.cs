@@ -1,7 +1,7 @@
 namespace ScmiActors;
 
 /// <summary>
-/// <see cref="ScmiNotifications.StartPlatformAsync"/> could not bring the platform to ready: the
+/// <see cref="Hosting.ScmiNotifications.StartPlatformAsync"/> could not bring the platform to ready: the
 /// transport did not connect, discovery failed, the start timed out, the id is already started, or
 /// the node is shutting down. <see cref="Reason"/> says which, in one line.
 /// </summary>

@@ -21,6 +21,12 @@ public sealed record ScmiSettings(
     /// The longest an ordered shutdown takes: the drain deadline, the discard that follows it (as long
     /// again at most), the disables, and slack.
     /// </summary>
+    /// <summary>
+    /// The smallest subscriber window: a window is tracked with this many in-flight markers
+    /// (DeliveryWindows.MaxMarks), so a smaller one could not be honoured.
+    /// </summary>
+    public const int MinSubscriberWindow = 4;
+
     public TimeSpan ShutdownBudget => DrainDeadline * 2 + DisableDeadline + TimeSpan.FromSeconds(1);
 
     /// <summary>The library defaults (hocon/scmi.conf).</summary>
@@ -48,8 +54,8 @@ public sealed record ScmiSettings(
         if (settings.DrainBatch < 1) throw new ConfigurationException("scmi.drain-batch must be at least 1");
         if (settings.QueueBytes is < 64 or > Ingestion.ProtocolRing.MaxBudgetBytes)
             throw new ConfigurationException($"scmi.queue-bytes must be between 64 and {Ingestion.ProtocolRing.MaxBudgetBytes}");
-        if (settings.SubscriberWindow is < Actors.DeliveryWindows.MaxMarks)
-            throw new ConfigurationException($"scmi.subscriber-window must be at least {Actors.DeliveryWindows.MaxMarks} (or off)");
+        if (settings.SubscriberWindow is < MinSubscriberWindow)
+            throw new ConfigurationException($"scmi.subscriber-window must be at least {MinSubscriberWindow} (or off)");
         if (settings.RateLimit is < 1) throw new ConfigurationException("scmi.rate-limit must be at least 1 event per second (or off)");
         if (settings.StartTimeout <= TimeSpan.Zero) throw new ConfigurationException("scmi.start-timeout must be positive");
         if (settings.SubscriberStallTimeout <= TimeSpan.Zero) throw new ConfigurationException("scmi.subscriber-stall-timeout must be positive");

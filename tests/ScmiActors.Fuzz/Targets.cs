@@ -4,10 +4,10 @@ using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
 using ScmiActors.Cli.Decode;
-using ScmiActors.Description;
+using ScmiActors.Platform;
 using ScmiActors.Wire;
-using ScmiActors.Wire.Vendor;
 using ScmiActors.Wire.Catalogs;
+using ScmiActors.Wire.Vendor;
 
 namespace ScmiActors.Fuzz;
 

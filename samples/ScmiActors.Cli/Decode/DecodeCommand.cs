@@ -3,7 +3,7 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using ScmiActors.Description;
+using ScmiActors.Platform;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Catalogs;
 

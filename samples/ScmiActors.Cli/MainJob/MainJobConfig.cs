@@ -1,6 +1,6 @@
 using Akka.Configuration;
-using ScmiActors.Description;
 using ScmiActors.Emulator;
+using ScmiActors.Platform;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Catalogs;
 

@@ -4,8 +4,6 @@ using Akka.Logger.Serilog;
 using HdrHistogram;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using ScmiActors.Actors;
-using ScmiActors.Description;
 using ScmiActors.Emulator;
 using ScmiActors.Hosting;
 using ScmiActors.Messages;

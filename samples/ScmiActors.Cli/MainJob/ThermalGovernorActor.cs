@@ -1,5 +1,4 @@
 using Akka.Actor;
-using ScmiActors.Link;
 using ScmiActors.Messages;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Protocols;

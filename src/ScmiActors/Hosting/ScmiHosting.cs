@@ -4,6 +4,7 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.Hosting;
+using ScmiActors.Platform;
 using ScmiActors.Serialization;
 
 namespace ScmiActors.Hosting;
@@ -57,7 +58,7 @@ public static class ScmiHostingExtensions
                         // A handle owns a live transport: it must never be passivated for being quiet.
                         ShouldPassivateIdleEntities = false,
                         // Moving or stopping a shard runs the handle's ordered shutdown, not an abrupt stop.
-                        HandOffStopMessage = Actors.HandleActor.HandOff.Instance,
+                        HandOffStopMessage = HandleActor.HandOff.Instance,
                     });
             }
             else

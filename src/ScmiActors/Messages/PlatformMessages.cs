@@ -164,9 +164,9 @@ public sealed record ProtocolDeregistered(string PlatformId, byte Protocol, bool
 
 /// <summary>
 /// Sends one command to the platform through the handle's link (e.g. PERFORMANCE_LIMITS_SET from a
-/// thermal governor); answered with a <see cref="Link.CommandResult"/> carrying <paramref name="Command"/>'s correlation.
+/// thermal governor); answered with a <see cref="CommandResult"/> carrying <paramref name="Command"/>'s correlation.
 /// </summary>
-public sealed record SendPlatformCommand(string PlatformId, Link.PlatformCommand Command) : IPlatformMessage;
+public sealed record SendPlatformCommand(string PlatformId, PlatformCommand Command) : IPlatformMessage;
 
 // ---- lifecycle and stats ---------------------------------------------------------------------
 
@@ -176,7 +176,7 @@ public sealed record GetStats(string PlatformId) : IPlatformMessage, IScmiRemote
 /// Asks a handle to answer once it is ready (transport connected, discovery done, gate open):
 /// <see cref="PlatformReady"/>, or <see cref="PlatformStartFailed"/> with the reason when its
 /// initialisation failed (it stays failed) or it is stopping. A handle still initialising keeps the
-/// question until it knows. <see cref="ScmiNotifications.StartPlatformAsync"/> uses it; any node can.
+/// question until it knows. <see cref="Hosting.ScmiNotifications.StartPlatformAsync"/> uses it; any node can.
 /// </summary>
 public sealed record AwaitPlatformReady(string PlatformId) : IPlatformMessage, IScmiRemoteMessage;
 

@@ -7,10 +7,10 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Serialization;
 using Google.Protobuf;
+using P = ScmiActors.Serialization.Proto;
 using ScmiActors.Messages;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Vendor;
-using P = ScmiActors.Serialization.Proto;
 
 namespace ScmiActors.Serialization;
 

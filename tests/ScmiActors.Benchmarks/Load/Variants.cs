@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Akka.Actor;
+using ScmiActors.Hosting;
 using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Transport;

@@ -1,5 +1,5 @@
-using ScmiActors.Cli.Decode;
 using Xunit;
+using ScmiActors.Cli.Decode;
 
 namespace ScmiActors.Tests.Cli;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using ScmiActors.Cli;
 using Xunit;
+using ScmiActors.Cli;
 
 namespace ScmiActors.Tests.Cli;
 

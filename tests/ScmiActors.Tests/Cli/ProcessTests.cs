@@ -1,5 +1,5 @@
-using ScmiActors.Cli;
 using Xunit;
+using ScmiActors.Cli;
 
 namespace ScmiActors.Tests.Cli;
 

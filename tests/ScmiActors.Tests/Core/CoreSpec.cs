@@ -1,16 +1,14 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.TestKit;
-using ScmiActors.Actors;
+using Xunit;
+using Xunit.Abstractions;
 using ScmiActors.Ingestion;
-using ScmiActors.Link;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Protocols;
-using Xunit;
-using Xunit.Abstractions;
 
 namespace ScmiActors.Tests.Core;
 

@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
-using ScmiActors.Actors;
 using Xunit;
+using ScmiActors.Dispatch;
 
 namespace ScmiActors.Tests.Core;
 

@@ -1,6 +1,6 @@
-using ScmiActors.Actors;
-using ScmiActors.Messages;
 using Xunit;
+using ScmiActors.Messages;
+using ScmiActors.Platform;
 
 namespace ScmiActors.Tests.Core;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using ScmiActors.Ingestion;
 using Xunit;
+using ScmiActors.Ingestion;
 
 namespace ScmiActors.Tests.Core;
 

@@ -1,10 +1,10 @@
+using Xunit;
 using ScmiActors.Emulator;
 using ScmiActors.Wire;
+using ScmiActors.Wire.Catalogs;
 using ScmiActors.Wire.Protocols;
 using ScmiActors.Wire.Vendor;
-using Xunit;
 using static ScmiActors.Tests.Emulation.RawPlatform;
-using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Tests.Emulation;
 

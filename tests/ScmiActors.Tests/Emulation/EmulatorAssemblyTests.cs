@@ -1,9 +1,10 @@
 using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
-using ScmiActors.Emulator;
-using ScmiActors.Transport;
 using Xunit;
+using ScmiActors.Emulator;
+using ScmiActors.Hosting;
+using ScmiActors.Transport;
 
 namespace ScmiActors.Tests.Emulation;
 

@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
-using ScmiActors.Description;
+using Xunit;
 using ScmiActors.Emulator;
+using ScmiActors.Platform;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
-using Xunit;
 using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Tests.Emulation;

@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using Xunit;
 using ScmiActors.Emulator;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
-using Xunit;
 using ScmiActors.Wire.Catalogs;
 
 namespace ScmiActors.Tests.Emulation;

@@ -1,7 +1,7 @@
 using Akka.Actor;
 using ScmiActors.Ingestion;
 
-namespace ScmiActors.Actors;
+namespace ScmiActors.Dispatch;
 
 /// <summary>
 /// One subscriber as its protocol actor delivers to it: the ref, and the markers sent to it and
@@ -55,7 +55,7 @@ internal sealed class SubscriberFlow(IActorRef subscriber, long id)
 internal sealed class DeliveryWindows
 {
     /// <summary>Markers in flight per subscriber: a window is split into this many parts.</summary>
-    public const int MaxMarks = 4;
+    public const int MaxMarks = ScmiSettings.MinSubscriberWindow;
 
     // Marker ids pack the flow id (high bits) and the marker's sequence number (low 40 bits) into
     // one long, which Akka serializes natively when the subscriber is on another node.

@@ -1,6 +1,6 @@
 using ScmiActors.Wire;
 
-namespace ScmiActors.Link;
+namespace ScmiActors.Messages;
 
 /// <summary>Sends one command to the platform; the link answers the sender with a <see cref="CommandResult"/>.</summary>
 /// <param name="Correlation">Echoed in the result, so the requester can match it.</param>
@@ -35,3 +35,11 @@ public sealed record CommandResult(object Correlation, CommandOutcome Outcome, S
 
 /// <summary>A raw response or delayed response from the gate's command path.</summary>
 internal sealed record RawResponse(uint Header, byte[] Payload);
+
+/// <summary>Asks the link for its counters; answered with <see cref="LinkStats"/>.</summary>
+public sealed record GetLinkStats
+{
+    public static readonly GetLinkStats Instance = new();
+}
+
+public sealed record LinkStats(int PendingCommands, long UnmatchedResponses);

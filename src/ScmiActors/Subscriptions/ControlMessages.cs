@@ -1,7 +1,7 @@
 using Akka.Actor;
 using ScmiActors.Messages;
 
-namespace ScmiActors.Actors;
+namespace ScmiActors.Subscriptions;
 
 // Messages between the handle and its event-source actors (the control plane). Internal: users
 // talk to the handle only.

@@ -1,6 +1,6 @@
 using ScmiActors.Messages;
 
-namespace ScmiActors.Actors;
+namespace ScmiActors.Platform;
 
 /// <summary>
 /// The registry's table of platforms and their lifecycle, as plain state with checked transitions

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using ScmiActors.Messages;
 
-namespace ScmiActors.Actors;
+namespace ScmiActors.Platform;
 
 /// <summary>
 /// Sharded mode: one incarnation of a platform this node hosts. The shard creates the entity from

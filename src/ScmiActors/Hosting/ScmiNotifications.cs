@@ -1,17 +1,17 @@
-using Akka;
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Akka;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.DependencyInjection;
-using System.Diagnostics.Metrics;
-using ScmiActors.Actors;
+using ScmiActors.Diagnostics;
 using ScmiActors.Messages;
-using ScmiActors.Metrics;
+using ScmiActors.Platform;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Catalogs;
 
-namespace ScmiActors;
+namespace ScmiActors.Hosting;
 
 /// <summary>
 /// The ScmiActors extension, one per ActorSystem: starts platform handles, knows the protocol

@@ -4,7 +4,7 @@ using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Wire;
 
-namespace ScmiActors.Actors;
+namespace ScmiActors.Dispatch;
 
 /// <summary>
 /// The bottom half of one registered protocol (Linux's per-protocol work item). Owns the consumer

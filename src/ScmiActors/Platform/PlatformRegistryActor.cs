@@ -3,9 +3,9 @@ using Akka.Event;
 using ScmiActors.Messages;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
-using PlatformDirectory = ScmiActors.Actors.PlatformDirectory<Akka.Actor.IActorRef, Akka.Actor.IActorRef, ScmiActors.Actors.StartPlatform>;
+using PlatformDirectory = ScmiActors.Platform.PlatformDirectory<Akka.Actor.IActorRef, Akka.Actor.IActorRef, ScmiActors.Messages.StartPlatform>;
 
-namespace ScmiActors.Actors;
+namespace ScmiActors.Platform;
 
 /// <summary>
 /// The local directory of handles (<c>/user/scmi</c>): starts a <see cref="HandleActor"/> per
@@ -148,20 +148,4 @@ public sealed class PlatformRegistryActor : ReceiveActor
         foreach (var requester in _stopAllRequesters) requester.Tell(AllPlatformsStopped.Instance);
         _stopAllRequesters.Clear();
     }
-}
-
-/// <summary>Starts a handle; answered with <see cref="PlatformStarted"/> (the handle exists; it may still be initialising) or a <see cref="Status.Failure"/> with a <see cref="PlatformStartException"/>.</summary>
-public sealed record StartPlatform(string PlatformId, IScmiTransport Transport, PlatformDescription Description, PlatformOptions Options);
-
-public sealed record PlatformStarted(string PlatformId, IActorRef Handle);
-
-/// <summary>Ordered shutdown of every handle; answered with <see cref="AllPlatformsStopped"/>.</summary>
-public sealed record StopAllPlatforms
-{
-    public static readonly StopAllPlatforms Instance = new();
-}
-
-public sealed record AllPlatformsStopped
-{
-    public static readonly AllPlatformsStopped Instance = new();
 }

@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 using Akka.Actor;
-using ScmiActors.Link;
+using ScmiActors.Messages;
 using ScmiActors.Wire;
 
-namespace ScmiActors.Discovery;
+namespace ScmiActors.Platform;
 
 /// <summary>A discovery step the platform refused or did not answer: which command, which outcome.</summary>
 public sealed class DiscoveryException(string message) : Exception(message);

@@ -2,7 +2,7 @@ using System.Collections.Frozen;
 using Akka.Actor;
 using ScmiActors.Messages;
 
-namespace ScmiActors.Actors;
+namespace ScmiActors.Dispatch;
 
 /// <summary>The subscribers of one event: all-sources subscribers, then those of each source. Immutable.</summary>
 internal sealed class EventRoute

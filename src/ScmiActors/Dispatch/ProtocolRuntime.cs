@@ -1,7 +1,7 @@
 using ScmiActors.Ingestion;
 using ScmiActors.Wire;
 
-namespace ScmiActors.Actors;
+namespace ScmiActors.Dispatch;
 
 /// <summary>
 /// What one registration of a protocol needs and must keep across restarts of its protocol actor:

@@ -3,7 +3,7 @@ using Akka.Configuration;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Catalogs;
 
-namespace ScmiActors.Description;
+namespace ScmiActors.Platform;
 
 /// <summary>A platform description that cannot be used, with the HOCON path that is wrong.</summary>
 public sealed class PlatformDescriptionException(string message) : Exception(message);

@@ -1,9 +1,10 @@
 using Akka.Actor;
 using Akka.Event;
+using ScmiActors.Dispatch;
 using ScmiActors.Messages;
 using ScmiActors.Wire;
 
-namespace ScmiActors.Actors;
+namespace ScmiActors.Subscriptions;
 
 /// <summary>
 /// The control plane of one (event, all sources). Its first subscriber makes it take a hold on

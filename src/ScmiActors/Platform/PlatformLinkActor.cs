@@ -1,10 +1,11 @@
 using System.Buffers.Binary;
 using Akka.Actor;
 using Akka.Event;
+using ScmiActors.Messages;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 
-namespace ScmiActors.Link;
+namespace ScmiActors.Platform;
 
 /// <summary>
 /// The command path to one platform. Owns the 10-bit token space and the table of pending
@@ -134,10 +135,3 @@ public sealed class PlatformLinkActor : ReceiveActor, IWithTimers
 
     private sealed record CommandTimedOut(ushort Token, long Sequence);
 }
-
-public sealed record GetLinkStats
-{
-    public static readonly GetLinkStats Instance = new();
-}
-
-public sealed record LinkStats(int PendingCommands, long UnmatchedResponses);

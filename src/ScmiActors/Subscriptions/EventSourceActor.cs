@@ -1,10 +1,10 @@
 using Akka.Actor;
 using Akka.Event;
-using ScmiActors.Link;
+using ScmiActors.Dispatch;
 using ScmiActors.Messages;
 using ScmiActors.Wire;
 
-namespace ScmiActors.Actors;
+namespace ScmiActors.Subscriptions;
 
 /// <summary>
 /// The control plane of one (event, source): its direct subscribers and the holds of the event's

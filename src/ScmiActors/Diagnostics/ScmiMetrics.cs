@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using ScmiActors.Ingestion;
 
-namespace ScmiActors.Metrics;
+namespace ScmiActors.Diagnostics;
 
 /// <summary>What one handle exposes to the meter: its gate counters and its live protocol counters.</summary>
 internal sealed class MetricsSource(string platformId)
@@ -15,7 +15,7 @@ internal sealed class MetricsSource(string platformId)
 /// <summary>
 /// Publishes one ActorSystem's dispatcher counters through <see cref="System.Diagnostics.Metrics"/>
 /// (meter <c>ScmiActors</c>), so OpenTelemetry or <c>dotnet-counters</c> can read them. One instance
-/// per ActorSystem, owned by the <see cref="ScmiNotifications"/> extension: its meter comes from the
+/// per ActorSystem, owned by the <see cref="Hosting.ScmiNotifications"/> extension: its meter comes from the
 /// host's <see cref="IMeterFactory"/> (Microsoft.Extensions.Diagnostics, resolved from the system's
 /// service provider when Akka.Hosting or a <c>DependencyResolverSetup</c> gives one), else it is a
 /// meter of its own, disposed with the system. Two nodes in one process therefore never share

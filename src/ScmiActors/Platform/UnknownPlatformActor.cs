@@ -1,7 +1,7 @@
 using Akka.Actor;
 using ScmiActors.Messages;
 
-namespace ScmiActors.Actors;
+namespace ScmiActors.Platform;
 
 /// <summary>
 /// Stands in for a platform that no node hosts (never started, or stopped) when sharding creates

@@ -1,29 +1,17 @@
 using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
-using ScmiActors.Discovery;
+using ScmiActors.Diagnostics;
+using ScmiActors.Dispatch;
+using ScmiActors.Hosting;
 using ScmiActors.Ingestion;
-using ScmiActors.Link;
 using ScmiActors.Messages;
-using ScmiActors.Metrics;
+using ScmiActors.Subscriptions;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Catalogs;
 
-namespace ScmiActors.Actors;
-
-/// <summary>How a handle starts.</summary>
-/// <param name="RegisterDescribedProtocols">Register every protocol of the description (with the catalog's descriptor) once connected.</param>
-/// <param name="Discover">
-/// Before registering, learn protocols, versions, source counts, sensor axes and notify
-/// capabilities from the platform over SCMI commands (when the transport has a command path).
-/// The description is the fallback for what discovery cannot learn, and its explicit settings
-/// (queue-bytes, thresholds) override.
-/// </param>
-public sealed record PlatformOptions(bool RegisterDescribedProtocols = true, bool Discover = false)
-{
-    public static PlatformOptions Default { get; } = new();
-}
+namespace ScmiActors.Platform;
 
 /// <summary>
 /// One platform (Linux's <c>scmi_notify_instance</c>). Owns the ingestion gate, the platform link,
