@@ -35,7 +35,7 @@ public sealed class ScmiNotifications : IExtension
         Metrics = new ScmiMetrics(HostMeterFactory(system));
         // Once the system is gone its instruments report nothing (and its own meter, if any, is disposed).
         system.WhenTerminated.ContinueWith(_ => Metrics.Dispose(), TaskScheduler.Default);
-        Registry = system.ActorOf(PlatformRegistryActor.Props(Settings, () => _catalog), "scmi");
+        Registry = system.ActorOf(PlatformRegistryActor.Props(Settings, () => _catalog, Metrics), "scmi");
         Handles = Registry;
 
         var registry = Registry;
@@ -235,7 +235,7 @@ public sealed class ScmiNotifications : IExtension
     /// <summary>Props of the sharded entity for a platform id: its handle if this node hosts it, else a stand-in that answers PlatformNotFound.</summary>
     internal Props EntityProps(string platformId) =>
         _hosted.TryGetValue(platformId, out var hosted) && !hosted.Stopping
-            ? HandleActor.ShardedProps(hosted, Settings, _catalog)
+            ? HandleActor.ShardedProps(hosted, Settings, _catalog, Metrics)
             : UnknownPlatformActor.Props(platformId);
 
     private static void ImmutableInterlocked(ref ProtocolCatalog location, Func<ProtocolCatalog, ProtocolCatalog> update)

@@ -3,7 +3,6 @@ using Akka.Actor;
 using Akka.Event;
 using ScmiActors.Diagnostics;
 using ScmiActors.Dispatch;
-using ScmiActors.Hosting;
 using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Subscriptions;
@@ -37,6 +36,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     private IngestionGate _gate = null!;
     private IActorRef _link = ActorRefs.Nobody;
     private readonly MetricsSource _metrics;
+    private readonly ScmiMetrics? _systemMetrics;
 
     private readonly Dictionary<byte, Registration> _registrations = new();
     private readonly Dictionary<byte, ProtocolStats> _retiredStats = new();
@@ -67,9 +67,10 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     private bool _sharded => _hosted is not null;
 
     private HandleActor(string platformId, IScmiTransport transport, PlatformDescription description, ScmiSettings settings,
-        PlatformOptions options, ProtocolCatalog catalog, HostedPlatform? hosted)
+        PlatformOptions options, ProtocolCatalog catalog, HostedPlatform? hosted, ScmiMetrics? systemMetrics)
     {
         _hosted = hosted;
+        _systemMetrics = systemMetrics;
         _platformId = platformId;
         _transport = transport;
         _description = description;
@@ -85,27 +86,28 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>A handle that is a plain child (of the registry, or of a test).</summary>
+    /// <param name="metrics">Where the handle publishes its counters (its system's, from the extension); none when null.</param>
     public static Props Props(string platformId, IScmiTransport transport, PlatformDescription description, ScmiSettings settings,
-        PlatformOptions? options = null, ProtocolCatalog? catalog = null) =>
+        PlatformOptions? options = null, ProtocolCatalog? catalog = null, ScmiMetrics? metrics = null) =>
         Akka.Actor.Props.CreateBy(new Producer(platformId, transport, description, settings,
-            options ?? PlatformOptions.Default, catalog ?? ProtocolCatalogs.Default, null));
+            options ?? PlatformOptions.Default, catalog ?? ProtocolCatalogs.Default, null, metrics));
 
     /// <summary>
     /// A sharded entity: it passivates instead of stopping, so the shard buffers what arrives meanwhile
     /// and hands it to the stand-in that answers for a stopped platform; it marks its incarnation in
     /// <paramref name="hosted"/> stopping and gone.
     /// </summary>
-    internal static Props ShardedProps(HostedPlatform hosted, ScmiSettings settings, ProtocolCatalog catalog) =>
+    internal static Props ShardedProps(HostedPlatform hosted, ScmiSettings settings, ProtocolCatalog catalog, ScmiMetrics metrics) =>
         Akka.Actor.Props.CreateBy(new Producer(hosted.Start.PlatformId, hosted.Start.Transport, hosted.Start.Description, settings,
-            hosted.Start.Options, catalog, hosted));
+            hosted.Start.Options, catalog, hosted, metrics));
 
     /// <summary>Props.Create needs a public constructor; the incarnation is internal, so a producer builds the handle.</summary>
     private sealed class Producer(string platformId, IScmiTransport transport, PlatformDescription description, ScmiSettings settings,
-        PlatformOptions options, ProtocolCatalog catalog, HostedPlatform? hosted) : IIndirectActorProducer
+        PlatformOptions options, ProtocolCatalog catalog, HostedPlatform? hosted, ScmiMetrics? metrics) : IIndirectActorProducer
     {
         public Type ActorType => typeof(HandleActor);
 
-        public ActorBase Produce() => new HandleActor(platformId, transport, description, settings, options, catalog, hosted);
+        public ActorBase Produce() => new HandleActor(platformId, transport, description, settings, options, catalog, hosted, metrics);
 
         public void Release(ActorBase actor) { }
     }
@@ -127,7 +129,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         var link = _link;
         _gate = new IngestionGate(_platformId, (header, payload) => link.Tell(new RawResponse(header, payload), ActorRefs.NoSender));
         _metrics.Gate = _gate.Counters;
-        ScmiNotifications.Get(Context.System).Metrics.Register(_metrics);
+        _systemMetrics?.Register(_metrics);
 
         var self = Self;
         _transport.ConnectAsync(_connectCancel.Token)
@@ -189,7 +191,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             _log.Info("Platform {Platform} stopped without ordered shutdown; queues discarded", _platformId);
         }
         DetachTransport();
-        ScmiNotifications.Get(Context.System).Metrics.Unregister(_metrics);
+        _systemMetrics?.Unregister(_metrics);
         if (_restarting) return;
         // The registry answers its stop requesters with these counters once Terminated follows.
         if (!_sharded) Context.Parent.Tell(new HandleStopped(_platformId, Stats()));

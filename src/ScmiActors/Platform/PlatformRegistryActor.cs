@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using ScmiActors.Diagnostics;
 using ScmiActors.Messages;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
@@ -26,15 +27,17 @@ public sealed class PlatformRegistryActor : ReceiveActor
 {
     private readonly ScmiSettings _settings;
     private readonly Func<ProtocolCatalog> _catalog;
+    private readonly ScmiMetrics? _metrics;
     private readonly PlatformDirectory _directory = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _stopAllRequesters = new();
     private bool _stoppingAll;
 
-    public PlatformRegistryActor(ScmiSettings settings, Func<ProtocolCatalog> catalog)
+    public PlatformRegistryActor(ScmiSettings settings, Func<ProtocolCatalog> catalog, ScmiMetrics? metrics = null)
     {
         _settings = settings;
         _catalog = catalog;
+        _metrics = metrics;
 
         Receive<StartPlatform>(OnStart);
         Receive<StopPlatform>(OnStop);
@@ -74,8 +77,9 @@ public sealed class PlatformRegistryActor : ReceiveActor
         }
     }
 
-    public static Props Props(ScmiSettings settings, Func<ProtocolCatalog> catalog) =>
-        Akka.Actor.Props.Create(() => new PlatformRegistryActor(settings, catalog));
+    /// <param name="metrics">The system's metrics, handed to every handle it starts; none when null.</param>
+    public static Props Props(ScmiSettings settings, Func<ProtocolCatalog> catalog, ScmiMetrics? metrics = null) =>
+        Akka.Actor.Props.Create(() => new PlatformRegistryActor(settings, catalog, metrics));
 
     private void OnStart(StartPlatform start)
     {
@@ -102,7 +106,7 @@ public sealed class PlatformRegistryActor : ReceiveActor
     {
         var incarnation = _directory.NextIncarnation(start.PlatformId);
         var handle = Context.ActorOf(
-            HandleActor.Props(start.PlatformId, start.Transport, start.Description, _settings, start.Options, _catalog()),
+            HandleActor.Props(start.PlatformId, start.Transport, start.Description, _settings, start.Options, _catalog(), _metrics),
             $"platform-{Uri.EscapeDataString(start.PlatformId)}-i{incarnation}");
         Context.Watch(handle);
         _directory.Started(start.PlatformId, handle);

@@ -1,6 +1,6 @@
 using Mono.Cecil;
-using ScmiActors.Tests.Architecture.BodyOnly;
 using Xunit;
+using ScmiActors.Tests.Architecture.BodyOnly;
 
 namespace ScmiActors.Tests.Architecture;
 
