@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using ScmiActors.Dispatch;
 using ScmiActors.Messages;
+using ScmiActors.Subscriptions;
 using ScmiActors.Wire;
 
 namespace ScmiActors.Subscriptions;
@@ -11,7 +12,9 @@ namespace ScmiActors.Subscriptions;
 /// every source the platform says can notify (through the handle, which forwards each hold to
 /// that source's <see cref="EventSourceActor"/>); it binds if at least one source enabled, as
 /// Linux does, and remembers exactly which sources it holds, so releasing never touches a source
-/// it did not enable. Publishes its subscribers as the event's all-sources route.
+/// it did not enable. Publishes its subscribers as the event's all-sources route. One step at a
+/// time: what arrives while holds, releases or the route are awaited (a
+/// <see cref="PendingReplies{TKey,TReply}"/> wait) is stashed.
 /// Answers <see cref="AddSubscriber"/>, <see cref="RemoveSubscriber"/> and <see cref="ReleaseSources"/>.
 /// </summary>
 internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
@@ -30,6 +33,11 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
     private readonly HashSet<uint> _held = new();
     private bool _holding;
     private long _ticket;
+    // What the current step waits for. Holds and releases carry no ticket, so they match by source:
+    // a late answer of an earlier step is never counted for another source.
+    private readonly PendingReplies<uint, HoldAcquired> _holds = new(h => h.Source);
+    private readonly PendingReplies<uint, HoldReleased> _releases = new(h => h.Source);
+    private readonly PendingReplies<long, RouteInstalled> _routes = new(r => r.Ticket);
     // The protocol actor stopped (its protocol was deregistered): no route can be installed any more.
     private bool _protocolGone;
 
@@ -92,9 +100,9 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
                 Context.Parent.Tell(new RouteHold(_event.ProtocolId, _event.EventId, _notifiable[next++], Acquire: true, _generation));
         }
         for (var i = 0; i < HoldWindow; i++) SendNext();
-        var results = new List<HoldAcquired>();
-        AwaitAll<HoldAcquired>(results, _notifiable.Length, onReply: SendNext, then: () =>
+        Await(_holds, _notifiable, onReply: SendNext, then: settled =>
         {
+            var results = settled.Replies;
             foreach (var r in results.Where(r => r.Succeeded)) _held.Add(r.Source);
             var failed = results.Where(r => !r.Succeeded).ToList();
             if (_held.Count == 0)
@@ -104,7 +112,7 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
                 replyTo.Tell(new SubscriberBindFailed(add.Id, reason, add.Generation));
                 return;
             }
-            if (failed.Count > 0 || results.Count < _notifiable.Length)
+            if (failed.Count > 0 || !settled.Complete)
                 _log.Warning("{Event}: {Enabled} of {Total} sources enabled for all-sources subscribers; first failure {Failure}",
                     _event.Name, _held.Count, _notifiable.Length, failed.FirstOrDefault()?.Failure?.ToString() ?? "no answer");
             _holding = true;
@@ -152,7 +160,7 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
             Context.Parent.Tell(new RouteHold(_event.ProtocolId, _event.EventId, source, Acquire: false, _generation));
         _held.Clear();
         _holding = false;
-        AwaitAll<HoldReleased>(new List<HoldReleased>(), held.Length, then);
+        Await(_releases, held, _ => then());
     }
 
     private void PublishRoute(Action then)
@@ -165,62 +173,61 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
         var ticket = ++_ticket;
         var subscribers = _subscribers.Select(s => s.Subscriber).Distinct().ToArray();
         _protocolActor.Tell(new SetRoute(_event.EventId, SourceSelector.All, subscribers, ticket));
-        var none = new List<RouteInstalled>();
-        AwaitAll(none, 1, then, r => r.Ticket == ticket);
+        Await(_routes, [ticket], _ => then());
     }
 
-    /// <summary>Collects <paramref name="expected"/> replies of one kind, stashing everything else, then continues (also on timeout).</summary>
-    private void AwaitAll<T>(List<T> results, int expected, Action then, Predicate<T>? matches = null, Action? onReply = null)
+    /// <summary>Waits for the replies of one step, stashing everything else, then continues (also on timeout).</summary>
+    private void Await<TKey, T>(PendingReplies<TKey, T> pending, IEnumerable<TKey> keys, Action<SettledReplies<TKey, T>> then,
+        Action? onReply = null) where TKey : notnull
     {
-        if (expected == 0)
-        {
-            then();
-            return;
-        }
         var ticket = ++_ticket;
         Timers.StartSingleTimer("step", new StepTimedOut(ticket), _stepTimeout);
         Become(() =>
         {
-            Receive<T>(r => matches is null || matches(r), reply =>
+            Receive<T>(reply =>
             {
-                results.Add(reply);
-                onReply?.Invoke();
-                if (results.Count < expected) return;
-                Continue(then);
+                var match = pending.Offer(reply);
+                if (match == ReplyMatch.Awaiting) onReply?.Invoke();
+                // Late (its step timed out) or a duplicate: Idle gives a hold back or drops it.
+                else if (match == ReplyMatch.Unmatched) Stash.Stash();
             });
             Receive<StepTimedOut>(t => t.Ticket == ticket, _ =>
             {
                 _log.Warning("{Event}: {Missing} of {Expected} answers missing after {Timeout}", _event.Name,
-                    expected - results.Count, expected, _stepTimeout);
-                Continue(then);
+                    pending.Outstanding.Count, pending.Outstanding.Count + pending.Replies.Count, _stepTimeout);
+                pending.Expire();
             });
             Receive<StepTimedOut>(_ => true); // a stale timer of an earlier step
             Receive<Terminated>(t => t.ActorRef.Equals(_protocolActor), _ =>
             {
                 _protocolGone = true;
                 // A route can no longer be installed: do not wait out the step for it (holds are still awaited).
-                if (typeof(T) == typeof(RouteInstalled)) Continue(then);
+                if (typeof(T) == typeof(RouteInstalled)) pending.Expire();
             });
             ReceiveAny(_ => Stash.Stash());
         });
+        pending.Begin(keys, settled => Continue(() => then(settled)));
     }
 
     private void Continue(Action step)
     {
         Timers.Cancel("step");
-        Become(Idle);
         try
         {
             step();
         }
         finally
         {
-            // A step that waits again has already replaced the behaviour; stashed messages stay stashed until it ends.
-            if (IsIdle) Stash.UnstashAll();
+            // A step that waits again has replaced the behaviour; stashed messages stay stashed until it ends.
+            if (IsIdle)
+            {
+                Become(Idle);
+                Stash.UnstashAll();
+            }
         }
     }
 
-    private bool IsIdle => !Timers.IsTimerActive("step");
+    private bool IsIdle => !_holds.IsWaiting && !_releases.IsWaiting && !_routes.IsWaiting;
 
     private sealed record StepTimedOut(long Ticket);
 }

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using ScmiActors.Dispatch;
 using ScmiActors.Messages;
+using ScmiActors.Subscriptions;
 using ScmiActors.Wire;
 
 namespace ScmiActors.Subscriptions;
@@ -12,7 +13,7 @@ namespace ScmiActors.Subscriptions;
 /// NOTIFY enable through the platform link, the last NOTIFY disable; a subscription binds only
 /// if the platform accepted. Publishes the source's subscribers to the protocol actor and
 /// answers only once the snapshot is installed. One operation at a time: what arrives while a
-/// command or an installation is outstanding is stashed.
+/// command or an installation is outstanding (a <see cref="PendingReplies{TKey,TReply}"/> wait) is stashed.
 /// Answers <see cref="AddSubscriber"/>, <see cref="RemoveSubscriber"/>, <see cref="AcquireHold"/>,
 /// <see cref="ReleaseHold"/> and <see cref="ReleaseSources"/>.
 /// </summary>
@@ -31,7 +32,9 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
     private readonly HashSet<IActorRef> _holders = new();
     private bool _enabled;
     private long _ticket;
-    private bool _busy;
+    // What the current step waits for: the link's answer to a NOTIFY (by correlation), or the route's installation.
+    private readonly PendingReplies<object, CommandResult> _commands = new(r => r.Correlation);
+    private readonly PendingReplies<long, RouteInstalled> _routes = new(r => r.Ticket);
     // The protocol actor stopped (its protocol was deregistered): no route can be installed any more.
     private bool _protocolGone;
 
@@ -207,8 +210,9 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
             return;
         }
         _link.Tell(PlatformCommand.Notify(command, ticket));
-        Await<CommandResult>(r => r.Correlation is long t && t == ticket, then,
-            () => then(new CommandResult(ticket, CommandOutcome.TimedOut, ScmiStatus.Success, [], "the link did not answer")));
+        Await(_commands, [ticket], settled => then(settled.Complete
+            ? settled.Replies[0]
+            : new CommandResult(ticket, CommandOutcome.TimedOut, ScmiStatus.Success, [], "the link did not answer")));
     }
 
     private void PublishRoute(Action<bool> then)
@@ -221,34 +225,35 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
         var ticket = ++_ticket;
         var subscribers = _direct.Select(d => d.Subscriber).Distinct().ToArray();
         _protocolActor.Tell(new SetRoute(_event.EventId, SourceSelector.Id(_source), subscribers, ticket));
-        Await<RouteInstalled>(r => r.Ticket == ticket, _ => then(true), () => then(false));
+        Await(_routes, [ticket], settled => then(settled.Complete));
     }
 
-    /// <summary>Waits for one reply, stashing everything else; times out rather than wedge.</summary>
-    private void Await<T>(Predicate<T> matches, Action<T> then, Action onTimeout)
+    /// <summary>Waits for the replies of one step, stashing everything else; times out rather than wedge.</summary>
+    private void Await<TKey, T>(PendingReplies<TKey, T> pending, IEnumerable<TKey> keys, Action<SettledReplies<TKey, T>> then)
+        where TKey : notnull
     {
-        _busy = true;
         var ticket = _ticket;
         Timers.StartSingleTimer("step", new StepTimedOut(ticket), _stepTimeout);
         Become(() =>
         {
-            Receive<T>(matches, reply => Continue(() => then(reply)));
-            Receive<StepTimedOut>(t => t.Ticket == ticket, _ => Continue(onTimeout));
+            // A reply matching nothing (the late answer to a step that timed out) is left for Idle, which drops it.
+            Receive<T>(reply => { if (pending.Offer(reply) == ReplyMatch.Unmatched) Stash.Stash(); });
+            Receive<StepTimedOut>(t => t.Ticket == ticket, _ => pending.Expire());
             Receive<StepTimedOut>(_ => true); // a stale timer of an earlier step
             Receive<Terminated>(t => t.ActorRef.Equals(_protocolActor), _ =>
             {
                 _protocolGone = true;
                 // A route can no longer be installed: do not wait out the step for it (a command is still awaited).
-                if (typeof(T) == typeof(RouteInstalled)) Continue(onTimeout);
+                if (typeof(T) == typeof(RouteInstalled)) pending.Expire();
             });
             ReceiveAny(_ => Stash.Stash());
         });
+        pending.Begin(keys, settled => Continue(() => then(settled)));
     }
 
     private void Continue(Action step)
     {
         Timers.Cancel("step");
-        _busy = false;
         try
         {
             step();
@@ -256,13 +261,16 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
         finally
         {
             // Even if a step throws (and is resumed by the handle), the actor goes back to Idle.
-            if (!_busy)
+            if (IsIdle)
             {
                 Become(Idle);
                 Stash.UnstashAll();
             }
         }
     }
+
+    // A step that chained another wait leaves the actor waiting; only a step that ends it returns to Idle.
+    private bool IsIdle => !_commands.IsWaiting && !_routes.IsWaiting;
 
     internal static SubscriptionFailure? FailureOf(CommandResult result) => result.Outcome switch
     {
