@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Event;
 using ScmiActors.Dispatch;
 using ScmiActors.Messages;
-using ScmiActors.Subscriptions;
 using ScmiActors.Wire;
 
 namespace ScmiActors.Subscriptions;
