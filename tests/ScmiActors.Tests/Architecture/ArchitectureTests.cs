@@ -1,6 +1,6 @@
 using Mono.Cecil;
-using Xunit;
 using ScmiActors.Tests.Architecture.BodyOnly;
+using Xunit;
 
 namespace ScmiActors.Tests.Architecture;
 

@@ -1,5 +1,5 @@
-using Xunit;
 using ScmiActors.Cli.Decode;
+using Xunit;
 
 namespace ScmiActors.Tests.Cli;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Xunit;
 using ScmiActors.Cli;
+using Xunit;
 
 namespace ScmiActors.Tests.Cli;
 

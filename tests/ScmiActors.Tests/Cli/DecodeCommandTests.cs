@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Xunit;
 using ScmiActors.Cli;
 using ScmiActors.Cli.Decode;
 using ScmiActors.Wire.Protocols;
+using Xunit;
 
 namespace ScmiActors.Tests.Cli;
 

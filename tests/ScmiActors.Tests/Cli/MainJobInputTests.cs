@@ -1,6 +1,6 @@
-using Xunit;
 using ScmiActors.Cli;
 using ScmiActors.Cli.MainJob;
+using Xunit;
 
 namespace ScmiActors.Tests.Cli;
 

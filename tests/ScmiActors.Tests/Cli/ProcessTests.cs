@@ -1,5 +1,5 @@
-using Xunit;
 using ScmiActors.Cli;
+using Xunit;
 
 namespace ScmiActors.Tests.Cli;
 

@@ -1,6 +1,6 @@
-using Xunit;
 using ScmiActors.Cli;
 using ScmiActors.Cli.Decode;
+using Xunit;
 
 namespace ScmiActors.Tests.Cli;
 

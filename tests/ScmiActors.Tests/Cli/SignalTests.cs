@@ -1,6 +1,6 @@
+using ScmiActors.Cli;
 using Xunit;
 using Xunit.Abstractions;
-using ScmiActors.Cli;
 
 namespace ScmiActors.Tests.Cli;
 

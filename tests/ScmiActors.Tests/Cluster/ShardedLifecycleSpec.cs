@@ -1,9 +1,9 @@
 using Akka.Actor;
-using Xunit;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
+using Xunit;
 
 namespace ScmiActors.Tests.Cluster;
 

@@ -3,12 +3,12 @@ using Akka.Actor;
 using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using Microsoft.Extensions.DependencyInjection;
-using Xunit;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Core;
 using ScmiActors.Tests.Support;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
+using Xunit;
 
 namespace ScmiActors.Tests.Cluster;
 

@@ -2,12 +2,12 @@ using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Akka.Actor;
 using Akka.Configuration;
-using Xunit;
-using Xunit.Abstractions;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
+using Xunit;
+using Xunit.Abstractions;
 
 namespace ScmiActors.Tests.Core;
 

@@ -1,14 +1,14 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.TestKit;
-using Xunit;
-using Xunit.Abstractions;
 using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Protocols;
+using Xunit;
+using Xunit.Abstractions;
 
 namespace ScmiActors.Tests.Core;
 

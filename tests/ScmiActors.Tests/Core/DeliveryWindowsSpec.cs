@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
-using Xunit;
 using ScmiActors.Dispatch;
+using Xunit;
 
 namespace ScmiActors.Tests.Core;
 

@@ -1,12 +1,12 @@
 using System.Runtime.CompilerServices;
 using Akka.Actor;
-using Xunit;
-using Xunit.Abstractions;
 using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
+using Xunit;
+using Xunit.Abstractions;
 
 namespace ScmiActors.Tests.Core;
 

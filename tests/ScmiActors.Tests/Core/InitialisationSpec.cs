@@ -2,14 +2,14 @@ using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.Event;
 using Akka.TestKit;
-using Xunit;
-using Xunit.Abstractions;
 using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Protocols;
+using Xunit;
+using Xunit.Abstractions;
 
 namespace ScmiActors.Tests.Core;
 

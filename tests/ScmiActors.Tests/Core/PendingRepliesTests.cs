@@ -1,7 +1,7 @@
-using Xunit;
 using ScmiActors.Messages;
 using ScmiActors.Subscriptions;
 using ScmiActors.Wire;
+using Xunit;
 
 namespace ScmiActors.Tests.Core;
 

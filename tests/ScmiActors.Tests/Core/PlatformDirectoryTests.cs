@@ -1,6 +1,6 @@
-using Xunit;
 using ScmiActors.Messages;
 using ScmiActors.Platform;
+using Xunit;
 
 namespace ScmiActors.Tests.Core;
 

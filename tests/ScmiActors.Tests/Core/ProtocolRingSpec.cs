@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using Xunit;
 using ScmiActors.Ingestion;
+using Xunit;
 
 namespace ScmiActors.Tests.Core;
 

@@ -1,11 +1,11 @@
 using Akka.Actor;
-using Xunit;
-using Xunit.Abstractions;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Protocols;
+using Xunit;
+using Xunit.Abstractions;
 
 namespace ScmiActors.Tests.Core;
 

@@ -1,7 +1,5 @@
 using Akka.Actor;
 using Akka.Configuration;
-using Xunit;
-using Xunit.Abstractions;
 using ScmiActors.Hosting;
 using ScmiActors.Ingestion;
 using ScmiActors.Messages;
@@ -9,6 +7,8 @@ using ScmiActors.Tests.Support;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Protocols;
+using Xunit;
+using Xunit.Abstractions;
 
 namespace ScmiActors.Tests.Core;
 

@@ -3,12 +3,12 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
 using Akka.TestKit;
-using Xunit;
-using Xunit.Abstractions;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Protocols;
+using Xunit;
+using Xunit.Abstractions;
 
 namespace ScmiActors.Tests.Core;
 

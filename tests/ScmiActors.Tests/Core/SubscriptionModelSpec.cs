@@ -7,14 +7,14 @@ using Akka.TestKit;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using Xunit;
-using Xunit.Abstractions;
 using ScmiActors.Messages;
 using ScmiActors.Platform;
 using ScmiActors.Tests.Support;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Protocols;
+using Xunit;
+using Xunit.Abstractions;
 
 namespace ScmiActors.Tests.Core;
 

@@ -1,10 +1,10 @@
 using Akka.Configuration;
-using Xunit;
 using ScmiActors.Platform;
 using ScmiActors.Tests.Cli;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Catalogs;
 using ScmiActors.Wire.Protocols;
+using Xunit;
 
 namespace ScmiActors.Tests.Description;
 

@@ -1,12 +1,12 @@
 using System.Collections.Immutable;
-using Xunit;
-using Xunit.Abstractions;
 using ScmiActors.Emulator;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Vendor;
+using Xunit;
+using Xunit.Abstractions;
 
 namespace ScmiActors.Tests.Discovery;
 

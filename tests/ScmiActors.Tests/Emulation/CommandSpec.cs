@@ -1,9 +1,9 @@
-using Xunit;
 using ScmiActors.Emulator;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Catalogs;
 using ScmiActors.Wire.Protocols;
 using ScmiActors.Wire.Vendor;
+using Xunit;
 using static ScmiActors.Tests.Emulation.RawPlatform;
 
 namespace ScmiActors.Tests.Emulation;

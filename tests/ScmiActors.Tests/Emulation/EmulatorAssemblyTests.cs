@@ -1,10 +1,10 @@
 using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
-using Xunit;
 using ScmiActors.Emulator;
 using ScmiActors.Hosting;
 using ScmiActors.Transport;
+using Xunit;
 
 namespace ScmiActors.Tests.Emulation;
 

@@ -1,12 +1,12 @@
 using Akka.Actor;
 using Akka.Configuration;
-using Xunit;
-using Xunit.Abstractions;
 using ScmiActors.Emulator;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
+using Xunit;
+using Xunit.Abstractions;
 
 namespace ScmiActors.Tests.Emulation;
 

@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
-using Xunit;
 using ScmiActors.Emulator;
 using ScmiActors.Platform;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Catalogs;
+using Xunit;
 
 namespace ScmiActors.Tests.Emulation;
 

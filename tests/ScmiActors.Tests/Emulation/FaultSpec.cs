@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using Xunit;
 using ScmiActors.Emulator;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Catalogs;
+using Xunit;
 
 namespace ScmiActors.Tests.Emulation;
 

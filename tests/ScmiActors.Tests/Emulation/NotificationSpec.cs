@@ -1,9 +1,9 @@
-using Xunit;
 using ScmiActors.Emulator;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Catalogs;
 using ScmiActors.Wire.Vendor;
+using Xunit;
 
 namespace ScmiActors.Tests.Emulation;
 

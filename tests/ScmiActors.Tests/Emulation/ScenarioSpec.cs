@@ -1,9 +1,9 @@
-using Xunit;
 using ScmiActors.Emulator;
 using ScmiActors.Hosting;
 using ScmiActors.Platform;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
+using Xunit;
 
 namespace ScmiActors.Tests.Emulation;
 

@@ -1,8 +1,8 @@
-using Xunit;
-using Xunit.Abstractions;
 using ScmiActors.Cli.MainJob;
 using ScmiActors.Emulator;
 using ScmiActors.Transport;
+using Xunit;
+using Xunit.Abstractions;
 
 namespace ScmiActors.Tests.MainJob;
 

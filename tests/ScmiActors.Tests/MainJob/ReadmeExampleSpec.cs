@@ -1,11 +1,11 @@
-using Xunit;
-using Xunit.Abstractions;
 using ScmiActors.Emulator;
 using ScmiActors.Hosting;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
+using Xunit;
+using Xunit.Abstractions;
 
 namespace ScmiActors.Tests.MainJob;
 

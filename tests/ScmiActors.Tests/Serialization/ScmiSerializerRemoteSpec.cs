@@ -1,11 +1,11 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.TestKit.Xunit2;
-using Xunit;
-using Xunit.Abstractions;
 using ScmiActors.Messages;
 using ScmiActors.Serialization;
 using ScmiActors.Wire;
+using Xunit;
+using Xunit.Abstractions;
 
 namespace ScmiActors.Tests.Serialization;
 

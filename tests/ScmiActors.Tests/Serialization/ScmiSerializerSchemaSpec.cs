@@ -5,11 +5,11 @@ using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Google.Protobuf;
 using Proto = ScmiActors.Serialization.Proto;
-using Xunit;
-using Xunit.Abstractions;
 using ScmiActors.Messages;
 using ScmiActors.Serialization;
 using ScmiActors.Wire;
+using Xunit;
+using Xunit.Abstractions;
 
 namespace ScmiActors.Tests.Serialization;
 

@@ -6,12 +6,12 @@ using Akka.Serialization;
 using Akka.TestKit.Xunit2;
 using Google.Protobuf;
 using Proto = ScmiActors.Serialization.Proto;
-using Xunit;
-using Xunit.Abstractions;
 using ScmiActors.Messages;
 using ScmiActors.Serialization;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Vendor;
+using Xunit;
+using Xunit.Abstractions;
 
 namespace ScmiActors.Tests.Serialization;
 

@@ -1,9 +1,9 @@
 using System.Collections.Immutable;
 using Akka.Actor;
-using Xunit;
 using ScmiActors.Messages;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Vendor;
+using Xunit;
 
 namespace ScmiActors.Tests.Serialization;
 

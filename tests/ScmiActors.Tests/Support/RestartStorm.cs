@@ -1,11 +1,11 @@
 using Akka.Actor;
 using Akka.TestKit;
 using Akka.TestKit.Xunit2;
-using Xunit;
 using ScmiActors.Hosting;
 using ScmiActors.Messages;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
+using Xunit;
 
 namespace ScmiActors.Tests.Support;
 

@@ -1,11 +1,11 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.TestKit.Xunit2;
-using Xunit.Abstractions;
 using ScmiActors.Hosting;
 using ScmiActors.Messages;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
+using Xunit.Abstractions;
 
 namespace ScmiActors.Tests.Support;
 
