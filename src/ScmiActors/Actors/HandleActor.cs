@@ -8,6 +8,7 @@ using ScmiActors.Messages;
 using ScmiActors.Metrics;
 using ScmiActors.Platform;
 using ScmiActors.Subscriptions;
+using static ScmiActors.Platform.PlatformStartup;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Catalogs;
@@ -116,13 +117,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
         _metrics.Gate = _gate.Counters;
         ScmiNotifications.Get(Context.System).Metrics.Register(_metrics);
 
-        var self = Self;
-        _transport.ConnectAsync(_connectCancel.Token)
-            .WaitAsync(_settings.ConnectTimeout)
-            .ContinueWith(t => t.IsCompletedSuccessfully
-                ? (object)Connected.Instance
-                : new ConnectFailed(t.Exception?.GetBaseException().Message ?? "connection cancelled"), TaskScheduler.Default)
-            .PipeTo(self);
+        PlatformStartup.ConnectAsync(_transport, _settings.ConnectTimeout, _connectCancel.Token).PipeTo(Self);
         // Connect and discovery are each bounded; this bounds the whole way to ready.
         Timers.StartSingleTimer("start-timeout", StartTimedOut.Instance, _settings.StartTimeout);
     }
@@ -201,12 +196,8 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
             if (_options.Discover && _transport.HasCommandPath)
             {
                 _log.Info("Platform {Platform} connected; discovering protocols over SCMI commands", _platformId);
-                PlatformDiscovery.DiscoverAsync(_link, _description, _catalog, _settings.CommandTimeout + TimeSpan.FromSeconds(5))
-                    .ContinueWith(t => t.IsCompletedSuccessfully
-                        ? (object)new Discovered(t.Result)
-                        : new DiscoveryFailed(t.Exception?.GetBaseException() is DiscoveryException d ? d.Message
-                            : $"discovery failed: {t.Exception?.GetBaseException().Message}"), TaskScheduler.Default)
-                    .PipeTo(Self);
+                PlatformStartup.Outcome(PlatformDiscovery.DiscoverAsync(_link, _description, _catalog,
+                    _settings.CommandTimeout + TimeSpan.FromSeconds(5))).PipeTo(Self);
                 return;
             }
             BecomeReady();
@@ -217,9 +208,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
             // One short line for a terminal; the protocol list (a long line) for those who ask for Debug.
             _log.Info("Platform {Platform} discovered {Count} protocols", _platformId, d.Description.Protocols.Count);
             if (_log.IsDebugEnabled)
-                _log.Debug("Platform {Platform} protocols: {Protocols}", _platformId,
-                    string.Join(", ", d.Description.Protocols.Values.Select(p =>
-                        $"{_catalog.Find(p.ProtocolId)?.Name ?? $"0x{p.ProtocolId:X2}"} v{p.Version} ({p.SourceCount} sources)")));
+                _log.Debug("Platform {Platform} protocols: {Protocols}", _platformId, PlatformStartup.Describe(d.Description, _catalog));
             BecomeReady();
         });
         Receive<DiscoveryFailed>(f => Fail($"discovery: {f.Reason}"));
@@ -271,14 +260,8 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
     /// <summary>Permanent: every request is answered at once with the failure, nothing is retried.</summary>
     private void Failed()
     {
-        var unavailable = new SubscriptionFailure.PlatformUnavailable($"platform {_platformId} failed to initialise: {_failureReason}");
-        Receive<Subscribe>(s => Sender.Tell(new SubscriptionFailed(_platformId, s.Id ?? _subscriptions.Table.NextId(), unavailable)));
-        Receive<Unsubscribe>(u => Sender.Tell(new UnsubscribeFailed(_platformId, u.Id, "platform failed to initialise")));
-        Receive<RegisterProtocolEvents>(r => Sender.Tell(new ProtocolRegistrationFailed(_platformId, r.Events.Protocol,
-            $"platform failed to initialise: {_failureReason}")));
-        Receive<DeregisterProtocolEvents>(d => Sender.Tell(new ProtocolDeregistered(_platformId, d.Protocol, false)));
-        Receive<GetStats>(_ => Sender.Tell(Stats()));
-        Receive<AwaitPlatformReady>(_ => Sender.Tell(new PlatformStartFailed(_platformId, _failureReason ?? "failed to initialise")));
+        RefuseRequests(new SubscriptionFailure.PlatformUnavailable($"platform {_platformId} failed to initialise: {_failureReason}"),
+            "platform failed to initialise", $"platform failed to initialise: {_failureReason}", _failureReason ?? "failed to initialise");
         Receive<SendPlatformCommand>(c => Sender.Tell(new CommandResult(c.Command.Correlation, CommandOutcome.Unavailable,
             ScmiStatus.GenericError, [], "platform failed to initialise")));
         // An initialisation step still under way when the start timed out finishes into nothing.
@@ -339,12 +322,8 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
 
     private void ShuttingDown()
     {
-        Receive<Subscribe>(s => Sender.Tell(new SubscriptionFailed(_platformId, s.Id ?? _subscriptions.Table.NextId(), new SubscriptionFailure.Stopped())));
-        Receive<Unsubscribe>(u => Sender.Tell(new UnsubscribeFailed(_platformId, u.Id, "platform is shutting down")));
-        Receive<RegisterProtocolEvents>(r => Sender.Tell(new ProtocolRegistrationFailed(_platformId, r.Events.Protocol, "platform is shutting down")));
-        Receive<DeregisterProtocolEvents>(d => Sender.Tell(new ProtocolDeregistered(_platformId, d.Protocol, false)));
-        Receive<GetStats>(_ => Sender.Tell(Stats()));
-        Receive<AwaitPlatformReady>(_ => Sender.Tell(new PlatformStartFailed(_platformId, "platform is shutting down")));
+        const string stopping = "platform is shutting down";
+        RefuseRequests(new SubscriptionFailure.Stopped(), stopping, stopping, stopping);
         Receive<StopPlatform>(_ => _shutdown.AddRequester(Sender));
         Receive<HandOff>(_ => _shutdown.HandedOff = true);
         Receive<SendPlatformCommand>(c => _link.Forward(c.Command));
@@ -385,6 +364,17 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
         Receive<SubscriberBindFailed>(_ => { });
         Receive<SubscriberUnbound>(_ => { });
         Receive<LogDrops>(_ => { });
+    }
+
+    /// <summary>A failed or stopping platform answers every request at once with why it cannot serve it; stats still work.</summary>
+    private void RefuseRequests(SubscriptionFailure subscribe, string unsubscribe, string register, string awaitReady)
+    {
+        Receive<Subscribe>(s => Sender.Tell(new SubscriptionFailed(_platformId, s.Id ?? _subscriptions.Table.NextId(), subscribe)));
+        Receive<Unsubscribe>(u => Sender.Tell(new UnsubscribeFailed(_platformId, u.Id, unsubscribe)));
+        Receive<RegisterProtocolEvents>(r => Sender.Tell(new ProtocolRegistrationFailed(_platformId, r.Events.Protocol, register)));
+        Receive<DeregisterProtocolEvents>(d => Sender.Tell(new ProtocolDeregistered(_platformId, d.Protocol, false)));
+        Receive<GetStats>(_ => Sender.Tell(Stats()));
+        Receive<AwaitPlatformReady>(_ => Sender.Tell(new PlatformStartFailed(_platformId, awaitReady)));
     }
 
     private void IgnoreInitialisation()
@@ -645,28 +635,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
 
     private void PublishMetrics() => _metrics.Protocols = _protocols.AllCounters();
 
-    // ---- private messages ------------------------------------------------------------------------
-
-    private sealed record Connected
-    {
-        public static readonly Connected Instance = new();
-    }
-
-    private sealed record ConnectFailed(string Reason);
-
-    private sealed record Discovered(PlatformDescription Description);
-
-    private sealed record DiscoveryFailed(string Reason);
-
-    private sealed record DrainDeadline
-    {
-        public static readonly DrainDeadline Instance = new();
-    }
-
-    private sealed record ReleaseDeadline
-    {
-        public static readonly ReleaseDeadline Instance = new();
-    }
+    // ---- messages ----------------------------------------------------------------------------------
 
     /// <summary>
     /// Sharding's stop message for a handle (hand-off when its shard moves or the region stops, and the
@@ -683,23 +652,11 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
     /// <summary>Handle → registry, from PostStop: the final counters, for the stop requesters (Terminated follows).</summary>
     internal sealed record HandleStopped(string PlatformId, PlatformStats FinalStats);
 
-    private sealed record StartTimedOut
-    {
-        public static readonly StartTimedOut Instance = new();
-    }
-
-    private sealed record DiscardDeadline
-    {
-        public static readonly DiscardDeadline Instance = new();
-    }
-
-    private sealed record FinishNow
-    {
-        public static readonly FinishNow Instance = new();
-    }
-
-    private sealed record LogDrops
-    {
-        public static readonly LogDrops Instance = new();
-    }
+    // To itself: its timers and steps (the start's are PlatformStartup's).
+    private sealed record StartTimedOut { public static readonly StartTimedOut Instance = new(); }
+    private sealed record DrainDeadline { public static readonly DrainDeadline Instance = new(); }
+    private sealed record DiscardDeadline { public static readonly DiscardDeadline Instance = new(); }
+    private sealed record ReleaseDeadline { public static readonly ReleaseDeadline Instance = new(); }
+    private sealed record FinishNow { public static readonly FinishNow Instance = new(); }
+    private sealed record LogDrops { public static readonly LogDrops Instance = new(); }
 }
