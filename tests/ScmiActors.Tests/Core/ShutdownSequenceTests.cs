@@ -66,6 +66,15 @@ public sealed class ShutdownSequenceTests
     }
 
     [Fact]
+    public void A_confirmation_after_the_disable_deadline_finishes_nothing()
+    {
+        _stop.BeginDrain([], []);
+        _stop.BeginRelease(["slow"]);
+        Assert.NotNull(_stop.Finish()); // the deadline passed without "slow"
+        Assert.False(_stop.SourceDone("slow"));
+    }
+
+    [Fact]
     public void A_terminated_subscriber_is_owed_nothing()
     {
         _stop.BeginDrain([], [("alice", "a"), ("bob", "b"), ("alice", "c")]);
