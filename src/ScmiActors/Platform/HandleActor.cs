@@ -9,6 +9,7 @@ using ScmiActors.Subscriptions;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Catalogs;
+using static ScmiActors.Platform.PlatformStartup;
 
 namespace ScmiActors.Platform;
 
@@ -22,7 +23,7 @@ namespace ScmiActors.Platform;
 /// (ordered shutdown: close the gate, drain within a deadline, disable, tell subscribers, stop).
 /// Watches subscribers: one that terminates is unsubscribed.
 /// </summary>
-public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
+public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IControlPlane<IActorRef>
 {
     private readonly string _platformId;
     private readonly IScmiTransport _transport;
@@ -38,29 +39,14 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     private readonly MetricsSource _metrics;
     private readonly ScmiMetrics? _systemMetrics;
 
-    private readonly Dictionary<byte, Registration> _registrations = new();
-    private readonly Dictionary<byte, ProtocolStats> _retiredStats = new();
-    private readonly Dictionary<IActorRef, ProtocolCounters> _retiring = new();
-    private readonly Dictionary<SubscriptionId, SubscriptionEntry> _subscriptions = new();
-    private readonly Dictionary<IActorRef, int> _watched = new();
-    private readonly Dictionary<byte, ProtocolStats> _lastLogged = new();
-    private long _lastUnknownProtocol;
-    private long _lastReservedType;
-    private readonly Dictionary<byte, HashSet<IActorRef>> _releasingOld = new();
-    private readonly List<ProtocolCounters> _retiredCounters = new();
-    private long _nextSubscriptionId;
-    private int _nextGeneration;
+    // The state lives in plain classes; this actor receives, decides which to call, and tells.
+    private readonly ProtocolRegistrations<IActorRef> _protocols = new();
+    private readonly SubscriptionControl<IActorRef> _subscriptions;
+    private readonly ShutdownSequence<IActorRef> _shutdown = new();
+    private readonly DropLog _dropLog = new();
 
     private PlatformState _state = PlatformState.Initialising;
     private string? _failureReason;
-
-    // shutdown
-    private readonly List<IActorRef> _stopRequesters = new();
-    private readonly HashSet<byte> _awaitingDrain = new();
-    private readonly HashSet<IActorRef> _awaitingRelease = new();
-    private bool _releasing;
-    private bool _handedOff;
-    private readonly List<(IActorRef To, object Reply)> _deferredReplies = new();
     private bool _restarting;
     private readonly HostedPlatform? _hosted;
     // A sharded entity passivates instead of stopping; only sharded handles have a hosted incarnation.
@@ -79,6 +65,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         _catalog = catalog;
         _log = Context.GetLogger().WithContext("Platform", platformId);
         _metrics = new MetricsSource(platformId);
+        _subscriptions = new SubscriptionControl<IActorRef>(platformId, _protocols, this, _log);
         Become(Initialising);
     }
 
@@ -131,13 +118,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         _metrics.Gate = _gate.Counters;
         _systemMetrics?.Register(_metrics);
 
-        var self = Self;
-        _transport.ConnectAsync(_connectCancel.Token)
-            .WaitAsync(_settings.ConnectTimeout)
-            .ContinueWith(t => t.IsCompletedSuccessfully
-                ? (object)Connected.Instance
-                : new ConnectFailed(t.Exception?.GetBaseException().Message ?? "connection cancelled"), TaskScheduler.Default)
-            .PipeTo(self);
+        PlatformStartup.ConnectAsync(_transport, _settings.ConnectTimeout, _connectCancel.Token).PipeTo(Self);
         // Connect and discovery are each bounded; this bounds the whole way to ready.
         Timers.StartSingleTimer("start-timeout", StartTimedOut.Instance, _settings.StartTimeout);
     }
@@ -176,17 +157,17 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             // Kill or an exception outside the handlers: the children are asked to stop but may still
             // be draining, so the rings are left to them; delivery stops after the current entry.
             _gate.Close();
-            foreach (var registration in _registrations.Values) registration.Runtime.StopDelivery = true;
-            TellSubscribersStopped();
+            foreach (var registration in _protocols.Registered) registration.Runtime.StopDelivery = true;
+            _subscriptions.TellSubscribersStopped();
         }
         else if (_state != PlatformState.Stopped)
         {
             // An abrupt stop (PoisonPill, parent stopping): the children have stopped already, so
             // nothing can deliver any more; close, count what is left, tell the subscribers.
             _gate.Close();
-            foreach (var registration in _registrations.Values) DiscardRemaining(registration.Runtime);
-            foreach (var counters in _retiring.Values) DiscardRemaining(counters);
-            TellSubscribersStopped();
+            foreach (var registration in _protocols.Registered) DiscardRemaining(registration.Runtime.Counters);
+            foreach (var counters in _protocols.RetiringCounters) DiscardRemaining(counters);
+            _subscriptions.TellSubscribersStopped();
             _state = PlatformState.Stopped;
             _log.Info("Platform {Platform} stopped without ordered shutdown; queues discarded", _platformId);
         }
@@ -216,12 +197,8 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             if (_options.Discover && _transport.HasCommandPath)
             {
                 _log.Info("Platform {Platform} connected; discovering protocols over SCMI commands", _platformId);
-                PlatformDiscovery.DiscoverAsync(_link, _description, _catalog, _settings.CommandTimeout + TimeSpan.FromSeconds(5))
-                    .ContinueWith(t => t.IsCompletedSuccessfully
-                        ? (object)new Discovered(t.Result)
-                        : new DiscoveryFailed(t.Exception?.GetBaseException() is DiscoveryException d ? d.Message
-                            : $"discovery failed: {t.Exception?.GetBaseException().Message}"), TaskScheduler.Default)
-                    .PipeTo(Self);
+                PlatformStartup.Outcome(PlatformDiscovery.DiscoverAsync(_link, _description, _catalog,
+                    _settings.CommandTimeout + TimeSpan.FromSeconds(5))).PipeTo(Self);
                 return;
             }
             BecomeReady();
@@ -232,9 +209,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             // One short line for a terminal; the protocol list (a long line) for those who ask for Debug.
             _log.Info("Platform {Platform} discovered {Count} protocols", _platformId, d.Description.Protocols.Count);
             if (_log.IsDebugEnabled)
-                _log.Debug("Platform {Platform} protocols: {Protocols}", _platformId,
-                    string.Join(", ", d.Description.Protocols.Values.Select(p =>
-                        $"{_catalog.Find(p.ProtocolId)?.Name ?? $"0x{p.ProtocolId:X2}"} v{p.Version} ({p.SourceCount} sources)")));
+                _log.Debug("Platform {Platform} protocols: {Protocols}", _platformId, PlatformStartup.Describe(d.Description, _catalog));
             BecomeReady();
         });
         Receive<DiscoveryFailed>(f => Fail($"discovery: {f.Reason}"));
@@ -249,7 +224,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         Receive<HandOff>(_ => Self.Tell(new StopPlatform(_platformId)));
         Receive<StopPlatform>(_ =>
         {
-            _stopRequesters.Add(Sender);
+            _shutdown.AddRequester(Sender);
             _connectCancel.Cancel();
             _hosted?.MarkStopping();
             _state = PlatformState.ShuttingDown;
@@ -266,7 +241,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         Timers.Cancel("start-timeout");
         _state = PlatformState.Ready;
         Become(Ready);
-        StartDropLog();
+        Timers.StartPeriodicTimer("drop-log", LogDrops.Instance, _settings.DropLogInterval);
         if (_options.RegisterDescribedProtocols) RegisterDescribed();
         _gate.Open();
         _log.Info("Platform {Platform} ready ({Protocols} protocols described)", _platformId, _description.Protocols.Count);
@@ -286,24 +261,15 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     /// <summary>Permanent: every request is answered at once with the failure, nothing is retried.</summary>
     private void Failed()
     {
-        var unavailable = new SubscriptionFailure.PlatformUnavailable($"platform {_platformId} failed to initialise: {_failureReason}");
-        Receive<Subscribe>(s => Sender.Tell(new SubscriptionFailed(_platformId, s.Id ?? NextSubscriptionId(), unavailable)));
-        Receive<Unsubscribe>(u => Sender.Tell(new UnsubscribeFailed(_platformId, u.Id, "platform failed to initialise")));
-        Receive<RegisterProtocolEvents>(r => Sender.Tell(new ProtocolRegistrationFailed(_platformId, r.Events.Protocol,
-            $"platform failed to initialise: {_failureReason}")));
-        Receive<DeregisterProtocolEvents>(d => Sender.Tell(new ProtocolDeregistered(_platformId, d.Protocol, false)));
-        Receive<GetStats>(_ => Sender.Tell(Stats()));
-        Receive<AwaitPlatformReady>(_ => Sender.Tell(new PlatformStartFailed(_platformId, _failureReason ?? "failed to initialise")));
+        RefuseRequests(new SubscriptionFailure.PlatformUnavailable($"platform {_platformId} failed to initialise: {_failureReason}"),
+            "platform failed to initialise", $"platform failed to initialise: {_failureReason}", _failureReason ?? "failed to initialise");
         Receive<SendPlatformCommand>(c => Sender.Tell(new CommandResult(c.Command.Correlation, CommandOutcome.Unavailable,
             ScmiStatus.GenericError, [], "platform failed to initialise")));
         // An initialisation step still under way when the start timed out finishes into nothing.
-        Receive<Connected>(_ => { });
-        Receive<ConnectFailed>(_ => { });
-        Receive<Discovered>(_ => { });
-        Receive<DiscoveryFailed>(_ => { });
+        IgnoreInitialisation();
         Receive<StopPlatform>(_ =>
         {
-            _stopRequesters.Add(Sender);
+            _shutdown.AddRequester(Sender);
             Finish();
         });
         Receive<HandOff>(_ => Finish());
@@ -311,11 +277,17 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
 
     private void Ready()
     {
-        Receive<Subscribe>(OnSubscribe);
-        Receive<Unsubscribe>(OnUnsubscribe);
+        Receive<Subscribe>(s =>
+        {
+            if (s.Subscriber is null || s.Source is null)
+                Sender.Tell(new SubscriptionFailed(_platformId, s.Id ?? _subscriptions.Table.NextId(),
+                    new SubscriptionFailure.PlatformUnavailable("Subscribe needs a subscriber and a source selector")));
+            else _subscriptions.Subscribe(s.Id, s.Protocol, s.Event, s.Source, s.Subscriber, Sender);
+        });
+        Receive<Unsubscribe>(u => _subscriptions.Unsubscribe(u.Id, Sender));
         Receive<RegisterProtocolEvents>(r =>
         {
-            if (_releasingOld.ContainsKey(r.Events.Protocol))
+            if (_protocols.IsReleasingOld(r.Events.Protocol))
             {
                 Stash.Stash();
                 return;
@@ -331,55 +303,61 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         Receive<SendPlatformCommand>(c => _link.Forward(c.Command));
         Receive<StopPlatform>(_ =>
         {
-            _stopRequesters.Add(Sender);
+            _shutdown.AddRequester(Sender);
             BeginShutdown();
         });
         Receive<HandOff>(_ => BeginShutdown());
-        ReceiveControlPlaneReplies();
+        Receive<SubscriberBound>(_subscriptions.Bound);
+        Receive<SubscriberBindFailed>(_subscriptions.BindFailed);
+        Receive<SubscriberUnbound>(_subscriptions.Unbound);
+        Receive<RouteHold>(OnRouteHold);
+        Receive<QueueDrained>(_ =>
+        {
+            // A deregistered protocol finished discarding: stop its actor; Terminated retires its counters.
+            if (_protocols.IsRetiring(Sender)) Context.Stop(Sender);
+        });
+        Receive<SourcesReleased>(_ => { });
+        Receive<Terminated>(OnTerminated);
+        Receive<LogDrops>(_ => LogDropsSinceLast());
     }
 
     private void ShuttingDown()
     {
-        Receive<Subscribe>(s => Sender.Tell(new SubscriptionFailed(_platformId, s.Id ?? NextSubscriptionId(), new SubscriptionFailure.Stopped())));
-        Receive<Unsubscribe>(u => Sender.Tell(new UnsubscribeFailed(_platformId, u.Id, "platform is shutting down")));
-        Receive<RegisterProtocolEvents>(r => Sender.Tell(new ProtocolRegistrationFailed(_platformId, r.Events.Protocol, "platform is shutting down")));
-        Receive<DeregisterProtocolEvents>(d => Sender.Tell(new ProtocolDeregistered(_platformId, d.Protocol, false)));
-        Receive<GetStats>(_ => Sender.Tell(Stats()));
-        Receive<AwaitPlatformReady>(_ => Sender.Tell(new PlatformStartFailed(_platformId, "platform is shutting down")));
-        Receive<StopPlatform>(_ => _stopRequesters.Add(Sender));
-        Receive<HandOff>(_ => _handedOff = true);
+        const string stopping = "platform is shutting down";
+        RefuseRequests(new SubscriptionFailure.Stopped(), stopping, stopping, stopping);
+        Receive<StopPlatform>(_ => _shutdown.AddRequester(Sender));
+        Receive<HandOff>(_ => _shutdown.HandedOff = true);
         Receive<SendPlatformCommand>(c => _link.Forward(c.Command));
         Receive<QueueDrained>(d =>
         {
-            if (_registrations.TryGetValue(d.Protocol, out var r) && r.Generation == d.Generation) _awaitingDrain.Remove(d.Protocol);
-            if (_awaitingDrain.Count == 0) ReleaseSourcesForShutdown();
+            if (_protocols.Find(d.Protocol)?.Generation == d.Generation) _shutdown.Drained(d.Protocol);
+            if (_shutdown.ReadyToRelease) ReleaseSourcesForShutdown();
         });
         Receive<DrainDeadline>(_ =>
         {
             _log.Warning("Drain deadline of {Deadline} reached; discarding what {Count} protocol queues still hold",
-                _settings.DrainDeadline, _awaitingDrain.Count);
-            foreach (var protocol in _awaitingDrain) _registrations[protocol].Actor.Tell(DiscardQueue.Instance);
+                _settings.DrainDeadline, _shutdown.StillDraining.Count);
+            foreach (var protocol in _shutdown.StillDraining) _protocols.Find(protocol)!.Actor.Tell(DiscardQueue.Instance);
             Timers.StartSingleTimer("discard-deadline", DiscardDeadline.Instance, _settings.DrainDeadline);
         });
-        Receive<DiscardDeadline>(_ => ReleaseSourcesForShutdown());
+        Receive<DiscardDeadline>(_ =>
+        {
+            if (_shutdown.Step == ShutdownStep.Draining) ReleaseSourcesForShutdown();
+        });
         Receive<SourcesReleased>(_ =>
         {
-            _awaitingRelease.Remove(Sender);
-            if (_releasing && _awaitingRelease.Count == 0) Finish();
+            if (_shutdown.SourceDone(Sender)) Finish();
         });
         Receive<ReleaseDeadline>(_ =>
         {
             _log.Warning("Disable deadline of {Deadline} reached; {Count} event sources did not confirm", _settings.DisableDeadline,
-                _awaitingRelease.Count);
+                _shutdown.StillReleasing);
             Finish();
         });
         Receive<Terminated>(OnTerminated);
         Receive<FinishNow>(_ => Finish());
         // An initialisation overtaken by the stop finishes into nothing.
-        Receive<Connected>(_ => { });
-        Receive<ConnectFailed>(_ => { });
-        Receive<Discovered>(_ => { });
-        Receive<DiscoveryFailed>(_ => { });
+        IgnoreInitialisation();
         Receive<StartTimedOut>(_ => { });
         // Late control-plane replies and holds are of no use any more.
         Receive<RouteHold>(RefuseHold);
@@ -387,6 +365,25 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         Receive<SubscriberBindFailed>(_ => { });
         Receive<SubscriberUnbound>(_ => { });
         Receive<LogDrops>(_ => { });
+    }
+
+    /// <summary>A failed or stopping platform answers every request at once with why it cannot serve it; stats still work.</summary>
+    private void RefuseRequests(SubscriptionFailure subscribe, string unsubscribe, string register, string awaitReady)
+    {
+        Receive<Subscribe>(s => Sender.Tell(new SubscriptionFailed(_platformId, s.Id ?? _subscriptions.Table.NextId(), subscribe)));
+        Receive<Unsubscribe>(u => Sender.Tell(new UnsubscribeFailed(_platformId, u.Id, unsubscribe)));
+        Receive<RegisterProtocolEvents>(r => Sender.Tell(new ProtocolRegistrationFailed(_platformId, r.Events.Protocol, register)));
+        Receive<DeregisterProtocolEvents>(d => Sender.Tell(new ProtocolDeregistered(_platformId, d.Protocol, false)));
+        Receive<GetStats>(_ => Sender.Tell(Stats()));
+        Receive<AwaitPlatformReady>(_ => Sender.Tell(new PlatformStartFailed(_platformId, awaitReady)));
+    }
+
+    private void IgnoreInitialisation()
+    {
+        Receive<Connected>(_ => { });
+        Receive<ConnectFailed>(_ => { });
+        Receive<Discovered>(_ => { });
+        Receive<DiscoveryFailed>(_ => { });
     }
 
     /// <summary>Stopped, waiting for the shard to take the entity away; anything that still arrives is told so.</summary>
@@ -397,244 +394,38 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         ReceiveAny(_ => { });
     }
 
-    private void ReceiveControlPlaneReplies()
-    {
-        Receive<SubscriberBound>(OnBound);
-        Receive<SubscriberBindFailed>(OnBindFailed);
-        Receive<SubscriberUnbound>(OnUnbound);
-        Receive<RouteHold>(OnRouteHold);
-        Receive<QueueDrained>(d =>
-        {
-            // A deregistered protocol finished discarding: stop its actor; Terminated retires its counters.
-            if (_retiring.Keys.FirstOrDefault(a => a.Equals(Sender)) is { } actor) Context.Stop(actor);
-        });
-        Receive<SourcesReleased>(_ => { });
-        Receive<Terminated>(OnTerminated);
-        Receive<LogDrops>(_ => LogDropsSinceLast());
-    }
-
-    // ---- subscriptions ---------------------------------------------------------------------------
-
-    private void OnSubscribe(Subscribe s)
-    {
-        if (s.Subscriber is null || s.Source is null)
-        {
-            Sender.Tell(new SubscriptionFailed(_platformId, s.Id ?? NextSubscriptionId(),
-                new SubscriptionFailure.PlatformUnavailable("Subscribe needs a subscriber and a source selector")));
-            return;
-        }
-        if (s.Id is { } chosen && _subscriptions.ContainsKey(chosen))
-        {
-            Sender.Tell(new SubscriptionFailed(_platformId, chosen, new SubscriptionFailure.DuplicateId()));
-            return;
-        }
-        var entry = new SubscriptionEntry(s.Id ?? NextSubscriptionId(), s.Protocol, s.Event, s.Source, s.Subscriber);
-        _subscriptions[entry.Id] = entry;
-        Watch(entry.Subscriber);
-        if (!_registrations.ContainsKey(s.Protocol))
-        {
-            entry.State = SubscriptionState.Pending;
-            Sender.Tell(new SubscriptionPending(_platformId, entry.Id));
-            return;
-        }
-        Bind(entry, Sender);
-    }
-
-    /// <summary>Validates against the registered protocol and hands the subscription to its event-source actor.</summary>
-    private void Bind(SubscriptionEntry entry, IActorRef replyTo)
-    {
-        var registration = _registrations[entry.Protocol];
-        var descriptor = registration.Runtime.Descriptor.FindEvent(entry.Event);
-        if (descriptor is null)
-        {
-            FailEntry(entry, replyTo, new SubscriptionFailure.NoSuchEvent(entry.Protocol, entry.Event));
-            return;
-        }
-        var protocol = registration.Runtime.Description;
-        var count = descriptor.SourceCount(protocol);
-        IActorRef target;
-        if (entry.Source is SourceSelector.OneSource one)
-        {
-            if (one.Source >= count)
-            {
-                FailEntry(entry, replyTo, new SubscriptionFailure.SourceOutOfRange(one.Source, count));
-                return;
-            }
-            if (!protocol.CanNotify(descriptor.EventId, one.Source))
-            {
-                FailEntry(entry, replyTo, new SubscriptionFailure.NotSupportedByPlatform(
-                    $"source {one.Source} of {descriptor.Name} cannot notify"));
-                return;
-            }
-            target = SourceActor(registration, descriptor, one.Source);
-        }
-        else
-        {
-            if (!AnyNotifiable(protocol, descriptor, count))
-            {
-                FailEntry(entry, replyTo, new SubscriptionFailure.NotSupportedByPlatform($"no source of {descriptor.Name} can notify"));
-                return;
-            }
-            target = AllActor(registration, descriptor, count);
-        }
-        entry.State = SubscriptionState.Binding;
-        entry.Generation = registration.Generation;
-        entry.ReplyTo = replyTo;
-        target.Tell(new AddSubscriber(entry.Id, entry.Subscriber, registration.Generation));
-    }
-
-    private static bool AnyNotifiable(PlatformProtocol protocol, EventDescriptor descriptor, uint count)
-    {
-        if (!protocol.CannotNotify.TryGetValue(descriptor.EventId, out var blocked)) return count > 0;
-        for (uint s = 0; s < count; s++)
-            if (!blocked.Contains(s)) return true;
-        return false;
-    }
-
-    private void FailEntry(SubscriptionEntry entry, IActorRef? replyTo, SubscriptionFailure reason)
-    {
-        RemoveEntry(entry);
-        _log.Info("Subscription {Subscription} to {Protocol}/{Event}/{Source} failed: {Reason}", entry.Id.ToString(),
-            $"0x{entry.Protocol:X2}", entry.Event, entry.Source.ToString(), reason.ToString());
-        Send(entry, replyTo, new SubscriptionFailed(_platformId, entry.Id, reason));
-    }
-
-    // Only a binding subscription is owed SubscriptionActive: an unsubscribing one was answered Cancelled already.
-    private void OnBound(SubscriberBound bound)
-    {
-        if (!_subscriptions.TryGetValue(bound.Id, out var entry) || entry.Generation != bound.Generation) return;
-        if (entry.State != SubscriptionState.Binding) return;
-        entry.State = SubscriptionState.Active;
-        Send(entry, entry.ReplyTo, new SubscriptionActive(_platformId, entry.Id));
-        entry.ReplyTo = null;
-    }
-
-    // An unsubscribing one waits for its SubscriberUnbound, which the source sends after this.
-    private void OnBindFailed(SubscriberBindFailed failed)
-    {
-        if (!_subscriptions.TryGetValue(failed.Id, out var entry) || entry.Generation != failed.Generation) return;
-        if (entry.State != SubscriptionState.Binding) return;
-        FailEntry(entry, entry.ReplyTo, failed.Reason);
-    }
-
-    /// <summary>
-    /// Settles what a binding subscription's Subscribe is owed (SubscriptionActive or Failed, to its
-    /// sender or, after SubscriptionPending, to the subscriber) once it can no longer become active.
-    /// </summary>
-    private void Cancel(SubscriptionEntry entry, string why)
-    {
-        Send(entry, entry.ReplyTo, new SubscriptionFailed(_platformId, entry.Id, new SubscriptionFailure.Cancelled(why)));
-        entry.ReplyTo = null;
-    }
-
-    /// <summary>Tells <paramref name="to"/>, unless it is the subscription's subscriber and that has terminated.</summary>
-    private static void Send(SubscriptionEntry entry, IActorRef? to, object message)
-    {
-        if (to is null || entry.SubscriberGone && to.Equals(entry.Subscriber)) return;
-        to.Tell(message);
-    }
-
-    private void OnUnsubscribe(Unsubscribe u)
-    {
-        if (!_subscriptions.TryGetValue(u.Id, out var entry))
-        {
-            Sender.Tell(new UnsubscribeFailed(_platformId, u.Id, "no such subscription"));
-            return;
-        }
-        switch (entry.State)
-        {
-            case SubscriptionState.Pending:
-                RemoveEntry(entry);
-                Sender.Tell(new Unsubscribed(_platformId, u.Id));
-                break;
-            case SubscriptionState.Unbinding:
-                Sender.Tell(new UnsubscribeFailed(_platformId, u.Id, "already being unsubscribed"));
-                break;
-            case SubscriptionState.Binding:
-                // The enable may still succeed: the source then disables again before it answers Unbound.
-                Cancel(entry, "unsubscribed before it became active");
-                entry.UnsubscribeReplyTo = Sender;
-                StartUnbind(entry);
-                break;
-            case SubscriptionState.Active:
-                entry.UnsubscribeReplyTo = Sender;
-                StartUnbind(entry);
-                break;
-        }
-    }
-
-    private void StartUnbind(SubscriptionEntry entry)
-    {
-        entry.State = SubscriptionState.Unbinding;
-        var registration = _registrations[entry.Protocol];
-        registration.EventSources[(entry.Event, entry.Source)].Tell(new RemoveSubscriber(entry.Id, entry.Generation));
-    }
-
-    private void OnUnbound(SubscriberUnbound unbound)
-    {
-        if (!_subscriptions.TryGetValue(unbound.Id, out var entry) || entry.State != SubscriptionState.Unbinding
-            || entry.Generation != unbound.Generation) return;
-        RemoveEntry(entry);
-        Send(entry, entry.UnsubscribeReplyTo, new Unsubscribed(_platformId, entry.Id));
-    }
+    // ---- the control plane -----------------------------------------------------------------------
 
     private void OnTerminated(Terminated t)
     {
-        foreach (var (protocol, olds) in _releasingOld)
+        var (wasOld, freed) = _protocols.OldSourceStopped(t.ActorRef);
+        if (wasOld)
         {
-            if (!olds.Remove(t.ActorRef)) continue;
-            if (_awaitingRelease.Remove(t.ActorRef) && _releasing && _awaitingRelease.Count == 0) Finish();
-            if (olds.Count == 0)
-            {
-                _releasingOld.Remove(protocol);
-                Stash.UnstashAll();
-            }
+            if (_shutdown.SourceDone(t.ActorRef)) Finish();
+            // A registration of its protocol waited for the old generation to be released.
+            if (freed) Stash.UnstashAll();
             return;
         }
-        if (_retiring.Remove(t.ActorRef, out var counters))
+        if (_protocols.ProtocolActorStopped(t.ActorRef))
         {
-            Retire(counters);
+            PublishMetrics();
             return;
         }
-        if (!_watched.Remove(t.ActorRef)) return;
-        foreach (var entry in _subscriptions.Values.Where(e => e.Subscriber.Equals(t.ActorRef)).ToList())
-        {
-            entry.SubscriberGone = true;
-            if (_state != PlatformState.Ready)
-            {
-                // Shutting down: the release disables what it enabled; it is told nothing more (no PlatformStopped).
-                _subscriptions.Remove(entry.Id);
-                continue;
-            }
-            switch (entry.State)
-            {
-                case SubscriptionState.Pending:
-                    _subscriptions.Remove(entry.Id);
-                    break;
-                case SubscriptionState.Binding:
-                    Cancel(entry, "the subscriber terminated");
-                    StartUnbind(entry);
-                    break;
-                case SubscriptionState.Active:
-                    StartUnbind(entry);
-                    break;
-            }
-        }
-        _deferredReplies.RemoveAll(r => r.To.Equals(t.ActorRef));
+        if (!_subscriptions.SubscriberTerminated(t.ActorRef, running: _state == PlatformState.Ready)) return;
+        _shutdown.StrikeRecipient(t.ActorRef);
         _log.Info("Subscriber {Subscriber} terminated; its subscriptions are released", t.ActorRef.Path.ToString());
     }
 
     private void OnRouteHold(RouteHold hold)
     {
-        if (!_registrations.TryGetValue(hold.Protocol, out var registration) || registration.Generation != hold.Generation)
+        if (_protocols.Find(hold.Protocol) is not { } registration || registration.Generation != hold.Generation)
         {
             RefuseHold(hold);
             return;
         }
-        var descriptor = registration.Runtime.Descriptor.FindEvent(hold.Event);
-        if (descriptor is null) return;
-        var actor = SourceActor(registration, descriptor, hold.Source);
-        actor.Forward(hold.Acquire ? new AcquireHold(hold.Source) : new ReleaseHold(hold.Source));
+        if (registration.Runtime.Descriptor.FindEvent(hold.Event) is not { } descriptor) return;
+        _subscriptions.SourceActor(registration, descriptor, hold.Source)
+            .Forward(hold.Acquire ? new AcquireHold(hold.Source) : new ReleaseHold(hold.Source));
     }
 
     /// <summary>A hold of a deregistered generation (or during shutdown) is answered at once: the release disables what it holds.</summary>
@@ -642,65 +433,30 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         ? new HoldAcquired(hold.Source, new SubscriptionFailure.PlatformUnavailable($"protocol 0x{hold.Protocol:X2} is not registered"))
         : new HoldReleased(hold.Source));
 
-    private IActorRef SourceActor(Registration registration, EventDescriptor descriptor, uint source)
-    {
-        var key = (descriptor.EventId, SourceSelector.Id(source));
-        if (registration.EventSources.TryGetValue(key, out var actor)) return actor;
-        actor = Context.ActorOf(EventSourceActor.Props(descriptor, registration.Runtime.Description, source, _link,
-                registration.Actor, StepTimeout, _platformId),
-            $"p{registration.Protocol:x2}-g{registration.Generation}-e{descriptor.EventId}-s{source}");
-        registration.EventSources[key] = actor;
-        return actor;
-    }
+    IActorRef IControlPlane<IActorRef>.CreateSourceActor(Registration<IActorRef> registration, EventDescriptor evt, uint source) =>
+        Context.ActorOf(EventSourceActor.Props(evt, registration.Runtime.Description, source, _link, registration.Actor, StepTimeout, _platformId),
+            $"p{registration.Protocol:x2}-g{registration.Generation}-e{evt.EventId}-s{source}");
 
-    private IActorRef AllActor(Registration registration, EventDescriptor descriptor, uint count)
-    {
-        var key = (descriptor.EventId, SourceSelector.All);
-        if (registration.EventSources.TryGetValue(key, out var actor)) return actor;
-        var protocol = registration.Runtime.Description;
-        var notifiable = new List<uint>();
-        for (uint s = 0; s < count; s++)
-            if (protocol.CanNotify(descriptor.EventId, s)) notifiable.Add(s);
-        actor = Context.ActorOf(AllSourcesActor.Props(descriptor, notifiable.ToArray(), registration.Actor, StepTimeout * 2,
-                registration.Generation, _platformId),
-            $"p{registration.Protocol:x2}-g{registration.Generation}-e{descriptor.EventId}-all");
-        registration.EventSources[key] = actor;
-        return actor;
-    }
+    IActorRef IControlPlane<IActorRef>.CreateAllSourcesActor(Registration<IActorRef> registration, EventDescriptor evt, uint[] notifiable) =>
+        Context.ActorOf(AllSourcesActor.Props(evt, notifiable, registration.Actor, StepTimeout * 2, registration.Generation, _platformId),
+            $"p{registration.Protocol:x2}-g{registration.Generation}-e{evt.EventId}-all");
+
+    void IControlPlane<IActorRef>.AddSubscriber(IActorRef source, SubscriptionId id, IActorRef subscriber, int generation) =>
+        source.Tell(new AddSubscriber(id, subscriber, generation));
+
+    void IControlPlane<IActorRef>.RemoveSubscriber(IActorRef source, SubscriptionId id, int generation) =>
+        source.Tell(new RemoveSubscriber(id, generation));
+
+    void IControlPlane<IActorRef>.Watch(IActorRef subscriber) => Context.Watch(subscriber);
+
+    void IControlPlane<IActorRef>.Unwatch(IActorRef subscriber) => Context.Unwatch(subscriber);
+
+    // Answers are told with the handle as sender; a notice to a subscriber (PlatformStopped) without one.
+    void IControlPlane<IActorRef>.Tell(IActorRef to, object message) =>
+        to.Tell(message, message is PlatformStopped ? ActorRefs.NoSender : Self);
 
     /// <summary>A control-plane step waits at most for one command (which the link times out) plus slack.</summary>
     private TimeSpan StepTimeout => _settings.CommandTimeout + TimeSpan.FromSeconds(1);
-
-    private void Watch(IActorRef subscriber)
-    {
-        _watched.TryGetValue(subscriber, out var n);
-        if (n == 0) Context.Watch(subscriber);
-        _watched[subscriber] = n + 1;
-    }
-
-    private void RemoveEntry(SubscriptionEntry entry)
-    {
-        _subscriptions.Remove(entry.Id);
-        if (!_watched.TryGetValue(entry.Subscriber, out var n)) return;
-        if (n <= 1)
-        {
-            _watched.Remove(entry.Subscriber);
-            Context.Unwatch(entry.Subscriber);
-        }
-        else
-        {
-            _watched[entry.Subscriber] = n - 1;
-        }
-    }
-
-    /// <summary>The next number no subscription uses (a caller may have chosen it).</summary>
-    private SubscriptionId NextSubscriptionId()
-    {
-        SubscriptionId id;
-        do id = new SubscriptionId(++_nextSubscriptionId);
-        while (_subscriptions.ContainsKey(id));
-        return id;
-    }
 
     // ---- protocols -------------------------------------------------------------------------------
 
@@ -717,23 +473,18 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     /// <summary>Registers a protocol; returns why not, or null.</summary>
     private string? Register(ProtocolDescriptor descriptor, PlatformProtocol description)
     {
-        if (descriptor.Id != description.ProtocolId)
-            return $"descriptor is for protocol 0x{descriptor.Id:X2}, description for 0x{description.ProtocolId:X2}";
-        if (_registrations.ContainsKey(descriptor.Id)) return $"protocol 0x{descriptor.Id:X2} is already registered";
-
         var queueBytes = description.QueueBytes ?? _settings.QueueBytes ?? descriptor.DefaultQueueSize;
-        if (queueBytes < ProtocolRing.EntryOverhead * 4) return $"queue of {queueBytes} bytes is too small (at least {ProtocolRing.EntryOverhead * 4})";
-        if (queueBytes > ProtocolRing.MaxBudgetBytes) return $"queue of {queueBytes} bytes is too large (at most {ProtocolRing.MaxBudgetBytes})";
+        if (_protocols.Check(descriptor, description, queueBytes) is { } error) return error;
         var tooLarge = descriptor.Events.Where(e => e.MaxPayload + ProtocolRing.EntryOverhead > queueBytes).Select(e => e.Name).ToList();
         if (tooLarge.Count > 0)
             _log.Warning("Protocol 0x{Protocol:X2}: a queue of {QueueBytes} bytes cannot hold the largest {Events} notifications; those will be dropped",
                 descriptor.Id, queueBytes, string.Join(", ", tooLarge));
-        var generation = ++_nextGeneration;
+        var generation = _protocols.NextGeneration();
         var counters = new ProtocolCounters(descriptor.Id, new ProtocolRing(queueBytes));
         var runtime = new ProtocolRuntime(_platformId, descriptor, description, counters, generation, _settings.SubscriberWindow);
         var actor = Context.ActorOf(ProtocolActor.Props(runtime, _settings.DrainBatch, _settings.SubscriberStallTimeout), $"protocol-{descriptor.Id:x2}-g{generation}");
-        var registration = new Registration(runtime, actor, generation);
-        _registrations[descriptor.Id] = registration;
+        var registration = new Registration<IActorRef>(runtime, actor, generation);
+        _protocols.Add(registration);
         var rateLimit = description.RateLimit ?? _settings.RateLimit;
         _gate.Install(new GateSlot(descriptor.Events.Select(e => e.MaxPayload).ToArray(), counters, actor,
             rateLimit is { } limit ? new RateLimiter(limit) : null));
@@ -743,63 +494,29 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
             descriptor.Events.Length == 0 ? 0 : descriptor.Events.Max(e => e.SourceCount(description)), queueBytes);
         if (rateLimit is { } perSecond)
             _log.Info("Protocol {Protocol}: at most {RateLimit} notifications per second are accepted (storm guard)", $"0x{descriptor.Id:X2}", perSecond);
-
-        foreach (var entry in _subscriptions.Values.Where(e => e.Protocol == descriptor.Id && e.State == SubscriptionState.Pending).ToList())
-            Bind(entry, entry.Subscriber);
+        _subscriptions.Registered(registration);
         return null;
     }
 
     /// <summary>Stops delivery, discards the queue, releases the enables and puts the subscriptions back to pending.</summary>
     private bool Deregister(byte protocol)
     {
-        if (!_registrations.Remove(protocol, out var registration)) return false;
+        if (_protocols.Deregister(protocol) is not { } registration) return false;
         _gate.Remove(protocol);
-        _retiring[registration.Actor] = registration.Runtime.Counters;
         registration.Runtime.StopDelivery = true;
         Context.Watch(registration.Actor);
         registration.Actor.Tell(DiscardQueue.Instance);
-        foreach (var source in registration.EventSources.Values) source.Tell(ReleaseSources.Instance);
-        if (registration.EventSources.Count > 0)
+        foreach (var source in registration.EventSources.Values)
         {
-            _releasingOld[protocol] = registration.EventSources.Values.ToHashSet();
-            foreach (var source in registration.EventSources.Values) Context.Watch(source);
+            source.Tell(ReleaseSources.Instance);
+            // Its Terminated tells that its enables are released (OldSourceStopped).
+            Context.Watch(source);
         }
         PublishMetrics();
-
-        foreach (var entry in _subscriptions.Values.Where(e => e.Protocol == protocol).ToList())
-        {
-            switch (entry.State)
-            {
-                case SubscriptionState.Unbinding:
-                    // The release disables what it enabled; the Subscribe was answered when the unsubscribe began.
-                    RemoveEntry(entry);
-                    Send(entry, entry.UnsubscribeReplyTo, new Unsubscribed(_platformId, entry.Id));
-                    break;
-                case SubscriptionState.Binding:
-                    // The answer the Subscribe is owed; what follows goes to the subscriber.
-                    entry.State = SubscriptionState.Pending;
-                    Send(entry, entry.ReplyTo, new SubscriptionPending(_platformId, entry.Id));
-                    entry.ReplyTo = null;
-                    break;
-                case SubscriptionState.Active:
-                    entry.State = SubscriptionState.Pending;
-                    Send(entry, entry.Subscriber, new SubscriptionPending(_platformId, entry.Id));
-                    break;
-            }
-        }
+        _subscriptions.Deregistered(protocol);
         _log.Info("Protocol {Protocol} deregistered; its subscriptions are pending again", $"0x{protocol:X2}");
         return true;
     }
-
-    private void Retire(ProtocolCounters counters)
-    {
-        _retiredCounters.Add(counters);
-        var stats = counters.Snapshot(registered: false);
-        _retiredStats[counters.Protocol] = _retiredStats.TryGetValue(counters.Protocol, out var earlier) ? earlier + stats : stats;
-        PublishMetrics();
-    }
-
-    private static void DiscardRemaining(ProtocolRuntime runtime) => DiscardRemaining(runtime.Counters);
 
     private static void DiscardRemaining(ProtocolCounters counters)
     {
@@ -822,71 +539,47 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         // A registration stashed behind a deregistration is answered by the ShuttingDown behaviour.
         Stash.UnstashAll();
         // Requests in flight are answered at the end, after the drain: a subscription told it is gone
-        // must not see a report the drain still delivers.
-        // (A subscriber that terminates meanwhile is struck from them: OnTerminated.)
-        foreach (var entry in _subscriptions.Values)
-        {
-            if (entry.State == SubscriptionState.Binding && entry.ReplyTo is { } r)
-            {
-                _deferredReplies.Add((r, new SubscriptionFailed(_platformId, entry.Id, new SubscriptionFailure.Stopped())));
-                entry.ReplyTo = null;
-            }
-            if (entry.State == SubscriptionState.Unbinding && entry.UnsubscribeReplyTo is { } u)
-            {
-                _deferredReplies.Add((u, new Unsubscribed(_platformId, entry.Id)));
-                entry.UnsubscribeReplyTo = null;
-            }
-        }
-        _log.Info("Platform {Platform} shutting down: gate closed, draining {Count} protocol queues", _platformId, _registrations.Count);
+        // must not see a report the drain still delivers. (A subscriber that terminates meanwhile is struck from them.)
+        _shutdown.BeginDrain(_protocols.Registered.Select(r => r.Protocol).ToList(), _subscriptions.TakeOwedReplies());
+        _log.Info("Platform {Platform} shutting down: gate closed, draining {Count} protocol queues", _platformId, _protocols.Count);
         _gate.Close();
-        foreach (var (protocol, registration) in _registrations)
-        {
-            _awaitingDrain.Add(protocol);
-            registration.Actor.Tell(DrainQueue.Instance);
-        }
-        if (_awaitingDrain.Count == 0) ReleaseSourcesForShutdown();
+        foreach (var registration in _protocols.Registered) registration.Actor.Tell(DrainQueue.Instance);
+        if (_shutdown.ReadyToRelease) ReleaseSourcesForShutdown();
         else Timers.StartSingleTimer("drain-deadline", DrainDeadline.Instance, _settings.DrainDeadline);
     }
 
     private void ReleaseSourcesForShutdown()
     {
-        if (_releasing) return;
-        _releasing = true;
         Timers.Cancel("drain-deadline");
-        foreach (var registration in _registrations.Values)
-        foreach (var actor in registration.EventSources.Values)
-        {
-            _awaitingRelease.Add(actor);
-            actor.Tell(ReleaseSources.Instance);
-        }
+        var sources = _protocols.Registered.SelectMany(r => r.EventSources.Values).ToList();
+        foreach (var actor in sources) actor.Tell(ReleaseSources.Instance);
         // A deregistered generation's event sources still release (an enable may be outstanding): wait for
         // them too, or the platform accepts that enable after the handle stopped, with nobody to disable it.
         // Each answers SourcesReleased or, if it did already, its Terminated clears it (OnTerminated).
-        foreach (var actor in _releasingOld.Values.SelectMany(olds => olds)) _awaitingRelease.Add(actor);
-        if (_awaitingRelease.Count == 0) Finish();
+        if (_shutdown.BeginRelease(sources.Concat(_protocols.OldSources))) Finish();
         else Timers.StartSingleTimer("release-deadline", ReleaseDeadline.Instance, _settings.DisableDeadline);
     }
 
     private void Finish()
     {
-        if (_state == PlatformState.Stopped) return;
+        if (_shutdown.Finish() is not { } deferred) return;
         Timers.CancelAll();
         _gate.Close();
         // Entries a late producer slipped in after the drain finished are counted, never delivered.
-        foreach (var (protocol, registration) in _registrations)
-            if (!_awaitingDrain.Contains(protocol)) DiscardRemaining(registration.Runtime);
-        foreach (var (to, reply) in _deferredReplies) to.Tell(reply);
-        TellSubscribersStopped();
+        foreach (var registration in _protocols.Registered)
+            if (!_shutdown.IsDraining(registration.Protocol)) DiscardRemaining(registration.Runtime.Counters);
+        foreach (var (to, reply) in deferred) to.Tell(reply);
+        _subscriptions.TellSubscribersStopped();
         _state = PlatformState.Stopped;
         // Detach before answering, so a caller that awaited the stop sees the transport released.
         DetachTransport();
         var stats = Stats();
-        foreach (var requester in _stopRequesters) requester.Tell(new PlatformShutdownComplete(_platformId, stats));
+        foreach (var requester in _shutdown.Requesters) requester.Tell(new PlatformShutdownComplete(_platformId, stats));
         _log.Info("Platform {Platform} shutdown complete: {Received} received, accounting {Accounting}", _platformId, stats.Received,
             stats.AddsUp ? "adds up" : "does NOT add up");
         // From now on a start for this id waits for this incarnation to be gone, then starts afresh.
         _hosted?.MarkStopping();
-        if (!_sharded || _handedOff)
+        if (!_sharded || _shutdown.HandedOff)
         {
             // Handed off: the shard already waits for this entity to stop. Not sharded: tell the registry
             // first, so it answers PlatformNotFound rather than forward to a stopping handle.
@@ -910,120 +603,40 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
         }
     }
 
-    /// <summary>Once to each live subscriber that still has a subscription; one being unsubscribed has ended (Unsubscribed).</summary>
-    private void TellSubscribersStopped()
-    {
-        var stopped = new PlatformStopped(_platformId);
-        foreach (var subscriber in _subscriptions.Values
-                     .Where(e => e.State != SubscriptionState.Unbinding && !e.SubscriberGone).Select(e => e.Subscriber).Distinct())
-            subscriber.Tell(stopped, ActorRefs.NoSender);
-    }
-
     // ---- stats and logs --------------------------------------------------------------------------
 
     private PlatformStats Stats()
     {
-        var protocols = new SortedDictionary<byte, ProtocolStats>(_retiredStats);
-        foreach (var counters in _retiring.Values) Add(protocols, counters.Snapshot(registered: false));
-        foreach (var registration in _registrations.Values) Add(protocols, registration.Runtime.Counters.Snapshot(registered: true));
         var gate = _gate.Counters;
         return new PlatformStats(_platformId, _state, _failureReason,
             Volatile.Read(ref gate.UnknownProtocol), Volatile.Read(ref gate.ReservedMessageType),
             Volatile.Read(ref gate.NotANotification), Volatile.Read(ref gate.NotRunning),
-            protocols.Values.ToImmutableArray(),
-            _subscriptions.Values.Count(e => e.State == SubscriptionState.Active),
-            _subscriptions.Values.Count(e => e.State == SubscriptionState.Pending));
-
-        static void Add(SortedDictionary<byte, ProtocolStats> map, ProtocolStats stats) =>
-            map[stats.Protocol] = map.TryGetValue(stats.Protocol, out var existing) ? existing + stats : stats;
+            _protocols.Stats().ToImmutableArray(),
+            _subscriptions.Table.CountIn(SubscriptionState.Active), _subscriptions.Table.CountIn(SubscriptionState.Pending));
     }
-
-    private void StartDropLog() => Timers.StartPeriodicTimer("drop-log", LogDrops.Instance, _settings.DropLogInterval);
 
     /// <summary>Rate-limited warnings: one line per protocol per interval, only when something was lost.</summary>
     private void LogDropsSinceLast()
     {
-        // Messages that belong to no protocol: firmware talking about protocols nobody registered, or
-        // using the reserved message type. Counted at the gate; warned about here, once per interval.
         var gate = _gate.Counters;
-        var unknown = Volatile.Read(ref gate.UnknownProtocol);
-        var reserved = Volatile.Read(ref gate.ReservedMessageType);
-        if (unknown > _lastUnknownProtocol || reserved > _lastReservedType)
+        if (_dropLog.GateSince(Volatile.Read(ref gate.UnknownProtocol), Volatile.Read(ref gate.ReservedMessageType)) is var (unknown, reserved))
             _log.Warning("Platform {Platform} rejected {UnknownProtocol} notifications of unregistered protocols and {Reserved} of the reserved message type in the last {Interval}",
-                _platformId, unknown - _lastUnknownProtocol, reserved - _lastReservedType, _settings.DropLogInterval);
-        _lastUnknownProtocol = unknown;
-        _lastReservedType = reserved;
-        foreach (var registration in _registrations.Values)
+                _platformId, unknown, reserved, _settings.DropLogInterval);
+        foreach (var registration in _protocols.Registered)
         {
-            var now = registration.Runtime.Counters.Snapshot(registered: true);
-            var before = _lastLogged.GetValueOrDefault(now.Protocol) ?? ProtocolStats.Empty(now.Protocol);
-            _lastLogged[now.Protocol] = now;
-            var dropped = now.DroppedQueueFull - before.DroppedQueueFull;
-            var limited = now.DroppedRateLimited - before.DroppedRateLimited;
-            var rejected = now.Rejected - before.Rejected;
-            var malformed = now.Malformed - before.Malformed;
-            if (dropped < 0 || limited < 0 || rejected < 0 || malformed < 0) continue; // a new registration: counters restarted
-            if (limited > 0)
+            if (_dropLog.ProtocolSince(registration.Runtime.Counters.Snapshot(registered: true)) is not { } lost) continue;
+            if (lost.DroppedRateLimited > 0)
                 _log.Warning("Protocol {Protocol} dropped {Dropped} notifications (queue full), {Limited} over its rate limit, rejected {Rejected}, malformed {Malformed} in the last {Interval}",
-                    $"0x{now.Protocol:X2}", dropped, limited, rejected, malformed, _settings.DropLogInterval);
-            else if (dropped + rejected + malformed > 0)
+                    $"0x{lost.Protocol:X2}", lost.DroppedQueueFull, lost.DroppedRateLimited, lost.Rejected, lost.Malformed, _settings.DropLogInterval);
+            else
                 _log.Warning("Protocol {Protocol} dropped {Dropped} notifications (queue full), rejected {Rejected}, malformed {Malformed} in the last {Interval}",
-                    $"0x{now.Protocol:X2}", dropped, rejected, malformed, _settings.DropLogInterval);
+                    $"0x{lost.Protocol:X2}", lost.DroppedQueueFull, lost.Rejected, lost.Malformed, _settings.DropLogInterval);
         }
     }
 
-    private void PublishMetrics() =>
-        _metrics.Protocols = _registrations.Values.Select(r => r.Runtime.Counters).Concat(_retiring.Values).Concat(_retiredCounters).ToArray();
+    private void PublishMetrics() => _metrics.Protocols = _protocols.AllCounters();
 
-    // ---- private state and messages ------------------------------------------------------------
-
-    private sealed record Registration(ProtocolRuntime Runtime, IActorRef Actor, int Generation)
-    {
-        public byte Protocol => Runtime.Protocol;
-        public Dictionary<(byte Event, SourceSelector Key), IActorRef> EventSources { get; } = new();
-    }
-
-    private enum SubscriptionState { Pending, Binding, Active, Unbinding }
-
-    private sealed class SubscriptionEntry(SubscriptionId id, byte protocol, byte evt, SourceSelector source, IActorRef subscriber)
-    {
-        public SubscriptionId Id { get; } = id;
-        public byte Protocol { get; } = protocol;
-        public byte Event { get; } = evt;
-        public SourceSelector Source { get; } = source;
-        public IActorRef Subscriber { get; } = subscriber;
-        public SubscriptionState State { get; set; }
-        public int Generation { get; set; }
-        /// <summary>
-        /// Who is owed SubscriptionActive/Failed while binding: the Subscribe's sender, or the subscriber once it
-        /// was pending; null once settled. An unsubscribing subscription owes nobody that any more.
-        /// </summary>
-        public IActorRef? ReplyTo { get; set; }
-        public IActorRef? UnsubscribeReplyTo { get; set; }
-        /// <summary>The subscriber terminated: nothing more is sent to it.</summary>
-        public bool SubscriberGone { get; set; }
-    }
-
-    private sealed record Connected
-    {
-        public static readonly Connected Instance = new();
-    }
-
-    private sealed record ConnectFailed(string Reason);
-
-    private sealed record Discovered(PlatformDescription Description);
-
-    private sealed record DiscoveryFailed(string Reason);
-
-    private sealed record DrainDeadline
-    {
-        public static readonly DrainDeadline Instance = new();
-    }
-
-    private sealed record ReleaseDeadline
-    {
-        public static readonly ReleaseDeadline Instance = new();
-    }
+    // ---- messages ----------------------------------------------------------------------------------
 
     /// <summary>
     /// Sharding's stop message for a handle (hand-off when its shard moves or the region stops, and the
@@ -1040,23 +653,11 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers
     /// <summary>Handle → registry, from PostStop: the final counters, for the stop requesters (Terminated follows).</summary>
     internal sealed record HandleStopped(string PlatformId, PlatformStats FinalStats);
 
-    private sealed record StartTimedOut
-    {
-        public static readonly StartTimedOut Instance = new();
-    }
-
-    private sealed record DiscardDeadline
-    {
-        public static readonly DiscardDeadline Instance = new();
-    }
-
-    private sealed record FinishNow
-    {
-        public static readonly FinishNow Instance = new();
-    }
-
-    private sealed record LogDrops
-    {
-        public static readonly LogDrops Instance = new();
-    }
+    // To itself: its timers and steps (the start's are PlatformStartup's).
+    private sealed record StartTimedOut { public static readonly StartTimedOut Instance = new(); }
+    private sealed record DrainDeadline { public static readonly DrainDeadline Instance = new(); }
+    private sealed record DiscardDeadline { public static readonly DiscardDeadline Instance = new(); }
+    private sealed record ReleaseDeadline { public static readonly ReleaseDeadline Instance = new(); }
+    private sealed record FinishNow { public static readonly FinishNow Instance = new(); }
+    private sealed record LogDrops { public static readonly LogDrops Instance = new(); }
 }
