@@ -16,11 +16,10 @@ namespace ScmiActors.Subscriptions;
 /// <see cref="PendingReplies{TKey,TReply}"/> wait) is stashed.
 /// Answers <see cref="AddSubscriber"/>, <see cref="RemoveSubscriber"/> and <see cref="ReleaseSources"/>.
 /// </summary>
-internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
+internal sealed class AllSourcesActor : SourceStepActor
 {
     private readonly EventDescriptor _event;
     private readonly uint[] _notifiable;
-    private readonly IActorRef _protocolActor;
     private readonly TimeSpan _stepTimeout;
     private readonly int _generation;
     private readonly ILoggingAdapter _log;
@@ -37,31 +36,24 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
     private readonly PendingReplies<uint, HoldAcquired> _holds = new(h => h.Source);
     private readonly PendingReplies<uint, HoldReleased> _releases = new(h => h.Source);
     private readonly PendingReplies<long, RouteInstalled> _routes = new(r => r.Ticket);
-    // The protocol actor stopped (its protocol was deregistered): no route can be installed any more.
-    private bool _protocolGone;
 
     public AllSourcesActor(EventDescriptor evt, uint[] notifiableSources, IActorRef protocolActor, TimeSpan stepTimeout,
-        int generation, string platformId)
+        int generation, string platformId) : base(protocolActor, stepTimeout)
     {
         _event = evt;
         _notifiable = notifiableSources;
-        _protocolActor = protocolActor;
         _stepTimeout = stepTimeout;
         _generation = generation;
         _log = Context.GetLogger().WithContext("Platform", platformId).WithContext("Protocol", $"0x{evt.ProtocolId:X2}")
             .WithContext("Event", evt.Name).WithContext("Source", "all");
-        Context.Watch(protocolActor);
         Become(Idle);
     }
-
-    public IStash Stash { get; set; } = null!;
-    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(EventDescriptor evt, uint[] notifiableSources, IActorRef protocolActor, TimeSpan stepTimeout,
         int generation, string platformId) =>
         Akka.Actor.Props.Create(() => new AllSourcesActor(evt, notifiableSources, protocolActor, stepTimeout, generation, platformId));
 
-    private void Idle()
+    protected override void Idle()
     {
         Receive<AddSubscriber>(OnAdd);
         Receive<RemoveSubscriber>(OnRemove);
@@ -73,7 +65,7 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
         });
         Receive<HoldReleased>(_ => { });
         Receive<RouteInstalled>(_ => { });
-        Receive<Terminated>(t => t.ActorRef.Equals(_protocolActor), _ => { _protocolGone = true; });
+        ReceiveProtocolGone();
         Receive<ReleaseSources>(_ =>
         {
             // The source actors release their own enables; this actor only stops routing.
@@ -99,7 +91,7 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
                 Context.Parent.Tell(new RouteHold(_event.ProtocolId, _event.EventId, _notifiable[next++], Acquire: true, _generation));
         }
         for (var i = 0; i < HoldWindow; i++) SendNext();
-        Await(_holds, _notifiable, onReply: SendNext, then: settled =>
+        Await(_holds, _notifiable, onReply: SendNext, expired: AnswersMissing, then: settled =>
         {
             var results = settled.Replies;
             foreach (var r in results.Where(r => r.Succeeded)) _held.Add(r.Source);
@@ -159,74 +151,24 @@ internal sealed class AllSourcesActor : ReceiveActor, IWithStash, IWithTimers
             Context.Parent.Tell(new RouteHold(_event.ProtocolId, _event.EventId, source, Acquire: false, _generation));
         _held.Clear();
         _holding = false;
-        Await(_releases, held, _ => then());
+        Await(_releases, held, _ => then(), expired: AnswersMissing);
     }
 
     private void PublishRoute(Action then)
     {
-        if (_protocolGone)
+        if (ProtocolGone)
         {
             then();
             return;
         }
         var ticket = ++_ticket;
         var subscribers = _subscribers.Select(s => s.Subscriber).Distinct().ToArray();
-        _protocolActor.Tell(new SetRoute(_event.EventId, SourceSelector.All, subscribers, ticket));
-        Await(_routes, [ticket], _ => then());
+        ProtocolActor.Tell(new SetRoute(_event.EventId, SourceSelector.All, subscribers, ticket));
+        Await(_routes, [ticket], _ => then(), expired: AnswersMissing);
     }
 
-    /// <summary>Waits for the replies of one step, stashing everything else, then continues (also on timeout).</summary>
-    private void Await<TKey, T>(PendingReplies<TKey, T> pending, IEnumerable<TKey> keys, Action<SettledReplies<TKey, T>> then,
-        Action? onReply = null) where TKey : notnull
-    {
-        var ticket = ++_ticket;
-        Timers.StartSingleTimer("step", new StepTimedOut(ticket), _stepTimeout);
-        Become(() =>
-        {
-            Receive<T>(reply =>
-            {
-                var match = pending.Offer(reply);
-                if (match == ReplyMatch.Awaiting) onReply?.Invoke();
-                // Late (its step timed out) or a duplicate: Idle gives a hold back or drops it.
-                else if (match == ReplyMatch.Unmatched) Stash.Stash();
-            });
-            Receive<StepTimedOut>(t => t.Ticket == ticket, _ =>
-            {
-                _log.Warning("{Event}: {Missing} of {Expected} answers missing after {Timeout}", _event.Name,
-                    pending.Outstanding.Count, pending.Outstanding.Count + pending.Replies.Count, _stepTimeout);
-                pending.Expire();
-            });
-            Receive<StepTimedOut>(_ => true); // a stale timer of an earlier step
-            Receive<Terminated>(t => t.ActorRef.Equals(_protocolActor), _ =>
-            {
-                _protocolGone = true;
-                // A route can no longer be installed: do not wait out the step for it (holds are still awaited).
-                if (typeof(T) == typeof(RouteInstalled)) pending.Expire();
-            });
-            ReceiveAny(_ => Stash.Stash());
-        });
-        pending.Begin(keys, settled => Continue(() => then(settled)));
-    }
+    private void AnswersMissing(int missing, int expected) =>
+        _log.Warning("{Event}: {Missing} of {Expected} answers missing after {Timeout}", _event.Name, missing, expected, _stepTimeout);
 
-    private void Continue(Action step)
-    {
-        Timers.Cancel("step");
-        try
-        {
-            step();
-        }
-        finally
-        {
-            // A step that waits again has replaced the behaviour; stashed messages stay stashed until it ends.
-            if (IsIdle)
-            {
-                Become(Idle);
-                Stash.UnstashAll();
-            }
-        }
-    }
-
-    private bool IsIdle => !_holds.IsWaiting && !_releases.IsWaiting && !_routes.IsWaiting;
-
-    private sealed record StepTimedOut(long Ticket);
+    protected override bool IsIdle => !_holds.IsWaiting && !_releases.IsWaiting && !_routes.IsWaiting;
 }

@@ -16,14 +16,12 @@ namespace ScmiActors.Subscriptions;
 /// Answers <see cref="AddSubscriber"/>, <see cref="RemoveSubscriber"/>, <see cref="AcquireHold"/>,
 /// <see cref="ReleaseHold"/> and <see cref="ReleaseSources"/>.
 /// </summary>
-internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
+internal sealed class EventSourceActor : SourceStepActor
 {
     private readonly EventDescriptor _event;
     private readonly PlatformProtocol _protocol;
     private readonly uint _source;
     private readonly IActorRef _link;
-    private readonly IActorRef _protocolActor;
-    private readonly TimeSpan _stepTimeout;
     private readonly ILoggingAdapter _log;
 
     // Subscription -> subscriber, in arrival order; a subscriber with two subscriptions is routed once.
@@ -34,26 +32,18 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
     // What the current step waits for: the link's answer to a NOTIFY (by correlation), or the route's installation.
     private readonly PendingReplies<object, CommandResult> _commands = new(r => r.Correlation);
     private readonly PendingReplies<long, RouteInstalled> _routes = new(r => r.Ticket);
-    // The protocol actor stopped (its protocol was deregistered): no route can be installed any more.
-    private bool _protocolGone;
 
     public EventSourceActor(EventDescriptor evt, PlatformProtocol protocol, uint source, IActorRef link,
-        IActorRef protocolActor, TimeSpan stepTimeout, string platformId)
+        IActorRef protocolActor, TimeSpan stepTimeout, string platformId) : base(protocolActor, stepTimeout)
     {
         _event = evt;
         _protocol = protocol;
         _source = source;
         _link = link;
-        _protocolActor = protocolActor;
-        _stepTimeout = stepTimeout;
         _log = Context.GetLogger().WithContext("Platform", platformId).WithContext("Protocol", $"0x{evt.ProtocolId:X2}")
             .WithContext("Event", evt.Name).WithContext("Source", source);
-        Context.Watch(protocolActor);
         Become(Idle);
     }
-
-    public IStash Stash { get; set; } = null!;
-    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(EventDescriptor evt, PlatformProtocol protocol, uint source, IActorRef link,
         IActorRef protocolActor, TimeSpan stepTimeout, string platformId) =>
@@ -61,7 +51,7 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
 
     private int Count => _direct.Count + _holders.Count;
 
-    private void Idle()
+    protected override void Idle()
     {
         Receive<AddSubscriber>(OnAdd);
         Receive<RemoveSubscriber>(OnRemove);
@@ -69,7 +59,7 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
         Receive<ReleaseHold>(_ => OnReleaseHold(Sender));
         Receive<ReleaseSources>(_ => OnReleaseSources(Sender));
         Receive<CommandResult>(_ => { }); // the late answer to a step that timed out
-        Receive<Terminated>(t => t.ActorRef.Equals(_protocolActor), _ => { _protocolGone = true; });
+        ReceiveProtocolGone();
     }
 
     private void OnAdd(AddSubscriber add)
@@ -216,60 +206,19 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
 
     private void PublishRoute(Action<bool> then)
     {
-        if (_protocolGone)
+        if (ProtocolGone)
         {
             then(false);
             return;
         }
         var ticket = ++_ticket;
         var subscribers = _direct.Select(d => d.Subscriber).Distinct().ToArray();
-        _protocolActor.Tell(new SetRoute(_event.EventId, SourceSelector.Id(_source), subscribers, ticket));
+        ProtocolActor.Tell(new SetRoute(_event.EventId, SourceSelector.Id(_source), subscribers, ticket));
         Await(_routes, [ticket], settled => then(settled.Complete));
     }
 
-    /// <summary>Waits for the replies of one step, stashing everything else; times out rather than wedge.</summary>
-    private void Await<TKey, T>(PendingReplies<TKey, T> pending, IEnumerable<TKey> keys, Action<SettledReplies<TKey, T>> then)
-        where TKey : notnull
-    {
-        var ticket = _ticket;
-        Timers.StartSingleTimer("step", new StepTimedOut(ticket), _stepTimeout);
-        Become(() =>
-        {
-            // A reply matching nothing (the late answer to a step that timed out) is left for Idle, which drops it.
-            Receive<T>(reply => { if (pending.Offer(reply) == ReplyMatch.Unmatched) Stash.Stash(); });
-            Receive<StepTimedOut>(t => t.Ticket == ticket, _ => pending.Expire());
-            Receive<StepTimedOut>(_ => true); // a stale timer of an earlier step
-            Receive<Terminated>(t => t.ActorRef.Equals(_protocolActor), _ =>
-            {
-                _protocolGone = true;
-                // A route can no longer be installed: do not wait out the step for it (a command is still awaited).
-                if (typeof(T) == typeof(RouteInstalled)) pending.Expire();
-            });
-            ReceiveAny(_ => Stash.Stash());
-        });
-        pending.Begin(keys, settled => Continue(() => then(settled)));
-    }
-
-    private void Continue(Action step)
-    {
-        Timers.Cancel("step");
-        try
-        {
-            step();
-        }
-        finally
-        {
-            // Even if a step throws (and is resumed by the handle), the actor goes back to Idle.
-            if (IsIdle)
-            {
-                Become(Idle);
-                Stash.UnstashAll();
-            }
-        }
-    }
-
     // A step that chained another wait leaves the actor waiting; only a step that ends it returns to Idle.
-    private bool IsIdle => !_commands.IsWaiting && !_routes.IsWaiting;
+    protected override bool IsIdle => !_commands.IsWaiting && !_routes.IsWaiting;
 
     internal static SubscriptionFailure? FailureOf(CommandResult result) => result.Outcome switch
     {
@@ -278,6 +227,4 @@ internal sealed class EventSourceActor : ReceiveActor, IWithStash, IWithTimers
         CommandOutcome.Answered => new SubscriptionFailure.PlatformRejected(result.Status),
         _ => new SubscriptionFailure.PlatformUnavailable(result.ToString()),
     };
-
-    private sealed record StepTimedOut(long Ticket);
 }
