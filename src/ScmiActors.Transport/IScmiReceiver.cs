@@ -13,4 +13,12 @@ public interface IScmiReceiver
 
     /// <summary>Offers one raw message that the receiver stamps itself, for transports without their own arrival time.</summary>
     IngestResult Post(uint header, ReadOnlySpan<byte> payload);
+
+    /// <summary>
+    /// The channel to the platform is gone (end of file on the link, a protocol error, the peer process
+    /// killed). A transport calls it at most once per loss, from its own thread, after its last post; it
+    /// posts nothing more until the agent connects again. Must not block or throw. Receivers that have
+    /// nothing to do on a loss keep this default.
+    /// </summary>
+    void TransportLost(string reason) { }
 }

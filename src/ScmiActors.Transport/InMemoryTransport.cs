@@ -24,13 +24,16 @@ public sealed class InMemoryTransport
 
     private volatile IScmiReceiver? _receiver;
     private volatile Action<uint, byte[]>? _commandHandler;
+    // Non-null while the platform is gone (Disconnect): completes when it comes back.
+    private volatile TaskCompletionSource? _down;
 
     /// <summary>The handle's side.</summary>
     public sealed class AgentEnd(InMemoryTransport owner, bool hasCommandPath, Task connected) : IScmiTransport
     {
         public bool HasCommandPath { get; } = hasCommandPath;
 
-        public Task ConnectAsync(CancellationToken cancellationToken) => connected.WaitAsync(cancellationToken);
+        public Task ConnectAsync(CancellationToken cancellationToken) =>
+            (owner._down?.Task ?? connected).WaitAsync(cancellationToken);
 
         public void Attach(IScmiReceiver receiver) => owner._receiver = receiver;
 
@@ -39,6 +42,7 @@ public sealed class InMemoryTransport
         public void SendCommand(uint header, ReadOnlySpan<byte> payload)
         {
             if (!HasCommandPath) throw new InvalidOperationException("this transport has no command path");
+            if (owner._down is not null) throw new InvalidOperationException("the platform is gone");
             var handler = owner._commandHandler
                 ?? throw new InvalidOperationException("no platform is listening for commands");
             handler(header, payload.ToArray());
@@ -56,6 +60,27 @@ public sealed class InMemoryTransport
         /// <see cref="Respond"/>, at once or later; a handler must not block.
         /// </summary>
         public void OnCommand(Action<uint, byte[]>? handler) => owner._commandHandler = handler;
+
+        /// <summary>
+        /// The platform goes away (a crash, a firmware reset, a killed process): the attached receiver is
+        /// detached and told <see cref="IScmiReceiver.TransportLost"/>; commands are refused and the agent's
+        /// ConnectAsync waits until <see cref="ComeBack"/>.
+        /// </summary>
+        public void Disconnect(string reason = "the platform went away")
+        {
+            owner._down ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var receiver = owner._receiver;
+            owner._receiver = null;
+            receiver?.TransportLost(reason);
+        }
+
+        /// <summary>The platform is back on the same channel: a waiting or later ConnectAsync completes.</summary>
+        public void ComeBack()
+        {
+            var down = owner._down;
+            owner._down = null;
+            down?.TrySetResult();
+        }
 
         /// <summary>Posts one raw message as the ISR would; NotRunning when no handle is attached.</summary>
         public IngestResult Send(uint header, ReadOnlySpan<byte> payload, long? timestampNs = null) =>

@@ -15,7 +15,9 @@ public sealed record ScmiSettings(
     TimeSpan DropLogInterval,
     int? SubscriberWindow,
     TimeSpan SubscriberStallTimeout,
-    int? RateLimit)
+    int? RateLimit,
+    TimeSpan ReconnectMinBackoff,
+    TimeSpan ReconnectMaxBackoff)
 {
     /// <summary>
     /// The longest an ordered shutdown takes: the drain deadline, the discard that follows it (as long
@@ -50,7 +52,9 @@ public sealed record ScmiSettings(
             c.GetTimeSpan("drop-log-interval"),
             c.GetString("subscriber-window", "off") is "off" or "" ? null : c.GetInt("subscriber-window"),
             c.GetTimeSpan("subscriber-stall-timeout"),
-            c.GetString("rate-limit", "off") is "off" or "" ? null : c.GetInt("rate-limit"));
+            c.GetString("rate-limit", "off") is "off" or "" ? null : c.GetInt("rate-limit"),
+            c.GetTimeSpan("reconnect.min-backoff"),
+            c.GetTimeSpan("reconnect.max-backoff"));
         if (settings.DrainBatch < 1) throw new ConfigurationException("scmi.drain-batch must be at least 1");
         if (settings.QueueBytes is < 64 or > Ingestion.ProtocolRing.MaxBudgetBytes)
             throw new ConfigurationException($"scmi.queue-bytes must be between 64 and {Ingestion.ProtocolRing.MaxBudgetBytes}");
@@ -59,6 +63,8 @@ public sealed record ScmiSettings(
         if (settings.RateLimit is < 1) throw new ConfigurationException("scmi.rate-limit must be at least 1 event per second (or off)");
         if (settings.StartTimeout <= TimeSpan.Zero) throw new ConfigurationException("scmi.start-timeout must be positive");
         if (settings.SubscriberStallTimeout <= TimeSpan.Zero) throw new ConfigurationException("scmi.subscriber-stall-timeout must be positive");
+        if (settings.ReconnectMinBackoff <= TimeSpan.Zero || settings.ReconnectMaxBackoff < settings.ReconnectMinBackoff)
+            throw new ConfigurationException("scmi.reconnect.min-backoff must be positive and max-backoff at least as long");
         return settings;
     }
 

@@ -20,11 +20,13 @@ public sealed class IngestionGate : IScmiReceiver
     private volatile GateSlot?[] _slots = new GateSlot?[256];
     private volatile int _state = Starting;
     private readonly Action<uint, byte[]> _commandPath;
+    private readonly Action<string>? _lost;
 
-    internal IngestionGate(string platformId, Action<uint, byte[]> commandPath)
+    internal IngestionGate(string platformId, Action<uint, byte[]> commandPath, Action<string>? lost = null)
     {
         PlatformId = platformId;
         _commandPath = commandPath;
+        _lost = lost;
     }
 
     public string PlatformId { get; }
@@ -132,6 +134,19 @@ public sealed class IngestionGate : IScmiReceiver
             // The command path is an actor tell; nothing here may throw into a transport's ISR.
         }
         return IngestResult.NotANotification;
+    }
+
+    /// <summary>The transport lost the platform: handed to the handle (an actor tell), never thrown into the transport.</summary>
+    public void TransportLost(string reason)
+    {
+        try
+        {
+            _lost?.Invoke(reason);
+        }
+        catch
+        {
+            // As for the command path: nothing may throw into a transport's thread.
+        }
     }
 
     // ---- owned by the handle actor --------------------------------------------------------------

@@ -196,7 +196,11 @@ public sealed record PlatformStopped(string PlatformId) : IScmiRemoteMessage;
 /// <summary>The answer to a message for a platform that no handle serves (never started, or stopped).</summary>
 public sealed record PlatformNotFound(string PlatformId, object Message) : IScmiRemoteMessage;
 
-public enum PlatformState { Initialising, Ready, Failed, ShuttingDown, Stopped }
+/// <summary>
+/// Where a handle is. Reconnecting: it was ready, the transport lost the platform, and it connects
+/// again with back-off; its subscriptions are pending until the platform is back.
+/// </summary>
+public enum PlatformState { Initialising, Ready, Failed, ShuttingDown, Stopped, Reconnecting }
 
 /// <summary>
 /// Counters of one platform. Handle-level counters cover messages that belong to no registered

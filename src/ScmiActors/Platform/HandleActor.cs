@@ -44,6 +44,11 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
     private readonly SubscriptionControl<IActorRef> _subscriptions;
     private readonly ShutdownSequence<IActorRef> _shutdown = new();
     private readonly DropLog _dropLog = new();
+    private readonly ReconnectBackoff _backoff;
+    // While reconnecting: what was registered when the platform was lost, registered again once it is back.
+    private List<(ProtocolDescriptor Descriptor, PlatformProtocol Description)> _lostProtocols = [];
+    private bool _resumeWhenReleased;
+    private bool _rediscovered;
 
     private PlatformState _state = PlatformState.Initialising;
     private string? _failureReason;
@@ -66,6 +71,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
         _log = Context.GetLogger().WithContext("Platform", platformId);
         _metrics = new MetricsSource(platformId);
         _subscriptions = new SubscriptionControl<IActorRef>(platformId, _protocols, this, _log);
+        _backoff = new ReconnectBackoff(settings.ReconnectMinBackoff, settings.ReconnectMaxBackoff);
         Become(Initialising);
     }
 
@@ -114,7 +120,9 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
     {
         _link = Context.ActorOf(PlatformLinkActor.Props(_platformId, _transport, _settings.CommandTimeout), "link");
         var link = _link;
-        _gate = new IngestionGate(_platformId, (header, payload) => link.Tell(new RawResponse(header, payload), ActorRefs.NoSender));
+        var self = Self;
+        _gate = new IngestionGate(_platformId, (header, payload) => link.Tell(new RawResponse(header, payload), ActorRefs.NoSender),
+            reason => self.Tell(new TransportLost(reason), ActorRefs.NoSender));
         _metrics.Gate = _gate.Counters;
         _systemMetrics?.Register(_metrics);
 
@@ -194,14 +202,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
                 Fail($"transport attach failed: {e.Message}");
                 return;
             }
-            if (_options.Discover && _transport.HasCommandPath)
-            {
-                _log.Info("Platform {Platform} connected; discovering protocols over SCMI commands", _platformId);
-                PlatformStartup.Outcome(PlatformDiscovery.DiscoverAsync(_link, _description, _catalog,
-                    _settings.CommandTimeout + TimeSpan.FromSeconds(5))).PipeTo(Self);
-                return;
-            }
-            BecomeReady();
+            if (!StartDiscovery()) BecomeReady();
         });
         Receive<Discovered>(d =>
         {
@@ -236,6 +237,16 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
         ReceiveAny(_ => Stash.Stash());
     }
 
+    /// <summary>Discovers the platform over SCMI commands when asked to and able to; false when there is nothing to discover.</summary>
+    private bool StartDiscovery()
+    {
+        if (!_options.Discover || !_transport.HasCommandPath) return false;
+        _log.Info("Platform {Platform} connected; discovering protocols over SCMI commands", _platformId);
+        PlatformStartup.Outcome(PlatformDiscovery.DiscoverAsync(_link, _description, _catalog,
+            _settings.CommandTimeout + TimeSpan.FromSeconds(5))).PipeTo(Self);
+        return true;
+    }
+
     private void BecomeReady()
     {
         Timers.Cancel("start-timeout");
@@ -267,6 +278,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
             ScmiStatus.GenericError, [], "platform failed to initialise")));
         // An initialisation step still under way when the start timed out finishes into nothing.
         IgnoreInitialisation();
+        Receive<TransportLost>(_ => { });
         Receive<StopPlatform>(_ =>
         {
             _shutdown.AddRequester(Sender);
@@ -277,13 +289,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
 
     private void Ready()
     {
-        Receive<Subscribe>(s =>
-        {
-            if (s.Subscriber is null || s.Source is null)
-                Sender.Tell(new SubscriptionFailed(_platformId, s.Id ?? _subscriptions.Table.NextId(),
-                    new SubscriptionFailure.PlatformUnavailable("Subscribe needs a subscriber and a source selector")));
-            else _subscriptions.Subscribe(s.Id, s.Protocol, s.Event, s.Source, s.Subscriber, Sender);
-        });
+        Receive<Subscribe>(OnSubscribe);
         Receive<Unsubscribe>(u => _subscriptions.Unsubscribe(u.Id, Sender));
         Receive<RegisterProtocolEvents>(r =>
         {
@@ -319,6 +325,134 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
         Receive<SourcesReleased>(_ => { });
         Receive<Terminated>(OnTerminated);
         Receive<LogDrops>(_ => LogDropsSinceLast());
+        Receive<TransportLost>(l => OnTransportLost(l.Reason));
+    }
+
+    private void OnSubscribe(Subscribe s)
+    {
+        if (s.Subscriber is null || s.Source is null)
+            Sender.Tell(new SubscriptionFailed(_platformId, s.Id ?? _subscriptions.Table.NextId(),
+                new SubscriptionFailure.PlatformUnavailable("Subscribe needs a subscriber and a source selector")));
+        else _subscriptions.Subscribe(s.Id, s.Protocol, s.Event, s.Source, s.Subscriber, Sender);
+    }
+
+    // ---- platform lost, and back -------------------------------------------------------------------
+
+    /// <summary>
+    /// The transport lost the platform: every protocol is deregistered (its queue discarded and counted,
+    /// its sources released, its subscriptions pending again, told SubscriptionPending) and the handle
+    /// connects again with back-off. Linux gives up here; a firmware reset should not need every
+    /// subscriber to subscribe again.
+    /// </summary>
+    private void OnTransportLost(string reason)
+    {
+        _log.Warning("Platform {Platform} lost: {Reason}; its subscriptions are pending until it is back", _platformId, reason);
+        _gate.Close();
+        DetachTransport();
+        _lostProtocols = _protocols.Registered.Select(r => (r.Runtime.Descriptor, r.Runtime.Description)).ToList();
+        _rediscovered = false;
+        foreach (var (descriptor, _) in _lostProtocols) Deregister(descriptor.Id);
+        _state = PlatformState.Reconnecting;
+        Become(Reconnecting);
+        _backoff.Reset();
+        ScheduleReconnect();
+    }
+
+    private void ScheduleReconnect() => Timers.StartSingleTimer("reconnect", Reconnect.Instance, _backoff.Next());
+
+    private void Reconnecting()
+    {
+        Receive<Subscribe>(OnSubscribe); // pending until the platform is back
+        Receive<Unsubscribe>(u => _subscriptions.Unsubscribe(u.Id, Sender));
+        Receive<GetStats>(_ => Sender.Tell(Stats()));
+        Receive<SendPlatformCommand>(c => Sender.Tell(new CommandResult(c.Command.Correlation, CommandOutcome.Unavailable,
+            ScmiStatus.GenericError, [], "the platform was lost; reconnecting")));
+        Receive<StopPlatform>(_ =>
+        {
+            _shutdown.AddRequester(Sender);
+            _connectCancel.Cancel();
+            BeginShutdown();
+        });
+        Receive<HandOff>(_ =>
+        {
+            _connectCancel.Cancel();
+            BeginShutdown();
+        });
+        Receive<SubscriberBound>(_subscriptions.Bound);
+        Receive<SubscriberBindFailed>(_subscriptions.BindFailed);
+        Receive<SubscriberUnbound>(_subscriptions.Unbound);
+        Receive<RouteHold>(OnRouteHold);
+        Receive<QueueDrained>(_ =>
+        {
+            if (_protocols.IsRetiring(Sender)) Context.Stop(Sender);
+        });
+        Receive<SourcesReleased>(_ => { });
+        Receive<Terminated>(OnTerminated);
+        Receive<LogDrops>(_ => LogDropsSinceLast());
+        Receive<TransportLost>(_ => { }); // the same loss, told twice
+        Receive<Reconnect>(_ => PlatformStartup.ConnectAsync(_transport, _settings.ConnectTimeout, _connectCancel.Token).PipeTo(Self));
+        Receive<ConnectFailed>(f =>
+        {
+            _log.Info("Platform {Platform} not back yet (attempt {Attempt}): {Reason}", _platformId, _backoff.Attempts, f.Reason);
+            ScheduleReconnect();
+        });
+        Receive<Connected>(_ =>
+        {
+            try
+            {
+                _transport.Attach(_gate);
+            }
+            catch (Exception e)
+            {
+                _log.Warning("Platform {Platform}: transport attach failed on reconnection: {Error}", _platformId, e.Message);
+                ScheduleReconnect();
+                return;
+            }
+            if (!StartDiscovery()) Resume();
+        });
+        Receive<Discovered>(d =>
+        {
+            _description = d.Description;
+            _rediscovered = true;
+            Resume();
+        });
+        Receive<DiscoveryFailed>(f =>
+        {
+            _log.Warning("Platform {Platform} answered but its discovery failed: {Reason}; trying again", _platformId, f.Reason);
+            DetachTransport();
+            ScheduleReconnect();
+        });
+        // Registrations and AwaitPlatformReady are answered once the platform is back.
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    /// <summary>
+    /// The platform is back (and discovered again, when asked): the protocols it had are registered again,
+    /// so their pending subscriptions bind and each subscriber is told SubscriptionActive. Waits first for the
+    /// lost generation's sources to finish releasing, or an old disable could land after a new enable.
+    /// </summary>
+    private void Resume()
+    {
+        if (_protocols.OldSources.Any())
+        {
+            _resumeWhenReleased = true;
+            return;
+        }
+        _resumeWhenReleased = false;
+        _backoff.Reset();
+        _state = PlatformState.Ready;
+        Become(Ready);
+        foreach (var (descriptor, before) in _lostProtocols)
+        {
+            // Rediscovered: what the platform says now; a protocol it no longer has keeps its subscriptions pending.
+            var description = _rediscovered ? _description.Protocols.GetValueOrDefault(descriptor.Id) : before;
+            var error = description is null ? "the platform no longer implements it" : Register(descriptor, description);
+            if (error is not null) _log.Warning("Protocol 0x{Protocol:X2} not registered again: {Reason}", descriptor.Id, error);
+        }
+        _lostProtocols = [];
+        _gate.Open();
+        _log.Info("Platform {Platform} is back: {Count} protocols registered again", _platformId, _protocols.Count);
+        Stash.UnstashAll();
     }
 
     private void ShuttingDown()
@@ -359,6 +493,8 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
         // An initialisation overtaken by the stop finishes into nothing.
         IgnoreInitialisation();
         Receive<StartTimedOut>(_ => { });
+        Receive<Reconnect>(_ => { });
+        Receive<TransportLost>(_ => { });
         // Late control-plane replies and holds are of no use any more.
         Receive<RouteHold>(RefuseHold);
         Receive<SubscriberBound>(_ => { });
@@ -404,6 +540,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
             if (_shutdown.SourceDone(t.ActorRef)) Finish();
             // A registration of its protocol waited for the old generation to be released.
             if (freed) Stash.UnstashAll();
+            if (_resumeWhenReleased && !_protocols.OldSources.Any()) Resume();
             return;
         }
         if (_protocols.ProtocolActorStopped(t.ActorRef))
@@ -411,7 +548,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
             PublishMetrics();
             return;
         }
-        if (!_subscriptions.SubscriberTerminated(t.ActorRef, running: _state == PlatformState.Ready)) return;
+        if (!_subscriptions.SubscriberTerminated(t.ActorRef, running: _state is PlatformState.Ready or PlatformState.Reconnecting)) return;
         _shutdown.StrikeRecipient(t.ActorRef);
         _log.Info("Subscriber {Subscriber} terminated; its subscriptions are released", t.ActorRef.Path.ToString());
     }
@@ -660,4 +797,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
     private sealed record ReleaseDeadline { public static readonly ReleaseDeadline Instance = new(); }
     private sealed record FinishNow { public static readonly FinishNow Instance = new(); }
     private sealed record LogDrops { public static readonly LogDrops Instance = new(); }
+    private sealed record Reconnect { public static readonly Reconnect Instance = new(); }
+    // From the gate, on the transport's thread: the platform is gone.
+    private sealed record TransportLost(string Reason);
 }

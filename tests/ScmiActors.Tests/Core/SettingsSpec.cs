@@ -17,6 +17,8 @@ public sealed class SettingsSpec
         Assert.Equal(1024, s.SubscriberWindow);
         Assert.Equal(TimeSpan.FromSeconds(5), s.SubscriberStallTimeout);
         Assert.Equal(TimeSpan.FromSeconds(1), s.DropLogInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), s.ReconnectMinBackoff);
+        Assert.Equal(TimeSpan.FromSeconds(5), s.ReconnectMaxBackoff);
         Assert.Null(s.RateLimit); // Linux has no storm guard
     }
 
@@ -39,6 +41,8 @@ public sealed class SettingsSpec
     [InlineData("scmi.queue-bytes = 20000000", "queue-bytes")]
     [InlineData("scmi.subscriber-stall-timeout = 0s", "subscriber-stall-timeout")]
     [InlineData("scmi.rate-limit = 0", "rate-limit")]
+    [InlineData("scmi.reconnect.min-backoff = 0s", "reconnect")]
+    [InlineData("scmi.reconnect.max-backoff = 10ms", "reconnect")]
     public void Out_of_range_values_are_rejected_with_the_key_named(string hocon, string key)
     {
         var e = Assert.Throws<ConfigurationException>(() => From(hocon));
