@@ -81,7 +81,11 @@ public sealed class SmtDoorbell : IDisposable
         var socket = NewSocket();
         try
         {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken).ConfigureAwait(false);
+            // A synchronous connect: an async operation would turn the socket non-blocking for good, and
+            // .NET's emulation of the blocking Receive then allocates on every packet. A Unix-domain
+            // connect completes at once (or fails); the token bounds the rare wait for a full backlog.
+            await Task.Run(() => socket.Connect(new UnixDomainSocketEndPoint(socketPath)), cancellationToken)
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
             return socket;
         }
         catch (SocketException e)
@@ -97,6 +101,18 @@ public sealed class SmtDoorbell : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// The platform's side: waits for one agent on a listening socket from <see cref="Listen"/>. The
+    /// accept is synchronous (after a poll that lets the token in) so that the accepted socket stays
+    /// blocking, as in <see cref="ConnectAsync"/>.
+    /// </summary>
+    public static Task<Socket> AcceptAsync(Socket listener, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(() =>
+        {
+            while (!listener.Poll(TimeSpan.FromMilliseconds(50), SelectMode.SelectRead)) cancellationToken.ThrowIfCancellationRequested();
+            return listener.Accept();
+        }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>The platform's side: binds and listens for one agent. An existing path is refused with a clear message.</summary>
     public static Socket Listen(string socketPath)

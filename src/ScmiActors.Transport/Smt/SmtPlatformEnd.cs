@@ -129,7 +129,7 @@ public sealed class SmtPlatformEnd : IDisposable
     {
         if (Interlocked.Exchange(ref _acceptStarted, 1) != 0)
             throw new InvalidOperationException("an SMT platform end accepts one agent");
-        var socket = await _listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+        var socket = await SmtDoorbell.AcceptAsync(_listener, cancellationToken).ConfigureAwait(false);
         var doorbell = new SmtDoorbell(socket, SmtLayout.DoorbellToPlatform, _options.P2ASlots.Append(_options.A2PSlot));
         lock (_lock)
         {
