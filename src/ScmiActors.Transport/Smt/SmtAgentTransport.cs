@@ -38,6 +38,8 @@ public sealed record SmtAgentOptions(string AreaPath, string SocketPath)
 /// <param name="ProtocolErrors">Doorbell packets that were not valid (the first drops the link).</param>
 /// <param name="CommandsRefused">SendCommand calls refused because the command queue was full.</param>
 /// <param name="SpuriousDoorbells">{0xD0, p2a} on a slot that was already FREE: nothing to read.</param>
+/// <param name="ResponsesBeforeDoorbell">Responses found in a FREE A2P slot when the slot timeout expired (the receive thread
+/// was late, e.g. a GC pause): taken and posted then, and included in <see cref="Responses"/>; their doorbell is absorbed when it comes.</param>
 public readonly record struct SmtAgentStats(
     long NotificationsReceived,
     long DelayedResponses,
@@ -48,7 +50,8 @@ public readonly record struct SmtAgentStats(
     long UnexpectedResponses,
     long ProtocolErrors,
     long CommandsRefused,
-    long SpuriousDoorbells);
+    long SpuriousDoorbells,
+    long ResponsesBeforeDoorbell);
 
 /// <summary>
 /// The agent's end of the SMT link between two processes (TRANSPORTS.md §1). The doorbell's receive
@@ -65,7 +68,8 @@ public sealed class SmtAgentTransport : IScmiTransport, IDisposable
     private readonly long _slotTimeoutTicks;
     private readonly Lock _lock = new();
     private readonly TaskCompletionSource<SmtLinkClosed> _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly byte[] _rx = new byte[SmtLayout.MaxPayload]; // receive thread only
+    private readonly byte[] _rx = new byte[SmtLayout.MaxPayload];      // receive thread only
+    private readonly byte[] _timerRx = new byte[SmtLayout.MaxPayload]; // under _lock
 
     // The A2P channel, under _lock: the command in flight and a ring of those waiting.
     private readonly uint[] _queuedHeaders;
@@ -75,6 +79,7 @@ public sealed class SmtAgentTransport : IScmiTransport, IDisposable
     private int _queueCount;
     private bool _inFlight;
     private long _inFlightDeadline;
+    private int _owedDoorbells; // {0xD0, a2p} still to come for responses the slot timer already took
 
     private volatile IScmiReceiver? _receiver;
     private SmtArea? _area;
@@ -85,7 +90,7 @@ public sealed class SmtAgentTransport : IScmiTransport, IDisposable
     private bool _disposed;         // under _lock
 
     private long _notifications, _delayedResponses, _completionDoorbells, _commandsSent, _responses,
-        _slotTimeouts, _unexpectedResponses, _commandsRefused, _spuriousDoorbells;
+        _slotTimeouts, _unexpectedResponses, _commandsRefused, _spuriousDoorbells, _responsesBeforeDoorbell;
 
     public SmtAgentTransport(SmtAgentOptions options)
     {
@@ -124,7 +129,8 @@ public sealed class SmtAgentTransport : IScmiTransport, IDisposable
         Interlocked.Read(ref _unexpectedResponses),
         _doorbell?.ProtocolErrors ?? 0,
         Interlocked.Read(ref _commandsRefused),
-        Interlocked.Read(ref _spuriousDoorbells));
+        Interlocked.Read(ref _spuriousDoorbells),
+        Interlocked.Read(ref _responsesBeforeDoorbell));
 
     /// <summary>
     /// Connects to the platform's socket, then maps its area (the platform created the area before it
@@ -241,11 +247,25 @@ public sealed class SmtAgentTransport : IScmiTransport, IDisposable
                 _slotTimer!.Change(TimeSpan.FromSeconds((double)remaining / Stopwatch.Frequency), Timeout.InfiniteTimeSpan);
                 return;
             }
+            if ((_area!.ReadStatus(_options.A2PSlot) & SmtLayout.StatusFree) != 0)
+            {
+                // Answered, but the doorbell is not processed yet (the receive thread was held up past
+                // the slot timeout): the response is in the slot, so take it rather than lose it.
+                var length = _area.ReadMessage(_options.A2PSlot, _timerRx, out var header, out _);
+                _inFlight = false;
+                _owedDoorbells++;
+                Interlocked.Increment(ref _responses);
+                Interlocked.Increment(ref _responsesBeforeDoorbell);
+                WriteNextLocked();
+                // Posted under the lock because _timerRx is shared by timer callbacks; the receiver never blocks.
+                _receiver?.Post(header, _timerRx.AsSpan(0, length));
+                return;
+            }
             // Reclaim the slot: the platform never answered. A late response then reads as the next
             // command's (the token tells the link), or finds nothing in flight and is counted.
             Interlocked.Increment(ref _slotTimeouts);
             _inFlight = false;
-            _area!.WriteStatus(_options.A2PSlot, SmtLayout.StatusFree);
+            _area.WriteStatus(_options.A2PSlot, SmtLayout.StatusFree);
             WriteNextLocked();
         }
     }
@@ -283,6 +303,12 @@ public sealed class SmtAgentTransport : IScmiTransport, IDisposable
         lock (_lock)
         {
             if (_closed is not null) return;
+            if (_owedDoorbells > 0)
+            {
+                // The doorbell of a response the slot timer already took (doorbells arrive in order).
+                _owedDoorbells--;
+                return;
+            }
             if (!_inFlight || (_area!.ReadStatus(slot) & SmtLayout.StatusFree) == 0)
             {
                 // Nothing asked, or the platform rang without giving the slot back: nothing of ours to read.
@@ -306,6 +332,7 @@ public sealed class SmtAgentTransport : IScmiTransport, IDisposable
             _closed ??= closed;
             _inFlight = false;
             _queueCount = 0;
+            _owedDoorbells = 0;
             _slotTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
         _disconnected.TrySetResult(closed);

@@ -163,7 +163,7 @@ public sealed class SmtPlatformEnd : IDisposable
         var length = StatusAndValues(payload, status, returnValues);
         lock (_lock)
         {
-            if (_disposed || _doorbell is null) return false;
+            if (_disposed || _doorbell is null || _doorbell.Closed.IsCompleted) return false;
             var slot = _options.A2PSlot;
             _area.WriteMessage(slot, commandHeader, payload[..length], _commandFlags);
             _area.WriteStatus(slot, SmtLayout.StatusFree);
@@ -219,7 +219,8 @@ public sealed class SmtPlatformEnd : IDisposable
         var slot = P2ASlot(p2aSlot);
         lock (_lock)
         {
-            if (_disposed || _doorbell is null) return false;
+            // No agent (yet, or any more): nothing is written, so the slot is not left busy for nobody.
+            if (_disposed || _doorbell is null || _doorbell.Closed.IsCompleted) return false;
             // Acquire load: if FREE, the agent's copy out of the last message is complete.
             if ((_area.ReadStatus(slot) & SmtLayout.StatusFree) == 0 || _awaitingCompletion[slot])
             {
