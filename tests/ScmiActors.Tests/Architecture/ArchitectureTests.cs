@@ -18,16 +18,17 @@ public sealed class ArchitectureTests
         ["ScmiActors.Wire.Vendor"],                   // 2 vendor protocols
         ["ScmiActors.Wire.Catalogs"],                 // 3 catalogs that name protocols, so the core need not
         ["ScmiActors.Transport"],                     // 4 the agent's end of a channel
-        ["ScmiActors.Emulator", "ScmiActors"],        // 5 siblings, independent: emulator | root: settings, PlatformOptions, PlatformStartException
-        ["ScmiActors.Messages"],                      // 6 the public message protocol
-        ["ScmiActors.Ingestion"],                     // 7
-        ["ScmiActors.Diagnostics"],                   // 8
-        ["ScmiActors.Dispatch"],                      // 9
-        ["ScmiActors.Subscriptions"],                 // 10
-        ["ScmiActors.Platform"],                      // 11
-        ["ScmiActors.Serialization.Proto"],           // 12 protoc-generated
-        ["ScmiActors.Serialization"],                 // 13
-        ["ScmiActors.Hosting"],                       // 14
+        ["ScmiActors.Transport.Smt"],                 // 5 the SMT link between two processes (both ends)
+        ["ScmiActors.Emulator", "ScmiActors"],        // 6 siblings, independent: emulator | root: settings, PlatformOptions, PlatformStartException
+        ["ScmiActors.Messages"],                      // 7 the public message protocol
+        ["ScmiActors.Ingestion"],                     // 8
+        ["ScmiActors.Diagnostics"],                   // 9
+        ["ScmiActors.Dispatch"],                      // 10
+        ["ScmiActors.Subscriptions"],                 // 11
+        ["ScmiActors.Platform"],                      // 12
+        ["ScmiActors.Serialization.Proto"],           // 13 protoc-generated
+        ["ScmiActors.Serialization"],                 // 14
+        ["ScmiActors.Hosting"],                       // 15
     ];
 
     private static readonly Dictionary<string, int> LayerOf = Layers
