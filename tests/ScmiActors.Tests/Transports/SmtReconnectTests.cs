@@ -226,4 +226,80 @@ public sealed class SmtReconnectTests
         Assert.Equal([Command(10), Command(11)], link.Receiver.Messages.Select(m => m.Header));
         Assert.Equal((0L, 0L), (link.Agent.Stats.SlotTimeouts, link.Agent.Stats.UnexpectedResponses));
     }
+
+    [Fact]
+    public async Task A_receiver_may_call_back_into_the_agent_from_TransportLost()
+    {
+        var receiver = new CallingBackReceiver();
+        using var link = await SmtTestLink.StartAsync(receiver: receiver);
+        receiver.Agent = link.Agent;
+
+        link.Platform.Dispose();
+
+        // Told on the receive thread with no lock of the agent held: the calls return instead of deadlocking.
+        var outcome = await receiver.Outcome.Task.WaitAsync(Bound);
+        Assert.Equal("not connected; SendCommand: InvalidOperationException; ConnectAsync: IOException", outcome);
+        Assert.Equal(1, link.Agent.Stats.LinksLost);
+
+        AnswerEverything(link.CreatePlatformAgain());
+        await link.ConnectAgainAsync();
+        Assert.True(link.Platform.TrySendNotification(ScmiHeader.Notification(Perf, 0), Words(0, 1)));
+        await Eventually.TrueAsync(() => link.Agent.Stats.NotificationsReceived == 1, "the new link delivers");
+        Assert.Equal(1, receiver.Calls);
+    }
+
+    [Fact]
+    public async Task The_end_read_before_the_first_connect_is_the_first_connection_end()
+    {
+        using var directory = new SmtTempDirectory();
+        using var platform = SmtPlatformEnd.Create(directory.AreaPath, directory.SocketPath);
+        using var agent = new SmtAgentTransport(new SmtAgentOptions(directory.AreaPath, directory.SocketPath));
+        var end = agent.Disconnected;
+        var accepted = platform.AcceptAsync(CancellationToken.None);
+        await agent.ConnectAsync(CancellationToken.None).WaitAsync(Bound);
+        await accepted.WaitAsync(Bound);
+
+        Assert.Same(end, agent.Disconnected);
+        platform.Dispose();
+
+        Assert.Equal(SmtCloseReason.PeerClosed, (await end.WaitAsync(Bound)).Reason);
+    }
+
+    /// <summary>Calls the agent back from TransportLost (state, a command, a reconnection attempt) and records what happened.</summary>
+    private sealed class CallingBackReceiver : ScmiActors.Transport.IScmiReceiver
+    {
+        private int _calls;
+
+        public SmtAgentTransport? Agent { get; set; }
+        public TaskCompletionSource<string> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public int Calls => Volatile.Read(ref _calls);
+
+        public ScmiActors.Transport.IngestResult Post(uint header, ReadOnlySpan<byte> payload, long timestampNs) => Post(header, payload);
+
+        public ScmiActors.Transport.IngestResult Post(uint header, ReadOnlySpan<byte> payload) => ScmiActors.Transport.IngestResult.Queued;
+
+        public void TransportLost(string reason)
+        {
+            Interlocked.Increment(ref _calls);
+            var agent = Agent!;
+            var parts = new List<string> { agent.IsConnected ? "connected" : "not connected" };
+            parts.Add("SendCommand: " + Try(() => agent.SendCommand(Command(1), [])));
+            // The platform is not back yet: the attempt fails at once, on this (the receive) thread.
+            parts.Add("ConnectAsync: " + Try(() => agent.ConnectAsync(CancellationToken.None).GetAwaiter().GetResult()));
+            Outcome.TrySetResult(string.Join("; ", parts));
+        }
+
+        private static string Try(Action call)
+        {
+            try
+            {
+                call();
+                return "returned";
+            }
+            catch (Exception e)
+            {
+                return e.GetType().Name;
+            }
+        }
+    }
 }
