@@ -26,6 +26,13 @@ public interface ISmtDoorbellHandler
 
     /// <summary>The link ended; called exactly once, on whichever thread ended it.</summary>
     void OnClosed(SmtLinkClosed closed);
+
+    /// <summary>
+    /// The receive thread is about to exit: called last on it, after <see cref="OnClosed"/> and after the
+    /// last <see cref="OnDoorbell"/> returned, with no lock of the doorbell held. Where an end reports a
+    /// lost link, nothing it delivered can follow the report. Must not throw.
+    /// </summary>
+    void OnReceiveStopped() { }
 }
 
 /// <summary>
@@ -33,7 +40,8 @@ public interface ISmtDoorbellHandler
 /// packets are exactly {kind, slot}. One dedicated thread receives (the "interrupt" context) into a
 /// buffer allocated once. A packet of another size, another kind than the one this end expects, or
 /// for a slot this end does not use is a protocol error: counted, and the link is dropped (the peer
-/// sees EOF). Receive returning 0 is EOF: the peer is gone.
+/// sees EOF). Receive returning 0 is EOF: the peer is gone. The last thing the receive thread does is
+/// tell its handler it stopped, so an end can report the loss after everything it delivered.
 /// </summary>
 public sealed class SmtDoorbell : IDisposable
 {
@@ -178,6 +186,25 @@ public sealed class SmtDoorbell : IDisposable
     private void ReceiveLoop()
     {
         var handler = _handler!;
+        try
+        {
+            ReceiveUntilClosed(handler);
+        }
+        finally
+        {
+            try
+            {
+                handler.OnReceiveStopped();
+            }
+            catch
+            {
+                // Nothing is left on this thread to report it to; the link is already closed.
+            }
+        }
+    }
+
+    private void ReceiveUntilClosed(ISmtDoorbellHandler handler)
+    {
         try
         {
             while (true)

@@ -21,7 +21,8 @@ internal sealed class SmtTestLink : IDisposable
     }
 
     public SmtTempDirectory Directory { get; }
-    public SmtPlatformEnd Platform { get; }
+    /// <summary>The current platform end: <see cref="CreatePlatformAgain"/> replaces it, as a restarted platform process would.</summary>
+    public SmtPlatformEnd Platform { get; private set; }
     public SmtAgentTransport Agent { get; }
     public RecordingReceiver Receiver { get; }
 
@@ -60,6 +61,32 @@ internal sealed class SmtTestLink : IDisposable
         }
     }
 
+    /// <summary>
+    /// The platform process restarted: a new platform end on the same area and socket paths (the old one
+    /// must be disposed first: it removes its files). The agent is not connected to it yet.
+    /// </summary>
+    public SmtPlatformEnd CreatePlatformAgain(SmtPlatformOptions? options = null)
+    {
+        Platform = SmtPlatformEnd.Create(Directory.AreaPath, Directory.SocketPath, options);
+        return Platform;
+    }
+
+    /// <summary>Connects the same agent to the current platform end and waits until the platform accepted it.</summary>
+    public async Task ConnectAgainAsync()
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        var accepted = Platform.AcceptAsync(cts.Token);
+        try
+        {
+            await Agent.ConnectAsync(cts.Token).WaitAsync(Bound);
+            await accepted.WaitAsync(Bound);
+        }
+        finally
+        {
+            cts.Cancel(); // a failed connect leaves no accept polling behind
+        }
+    }
+
     public void Dispose()
     {
         Agent.Dispose();
@@ -85,11 +112,12 @@ internal sealed class SmtTempDirectory : IDisposable
     }
 }
 
-/// <summary>Keeps a copy of every posted message, in order; thread-safe.</summary>
+/// <summary>Keeps a copy of every posted message, in order, and every loss reported; thread-safe.</summary>
 internal sealed class RecordingReceiver : IScmiReceiver
 {
     private readonly Lock _lock = new();
     private readonly List<(uint Header, byte[] Payload)> _messages = [];
+    private readonly List<(string Reason, int PostsBefore)> _losses = [];
 
     /// <summary>Runs inside Post on the transport's receive thread, before the message is recorded (a slow ISR, for tests).</summary>
     public Action? BeforeRecord { get; set; }
@@ -104,6 +132,17 @@ internal sealed class RecordingReceiver : IScmiReceiver
         get { lock (_lock) return _messages.ToList(); }
     }
 
+    /// <summary>Each TransportLost: its reason and how many messages had been posted before it.</summary>
+    public IReadOnlyList<(string Reason, int PostsBefore)> Losses
+    {
+        get { lock (_lock) return _losses.ToList(); }
+    }
+
+    public int LossCount
+    {
+        get { lock (_lock) return _losses.Count; }
+    }
+
     public IngestResult Post(uint header, ReadOnlySpan<byte> payload, long timestampNs) => Post(header, payload);
 
     public IngestResult Post(uint header, ReadOnlySpan<byte> payload)
@@ -112,6 +151,11 @@ internal sealed class RecordingReceiver : IScmiReceiver
         var copy = payload.ToArray();
         lock (_lock) _messages.Add((header, copy));
         return IngestResult.Queued;
+    }
+
+    public void TransportLost(string reason)
+    {
+        lock (_lock) _losses.Add((reason, _messages.Count));
     }
 }
 
