@@ -18,6 +18,7 @@ public sealed class ArchitectureTests
         ["ScmiActors.Wire.Vendor"],                   // 2 vendor protocols
         ["ScmiActors.Wire.Catalogs"],                 // 3 catalogs that name protocols, so the core need not
         ["ScmiActors.Transport"],                     // 4 the agent's end of a channel
+        ["ScmiActors.Transport.Raw"],                 //   over it, Akka-free too: Linux SCMI raw mode (debugfs)
         ["ScmiActors.Emulator", "ScmiActors"],        // 5 siblings, independent: emulator | root: settings, PlatformOptions, PlatformStartException
         ["ScmiActors.Messages"],                      // 6 the public message protocol
         ["ScmiActors.Ingestion"],                     // 7
