@@ -49,6 +49,12 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "mkfifo", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int MkFifo(string path, uint mode);
 
+    /// <summary>For the tests' fake debugfs: bytes waiting in a pipe (FIONREAD, 0x541B on x86-64 and arm64).</summary>
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int IoctlFionread(int fd, nuint request, out int available);
+
+    public const nuint FIONREAD = 0x541B;
+
     public static nint Read(int fd, Span<byte> buffer)
     {
         fixed (byte* p = buffer) return Read(fd, p, buffer.Length);

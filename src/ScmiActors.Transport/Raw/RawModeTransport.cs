@@ -11,6 +11,8 @@ namespace ScmiActors.Transport.Raw;
 /// post every message to the attached <see cref="IScmiReceiver"/>. Replies are matched by the link by
 /// token, never here. Late replies, which the kernel puts in <c>raw/errors</c>, are counted apart and
 /// still posted, so the link matches them (a still-pending command) or counts them unmatched.
+/// Every command goes to <c>raw/message</c>, none to <c>raw/message_async</c>: SendCommand does not say
+/// which commands are asynchronous. A delayed response is posted from whichever queue the kernel puts it in.
 /// Notification losses in the kernel's queue (oldest overwritten, no counter) are undetectable:
 /// <see cref="RawModeStats.NotificationLosses"/> says so instead of claiming 0.
 /// </summary>

@@ -160,8 +160,16 @@ internal sealed class RawFakeDebugfs : IDisposable
         }
         try
         {
-            var cut = SplitWrites && message.Length > 1 ? message.Length / 2 : message.Length;
-            return WriteAll(fd, fifo, message.AsSpan(0, cut)) && WriteAll(fd, fifo, message.AsSpan(cut));
+            if (!SplitWrites || message.Length < 2) return WriteAll(fd, fifo, message);
+            var cut = message.Length / 2;
+            if (!WriteAll(fd, fifo, message.AsSpan(0, cut))) return false;
+            // The reader takes the first half before the second is written: it must see a read, then EAGAIN, then the rest.
+            if (!SpinWait.SpinUntil(() => _stop.IsSet || (LibC.IoctlFionread(fd, LibC.FIONREAD, out var left) == 0 && left == 0), HandOffBound))
+            {
+                Fail($"fake: the reader of {fifo} did not take the first half within {HandOffBound}");
+                return false;
+            }
+            return WriteAll(fd, fifo, message.AsSpan(cut));
         }
         finally
         {

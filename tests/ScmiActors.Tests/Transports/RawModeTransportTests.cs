@@ -21,7 +21,8 @@ public sealed class RawModeTransportTests : IDisposable
 
     public void Dispose()
     {
-        _transport?.Dispose();
+        // Bounded too: a transport that hangs must fail its test, not stall the run.
+        if (_transport is { } transport) Task.Run(transport.Dispose).Wait(Bound);
         _fake.Dispose();
     }
 
@@ -30,7 +31,8 @@ public sealed class RawModeTransportTests : IDisposable
         var transport = new RawModeTransport(fake.OpenInstance(), fake.Options);
         _transport ??= transport;
         transport.Attach(_receiver);
-        await transport.ConnectAsync(CancellationToken.None).WaitAsync(Bound);
+        // On the pool: a blocking open would hang inside ConnectAsync itself, and must fail the test instead.
+        await Task.Run(() => transport.ConnectAsync(CancellationToken.None)).WaitAsync(Bound);
         if (startFake) fake.Start(transport, readCommands);
         return transport;
     }
@@ -195,7 +197,7 @@ public sealed class RawModeTransportTests : IDisposable
         Assert.Equal(3, transport.RunningReaders);
 
         var clock = Stopwatch.StartNew();
-        transport.Dispose();
+        await Task.Run(transport.Dispose).WaitAsync(Bound);
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"Dispose took {clock.Elapsed}");
         Assert.Equal(0, transport.RunningReaders);
@@ -210,7 +212,7 @@ public sealed class RawModeTransportTests : IDisposable
         await _receiver.NextAsync(Bound); // the notification pipe now reports a hang-up until its next writer
 
         var clock = Stopwatch.StartNew();
-        transport.Dispose();
+        await Task.Run(transport.Dispose).WaitAsync(Bound);
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"Dispose took {clock.Elapsed}");
         Assert.Equal(0, transport.RunningReaders);
@@ -267,7 +269,7 @@ public sealed class RawModeTransportTests : IDisposable
         File.Delete(instance.ErrorsPath);
         using var transport = new RawModeTransport(instance, _fake.Options);
 
-        var error = await Assert.ThrowsAsync<RawModeException>(() => transport.ConnectAsync(CancellationToken.None).WaitAsync(Bound));
+        var error = await Assert.ThrowsAsync<RawModeException>(() => Task.Run(() => transport.ConnectAsync(CancellationToken.None)).WaitAsync(Bound));
 
         Assert.Contains(instance.ErrorsPath, error.Message, StringComparison.Ordinal);
         Assert.Contains("ENOENT", error.Message, StringComparison.Ordinal);
