@@ -23,7 +23,8 @@ public sealed record PlatformProcessOptions(
 /// input mistake is one line on standard error and an exit code from <see cref="ExitCodes"/>, before
 /// any file is created.
 /// </summary>
-public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter output, TextWriter error)
+/// <param name="interruptedExitCode">The host's exit code for the signal that cancelled the run (130 SIGINT, 143 SIGTERM), to name it.</param>
+public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter output, TextWriter error, Func<int>? interruptedExitCode = null)
 {
     public const string AreaSuffix = ".smt";
     public const string SocketSuffix = ".sock";
@@ -92,7 +93,7 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
             }
             await host.Emulator.StopAsync();
             ended = host.AgentGone.IsCompleted ? Describe(host.AgentGone.Result)
-                : cancellation.IsCancellationRequested ? "interrupted by a signal"
+                : cancellation.IsCancellationRequested ? $"interrupted by {SignalName()}"
                 : $"--duration {MainJobRunner.Format(options.Duration!.Value)} reached";
         }
 
@@ -102,6 +103,13 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
             return Fail(ExitCodes.InternalError, $"internal error: the emulator's loop failed: {fault.GetType().Name}: {OneLine(fault.Message)}");
         return cancellation.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
+
+    private string SignalName() => interruptedExitCode?.Invoke() switch
+    {
+        ExitCodes.Terminated => "SIGTERM",
+        ExitCodes.Interrupted => "SIGINT",
+        _ => "a signal",
+    };
 
     /// <summary>Why the link ended, as the summary says it.</summary>
     private static string Describe(SmtLinkClosed closed) => closed.Reason switch

@@ -178,7 +178,7 @@ public sealed class PlatformProcessTests : ScmiTestKit
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed} to exit");
         Assert.Equal(ExitCodes.Terminated, platform.Cli.ExitCode);
-        Assert.Contains("stopped: interrupted by a signal; no agent was linked.", platform.Cli.Output);
+        Assert.Contains("stopped: interrupted by SIGTERM; no agent was linked.", platform.Cli.Output);
         Assert.Equal(new NotificationSummary(0, 0, 0, 0, 0), PlatformProcess.Summary(platform.Cli.Output));
         Assert.False(File.Exists(platform.AreaPath));
         Assert.False(File.Exists(platform.SocketPath));
