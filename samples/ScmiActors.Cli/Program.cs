@@ -3,6 +3,7 @@ using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using Microsoft.Win32.SafeHandles;
 using ScmiActors.Cli.Decode;
+using ScmiActors.Cli.Platform;
 
 namespace ScmiActors.Cli;
 
@@ -67,11 +68,14 @@ public static class Program
         var root = new RootCommand("scmi-actors: SCMI notification dispatcher on Akka.NET, and tools");
         var decode = DecodeCommand.Create(input, output, error);
         root.Add(decode);
+        var platform = PlatformCommand.Create(output, error, interruptedExitCode);
+        root.Add(platform);
 
         // Subcommands may add a longer text after their standard help (decode: formats, exit codes).
         var helpOption = root.Options.OfType<HelpOption>().Single();
         var help = new HelpWithDetails((SynchronousCommandLineAction)helpOption.Action!);
         help.Add(decode, DecodeCommand.HelpDetails);
+        help.Add(platform, PlatformCommand.HelpDetails);
         help.Add(root, MainJob.MainJobCommand.HelpDetails);
         helpOption.Action = help;
 

@@ -177,10 +177,10 @@ public static class MainJobCommand
         return v;
     }
 
-    private static TimeSpan ParseDuration(ArgumentResult r) =>
+    internal static TimeSpan ParseDuration(ArgumentResult r) =>
         TryParseDuration(r.Tokens.Single().Value, out var reason) ?? Error<TimeSpan>(r, reason);
 
-    private static double ParseRate(ArgumentResult r)
+    internal static double ParseRate(ArgumentResult r)
     {
         var text = r.Tokens.Single().Value;
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) || !double.IsFinite(x))

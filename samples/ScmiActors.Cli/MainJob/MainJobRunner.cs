@@ -228,7 +228,7 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
 
     private static PlatformStats EmptyStats(string id) => new(id, PlatformState.Stopped, null, 0, 0, 0, 0, [], 0, 0);
 
-    private static EmulatorScenario Scale(EmulatorScenario s, double k) => s with
+    internal static EmulatorScenario Scale(EmulatorScenario s, double k) => s with
     {
         PerfLevelPerSecond = s.PerfLevelPerSecond * k,
         PerfLimitsPerSecond = s.PerfLimitsPerSecond * k,
