@@ -17,13 +17,36 @@ internal static class PlatformStartup
     internal sealed record Discovered(PlatformDescription Description);
     internal sealed record DiscoveryFailed(string Reason);
 
-    /// <summary><see cref="Connected"/>, or <see cref="ConnectFailed"/> on an error, a cancellation or after <paramref name="timeout"/>.</summary>
-    public static Task<object> ConnectAsync(IScmiTransport transport, TimeSpan timeout, CancellationToken cancellationToken) =>
-        transport.ConnectAsync(cancellationToken)
+    /// <summary>
+    /// <see cref="Connected"/>, or <see cref="ConnectFailed"/> on an error, a cancellation or after <paramref name="timeout"/>.
+    /// The timeout also cancels the attempt: one that succeeded after the handle gave up would leave the
+    /// transport connected behind its back, and every later attempt would be refused as "already connected".
+    /// </summary>
+    public static Task<object> ConnectAsync(IScmiTransport transport, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        attempt.CancelAfter(timeout);
+        Task connecting;
+        try
+        {
+            connecting = transport.ConnectAsync(attempt.Token);
+        }
+        catch (Exception e)
+        {
+            connecting = Task.FromException(e);
+        }
+        return connecting
             .WaitAsync(timeout)
-            .ContinueWith(t => t.IsCompletedSuccessfully
-                ? (object)Connected.Instance
-                : new ConnectFailed(t.Exception?.GetBaseException().Message ?? "connection cancelled"), TaskScheduler.Default);
+            .ContinueWith(t =>
+            {
+                // WaitAsync may give up a moment before CancelAfter fires: cancel before disposing either way.
+                if (!t.IsCompletedSuccessfully) attempt.Cancel();
+                attempt.Dispose();
+                return t.IsCompletedSuccessfully
+                    ? (object)Connected.Instance
+                    : new ConnectFailed(t.Exception?.GetBaseException().Message ?? $"not connected within {timeout.TotalSeconds:0.###} s");
+            }, TaskScheduler.Default);
+    }
 
     /// <summary><see cref="Discovered"/>, or <see cref="DiscoveryFailed"/> with the discovery's own reason when it gives one.</summary>
     public static Task<object> Outcome(Task<PlatformDescription> discovery) =>

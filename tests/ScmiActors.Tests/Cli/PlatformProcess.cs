@@ -23,7 +23,7 @@ internal sealed partial class PlatformProcess : IDisposable
         Cli = cli;
     }
 
-    public CliProcess Cli { get; }
+    public CliProcess Cli { get; private set; }
 
     public string Link => Path.Combine(_directory.Path, "p0");
 
@@ -49,6 +49,21 @@ internal sealed partial class PlatformProcess : IDisposable
             directory.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Starts the platform again on the same link after the last one died (a firmware reset): removes what a
+    /// killed process left behind, as an operator would, and waits until the new one listens.
+    /// </summary>
+    public async Task RestartAsync(params string[] extraArgs)
+    {
+        if (!Cli.Process.HasExited) throw new InvalidOperationException("the platform process is still running");
+        Cli.Dispose();
+        File.Delete(AreaPath);
+        File.Delete(SocketPath);
+        Cli = CliProcess.Start(["platform", "--link", Link, .. extraArgs]);
+        if (!await Cli.WaitForOutputAsync(WaitingLine, Bound))
+            throw new InvalidOperationException($"the restarted platform process never listened; output:\n{Cli.Output}\n{Cli.Error}");
     }
 
     /// <summary>

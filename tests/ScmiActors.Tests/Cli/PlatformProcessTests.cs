@@ -87,13 +87,13 @@ public sealed class PlatformProcessTests : ScmiTestKit
     }
 
     /// <summary>
-    /// The platform process dies without a word (SIGKILL): the agent's end sees end of file, and the
-    /// handle on it neither hangs nor fails to stop. (The handle's reaction to the loss — subscribers
-    /// told SubscriptionPending — needs the SMT agent transport to report TransportLost, which another
-    /// branch adds; until then the transport's own report is what is checked here.)
+    /// The platform process dies without a word (SIGKILL): the agent's end sees end of file, the handle
+    /// reports the platform lost (its subscriber is told SubscriptionPending, nothing hangs), and when the
+    /// platform is started again on the same link the handle reconnects, discovers it again and re-enables
+    /// the source: the subscriber is told SubscriptionActive and gets reports without subscribing again.
     /// </summary>
     [Fact]
-    public async Task A_platform_process_killed_with_SIGKILL_ends_the_link_with_end_of_file_and_nothing_hangs()
+    public async Task A_platform_process_killed_with_SIGKILL_is_reported_lost_and_its_restart_brings_the_subscription_back()
     {
         using var platform = await PlatformProcess.StartAsync();
         try
@@ -103,7 +103,7 @@ public sealed class PlatformProcessTests : ScmiTestKit
             var probe = CreateTestProbe();
             handle.Tell(new Subscribe("soc0", ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, SourceSelector.All, probe.Ref), TestActor);
             // The answer goes to the sender: reports may reach the probe before it (sources are enabled one by one).
-            ExpectMsg<SubscriptionActive>(Bound);
+            var id = ExpectMsg<SubscriptionActive>(Bound).Id;
             probe.ExpectMsg<PerfLevelChanged>(Bound);
 
             platform.Cli.Signal(SIGKILL);
@@ -112,8 +112,14 @@ public sealed class PlatformProcessTests : ScmiTestKit
 
             var closed = await agent.Disconnected.WaitAsync(Bound);
             Assert.Equal(SmtCloseReason.PeerClosed, closed.Reason);
-            // Commands now fail at once instead of waiting for a platform that is gone, and the ordered stop finishes.
-            Assert.Throws<InvalidOperationException>(() => agent.SendCommand(0x10, []));
+            // Reports already on their way may arrive first; then the subscriber is told its subscription waits.
+            probe.FishForMessage(m => m is SubscriptionPending p && p.Id == id, Bound);
+            handle.Tell(new GetStats("soc0"), TestActor);
+            Assert.Equal(PlatformState.Reconnecting, ExpectMsg<PlatformStats>(Bound).State);
+
+            await platform.RestartAsync();
+            probe.FishForMessage(m => m is SubscriptionActive a && a.Id == id, Bound);
+            probe.FishForMessage(m => m is PerfLevelChanged, Bound);
             await Scmi.StopPlatformAsync("soc0", Bound);
         }
         finally
