@@ -39,12 +39,15 @@ internal static class PlatformStartup
             .WaitAsync(timeout)
             .ContinueWith(t =>
             {
+                // Our own deadline, not the caller's cancellation nor the transport's own, ended it.
+                var timedOut = t.Exception?.GetBaseException() is TimeoutException
+                    || (attempt.IsCancellationRequested && !cancellationToken.IsCancellationRequested);
                 // WaitAsync may give up a moment before CancelAfter fires: cancel before disposing either way.
                 if (!t.IsCompletedSuccessfully) attempt.Cancel();
                 attempt.Dispose();
-                return t.IsCompletedSuccessfully
-                    ? (object)Connected.Instance
-                    : new ConnectFailed(t.Exception?.GetBaseException().Message ?? $"not connected within {timeout.TotalSeconds:0.###} s");
+                if (t.IsCompletedSuccessfully) return (object)Connected.Instance;
+                return new ConnectFailed(timedOut ? $"not connected within {timeout.TotalSeconds:0.###} s"
+                    : t.Exception?.GetBaseException().Message ?? "connection cancelled");
             }, TaskScheduler.Default);
     }
 

@@ -163,6 +163,8 @@ public sealed class RawModeTransportTests : IDisposable
         // Anything else in errors is no reply: counted, not posted.
         _fake.Kernel.InjectUncut(RawQueue.Errors, Notification(0, 1));
         await _fake.WaitDrainedAsync(RawQueue.Errors, Bound);
+        // Drained means read, not yet counted: the reader counts once it has seen the message's end of file.
+        await Eventually.TrueAsync(() => transport.Stats.ErrorsNotReplies == 1, "the non-reply in errors is counted");
         Assert.Equal(1, _receiver.Count);
         Assert.Equal((1L, 1L), (transport.Stats.LateReplies, transport.Stats.ErrorsNotReplies));
     }
@@ -257,6 +259,8 @@ public sealed class RawModeTransportTests : IDisposable
         transport.Detach();
         _fake.Kernel.Notify(Notification(0, 1));
         await _fake.WaitDrainedAsync(RawQueue.Notifications, Bound);
+        // Drained means read, not yet counted: the reader counts once it has seen the message's end of file.
+        await Eventually.TrueAsync(() => transport.Stats.NotAttached == 1, "the message while detached is counted");
 
         Assert.Equal(0, _receiver.Count);
         Assert.Equal((1L, 1L), (transport.Stats.Malformed, transport.Stats.NotAttached));

@@ -298,8 +298,10 @@ public sealed class SmtLinkTests
         var platform = link.Platform.Stats;
         Assert.Equal(attempted, platform.NotificationsSent + platform.LostAtSlot);
         Assert.True(platform.NotificationsSent > 0);
-        await Eventually.TrueAsync(() => link.Agent.Stats.NotificationsReceived == platform.NotificationsSent,
-            $"the agent receives all {platform.NotificationsSent} sent");
+        // The agent counts a notification before it posts it: wait for the receiver, then compare both.
+        await Eventually.TrueAsync(() => link.Receiver.Count >= platform.NotificationsSent,
+            $"the receiver gets all {platform.NotificationsSent} sent");
+        Assert.Equal(platform.NotificationsSent, link.Agent.Stats.NotificationsReceived);
         Assert.Equal(platform.NotificationsSent, link.Receiver.Count);
         var values = link.Receiver.Messages.Select(m => BinaryPrimitives.ReadUInt32LittleEndian(m.Payload.AsSpan(4))).ToList();
         Assert.Equal(values.Order(), values); // arrival order is sending order
