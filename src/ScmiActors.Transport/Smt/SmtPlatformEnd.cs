@@ -167,10 +167,13 @@ public sealed class SmtPlatformEnd : IDisposable
             var slot = _options.A2PSlot;
             _area.WriteMessage(slot, commandHeader, payload[..length], _commandFlags);
             _area.WriteStatus(slot, SmtLayout.StatusFree);
-            // Always rung: this agent sets INTR_ENABLED on its commands.
-            if (!_doorbell.Ring(SmtLayout.DoorbellToAgent, slot)) return false;
+            // Counted before the doorbell: once it rings the agent may post the response, and a reader of
+            // both sides' counters must never see more received than sent.
             Interlocked.Increment(ref _responses);
-            return true;
+            // Always rung: this agent sets INTR_ENABLED on its commands.
+            if (_doorbell.Ring(SmtLayout.DoorbellToAgent, slot)) return true;
+            Interlocked.Decrement(ref _responses);
+            return false;
         }
     }
 
@@ -183,9 +186,7 @@ public sealed class SmtPlatformEnd : IDisposable
         Span<byte> payload = stackalloc byte[SmtLayout.MaxPayload];
         var length = StatusAndValues(payload, status, returnValues);
         var header = (commandHeader & ~0x300u) | ((uint)MessageType.DelayedResponse << 8);
-        if (!TryWriteP2A(header, payload[..length], p2aSlot)) return false;
-        Interlocked.Increment(ref _delayedResponses);
-        return true;
+        return TryWriteP2A(header, payload[..length], p2aSlot, ref _delayedResponses);
     }
 
     /// <summary>
@@ -195,9 +196,7 @@ public sealed class SmtPlatformEnd : IDisposable
     /// </summary>
     public bool TrySendNotification(uint header, ReadOnlySpan<byte> payload, int? p2aSlot = null)
     {
-        if (!TryWriteP2A(header, payload, p2aSlot)) return false;
-        Interlocked.Increment(ref _sent);
-        return true;
+        return TryWriteP2A(header, payload, p2aSlot, ref _sent);
     }
 
     /// <summary>True while the P2A slot's last message wanted a completion doorbell that has not arrived.</summary>
@@ -212,7 +211,8 @@ public sealed class SmtPlatformEnd : IDisposable
     /// <summary>Sends any bytes as one doorbell packet: for tests of the agent's protocol checks.</summary>
     public bool SendRawDoorbell(ReadOnlySpan<byte> packet) => _doorbell?.SendRaw(packet) ?? false;
 
-    private bool TryWriteP2A(uint header, ReadOnlySpan<byte> payload, int? p2aSlot)
+    /// <summary>Writes and rings; <paramref name="sent"/> is counted before the doorbell (the agent may post at once) and taken back if it cannot ring.</summary>
+    private bool TryWriteP2A(uint header, ReadOnlySpan<byte> payload, int? p2aSlot, ref long sent)
     {
         if (payload.Length > SmtLayout.MaxPayload)
             throw new ArgumentException($"payload of {payload.Length} bytes exceeds a slot's {SmtLayout.MaxPayload}", nameof(payload));
@@ -232,7 +232,10 @@ public sealed class SmtPlatformEnd : IDisposable
             _lastP2AFlags[slot] = flags;
             _awaitingCompletion[slot] = (flags & SmtLayout.FlagIntrEnabled) != 0;
             _area.WriteStatus(slot, 0); // release store: publishes the message
-            return _doorbell.Ring(SmtLayout.DoorbellToAgent, slot);
+            Interlocked.Increment(ref sent);
+            if (_doorbell.Ring(SmtLayout.DoorbellToAgent, slot)) return true;
+            Interlocked.Decrement(ref sent);
+            return false;
         }
     }
 
