@@ -313,6 +313,13 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
             BeginShutdown();
         });
         Receive<HandOff>(_ => BeginShutdown());
+        ReceiveControlPlane();
+        Receive<TransportLost>(l => OnTransportLost(l.Reason));
+    }
+
+    /// <summary>While running or reconnecting: the source actors' answers, retiring protocol actors, watched actors, the drop log.</summary>
+    private void ReceiveControlPlane()
+    {
         Receive<SubscriberBound>(_subscriptions.Bound);
         Receive<SubscriberBindFailed>(_subscriptions.BindFailed);
         Receive<SubscriberUnbound>(_subscriptions.Unbound);
@@ -325,7 +332,6 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
         Receive<SourcesReleased>(_ => { });
         Receive<Terminated>(OnTerminated);
         Receive<LogDrops>(_ => LogDropsSinceLast());
-        Receive<TransportLost>(l => OnTransportLost(l.Reason));
     }
 
     private void OnSubscribe(Subscribe s)
@@ -378,17 +384,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
             _connectCancel.Cancel();
             BeginShutdown();
         });
-        Receive<SubscriberBound>(_subscriptions.Bound);
-        Receive<SubscriberBindFailed>(_subscriptions.BindFailed);
-        Receive<SubscriberUnbound>(_subscriptions.Unbound);
-        Receive<RouteHold>(OnRouteHold);
-        Receive<QueueDrained>(_ =>
-        {
-            if (_protocols.IsRetiring(Sender)) Context.Stop(Sender);
-        });
-        Receive<SourcesReleased>(_ => { });
-        Receive<Terminated>(OnTerminated);
-        Receive<LogDrops>(_ => LogDropsSinceLast());
+        ReceiveControlPlane();
         Receive<TransportLost>(_ => { }); // the same loss, told twice
         Receive<Reconnect>(_ => PlatformStartup.ConnectAsync(_transport, _settings.ConnectTimeout, _connectCancel.Token).PipeTo(Self));
         Receive<ConnectFailed>(f =>
