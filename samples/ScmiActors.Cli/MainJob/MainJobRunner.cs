@@ -48,6 +48,19 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         }
     }
 
+    /// <summary>The graceful shutdown request's timeout in the main job's scenario: one the listener can meet.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Platform <paramref name="i"/> of N: descriptions cycle through the config, the first round keeps
+    /// their ids, later rounds add -2, -3, ... (soc0, imx95, soc0-2, imx95-2). The platform process uses the same.
+    /// </summary>
+    public static PlatformDescription DescriptionOf(IReadOnlyList<PlatformDescription> descriptions, int i)
+    {
+        var template = descriptions[i % descriptions.Count];
+        return template with { PlatformId = i < descriptions.Count ? template.PlatformId : $"{template.PlatformId}-{i / descriptions.Count + 1}" };
+    }
+
     /// <summary>Runs the job; <see cref="ConfigFileException"/> before anything started when the configuration is unusable.</summary>
     public async Task<MainJobResult> RunAsync(CancellationToken cancellation)
     {
@@ -58,7 +71,7 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
             Faults = config.Scenario.Faults | options.Faults,
             // Ask for a graceful shutdown half-way, with a timeout the listener can meet.
             ShutdownAfter = runFor / 2,
-            ShutdownTimeout = TimeSpan.FromSeconds(2),
+            ShutdownTimeout = ShutdownTimeout,
         };
         if (cancellation.IsCancellationRequested) return Interrupted("before start-up");
         output.WriteLine($"Starting a cluster node and {options.Platforms} platform(s).");
@@ -171,9 +184,8 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
     private RunningPlatform Launch(ActorSystem system, ScmiNotifications scmi, IReadOnlyList<PlatformDescription> descriptions,
         EmulatorScenario scenario, int i, TimeSpan deadline, CancellationToken cancellation)
     {
-        var template = descriptions[i % descriptions.Count];
-        var id = i < descriptions.Count ? template.PlatformId : $"{template.PlatformId}-{i / descriptions.Count + 1}";
-        var description = template with { PlatformId = id };
+        var description = DescriptionOf(descriptions, i);
+        var id = description.PlatformId;
         var transport = InMemoryTransport.Create();
         var emulator = new EmulatedPlatform(transport.Platform, description, scenario with { Seed = scenario.Seed + i });
         var platform = new RunningPlatform(id, emulator);
