@@ -43,7 +43,12 @@ internal sealed class SmtPlatforms : IDisposable
     {
         _link = link;
         _directory = directory;
+        // A second signal or the stop deadline ends the process with Environment.Exit, past every dispose:
+        // the child is still ended by its id and the directory removed.
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
     }
+
+    private void OnProcessExit(object? sender, EventArgs e) => Dispose();
 
     private string? StatsFile => _directory is null ? null : Path.Combine(_directory, "platforms.jsonl");
 
@@ -158,6 +163,7 @@ internal sealed class SmtPlatforms : IDisposable
 
     public void Dispose()
     {
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         foreach (var transport in _transports.Values) transport.Dispose();
         _child?.Dispose(); // killed by its own id if it is still there (an exception, a second signal's exit excepted)
         if (_directory is null) return;
