@@ -62,9 +62,12 @@ public static class SummaryPrinter
         if (result.PlatformProcess is { } process) console.WriteLine(process);
         var across = result.Platforms.Where(p => p.Link?.Platform is not null).Select(p => (Side: p.Link!.Platform!, Read: p.Emulator)).ToList();
         if (across.Count > 0)
-            console.WriteLine($"Across the link ({across.Count} platform(s)): the platform process wrote {across.Sum(x => x.Side.Tried)} notifications: " +
-                              $"{across.Sum(x => x.Read.Sent)} read by the agent's end, {across.Sum(x => x.Side.LostAtSlot)} lost at the busy P2A slot, " +
-                              $"{across.Sum(x => x.Side.TooLarge)} too large for a slot, {across.Sum(x => x.Side.LeftInSlot)} left in the slot at the end.");
+        {
+            // Two lines, each within 120 columns: a wrapped line would split the figures a script looks for.
+            console.WriteLine($"Across the link: {across.Count} platform(s) wrote {across.Sum(x => x.Side.Tried)} notifications = " +
+                              $"{across.Sum(x => x.Read.Sent)} read by the agent's end + {across.Sum(x => x.Side.LostAtSlot)} lost at the busy P2A slot");
+            console.WriteLine($"  + {across.Sum(x => x.Side.TooLarge)} too large for a slot + {across.Sum(x => x.Side.LeftInSlot)} left in the slot at the end.");
+        }
 
         var l = result.Latency;
         double Us(double percentile) => l.TotalCount == 0 ? 0 : l.GetValueAtPercentile(percentile) / 1000.0;
