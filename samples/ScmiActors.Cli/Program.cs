@@ -24,7 +24,7 @@ public static class Program
         try
         {
             return Run(args, Console.In, output, Console.Error, signals?.Token ?? CancellationToken.None,
-                signals is null ? null : () => signals.ExitCode);
+                signals is null ? null : () => signals.ExitCode, signals is null ? null : () => signals.IgnoreSigint = true);
         }
         finally
         {
@@ -34,9 +34,9 @@ public static class Program
 
     /// <summary>Parses and runs a command line; exit code 2 for a command line that does not parse.</summary>
     public static int Run(string[] args, TextReader input, TextWriter output, TextWriter error,
-        CancellationToken cancellation = default, Func<int>? interruptedExitCode = null)
+        CancellationToken cancellation = default, Func<int>? interruptedExitCode = null, Action? ignoreSigint = null)
     {
-        var parseResult = BuildRootCommand(input, output, error, interruptedExitCode).Parse(args);
+        var parseResult = BuildRootCommand(input, output, error, interruptedExitCode, ignoreSigint).Parse(args);
         if (parseResult.Action is ParseErrorAction)
         {
             // One line per mistake, nothing else: what is wrong, and where to look.
@@ -63,12 +63,13 @@ public static class Program
         }
     }
 
-    public static RootCommand BuildRootCommand(TextReader input, TextWriter output, TextWriter error, Func<int>? interruptedExitCode = null)
+    public static RootCommand BuildRootCommand(TextReader input, TextWriter output, TextWriter error, Func<int>? interruptedExitCode = null,
+        Action? ignoreSigint = null)
     {
         var root = new RootCommand("scmi-actors: SCMI notification dispatcher on Akka.NET, and tools");
         var decode = DecodeCommand.Create(input, output, error);
         root.Add(decode);
-        var platform = PlatformCommand.Create(output, error, interruptedExitCode);
+        var platform = PlatformCommand.Create(output, error, interruptedExitCode, ignoreSigint);
         root.Add(platform);
 
         // Subcommands may add a longer text after their standard help (decode: formats, exit codes).

@@ -27,12 +27,19 @@ public sealed class ShutdownSignals : IDisposable
 
     public CancellationToken Token => _cts.Token;
 
+    /// <summary>
+    /// SIGINT is let pass (the platform process under a main job: Ctrl+C reaches the whole process
+    /// group, and the parent ends it by closing its links after its own ordered stop).
+    /// </summary>
+    public bool IgnoreSigint { get; set; }
+
     /// <summary>130 after SIGINT, 143 after SIGTERM (128 + the signal number), as a shell reports a killed process.</summary>
     public int ExitCode { get; private set; } = ExitCodes.Interrupted;
 
     private void Handle(PosixSignalContext context)
     {
         context.Cancel = true; // ours to handle: no default termination
+        if (IgnoreSigint && context.Signal == PosixSignal.SIGINT) return;
         var code = context.Signal == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted;
         if (Interlocked.Increment(ref _signals) > 1)
         {

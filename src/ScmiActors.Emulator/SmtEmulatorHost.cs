@@ -52,6 +52,8 @@ public sealed class SmtEmulatorHost : IAsyncDisposable
     private readonly SmtPlatformEnd _link;
     private readonly Lock _p2aLock = new(); // one P2A writer at a time, so the link's lost counter tells whose write was lost
     private volatile bool _linked;
+    private bool _lastP2AWasNotification; // under _p2aLock
+    private long? _leftInSlotAtEnd;
     private long _sent, _lost, _tooLarge, _withoutAgent, _delayedSent, _delayedLost, _responsesTooLarge;
 
     private SmtEmulatorHost(SmtPlatformEnd link, PlatformDescription description, EmulatorScenario scenario)
@@ -98,6 +100,22 @@ public sealed class SmtEmulatorHost : IAsyncDisposable
     public SmtEmulatorStats Stats => new(
         Interlocked.Read(ref _sent), Interlocked.Read(ref _lost), Interlocked.Read(ref _tooLarge), Interlocked.Read(ref _withoutAgent),
         Interlocked.Read(ref _delayedSent), Interlocked.Read(ref _delayedLost), Interlocked.Read(ref _responsesTooLarge), _link.Stats);
+
+    /// <summary>
+    /// 1 when the last notification written into the P2A slot is still there, unread: the link ended before
+    /// the agent took it, so it was sent but no gate can have seen it; else 0. Frozen at dispose. With
+    /// <see cref="SmtEmulatorStats.NotificationsSent"/> this reconciles exactly with what the agent's end read.
+    /// </summary>
+    public long NotificationsLeftInSlot => _leftInSlotAtEnd ?? LeftInSlotNow();
+
+    private long LeftInSlotNow()
+    {
+        lock (_p2aLock)
+        {
+            var slot = _link.Options.P2ASlots[0];
+            return _lastP2AWasNotification && (_link.Area.ReadStatus(slot) & SmtLayout.StatusFree) == 0 ? 1 : 0;
+        }
+    }
 
     /// <summary>Waits for the one agent of this link. The emulator's loop is not started: call <see cref="EmulatedPlatform.Start"/>.</summary>
     public async Task AcceptAsync(CancellationToken cancellationToken)
@@ -156,6 +174,7 @@ public sealed class SmtEmulatorHost : IAsyncDisposable
             }
             if (written)
             {
+                _lastP2AWasNotification = !delayed;
                 Interlocked.Increment(ref delayed ? ref _delayedSent : ref _sent);
                 return delayed ? IngestResult.NotANotification : IngestResult.Queued;
             }
@@ -176,6 +195,7 @@ public sealed class SmtEmulatorHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Emulator.DisposeAsync().ConfigureAwait(false);
+        _leftInSlotAtEnd ??= LeftInSlotNow(); // before the area is unmapped; nothing writes any more
         _link.OnCommand(null);
         _link.Dispose();
     }

@@ -7,8 +7,8 @@ namespace ScmiActors.Cli.MainJob;
 
 /// <summary>
 /// The root command's own action: <c>scmi-actors [--platforms N] [--rate X] [--duration T]
-/// [--fault MODE]... [--config FILE] [--no-discovery] [--rate-limit N] [--verbose] [--log-format text|json]</c>
-/// runs the main job on the embedded default. Every value is checked against its documented range
+/// [--fault MODE]... [--config FILE] [--no-discovery] [--rate-limit N] [--verbose] [--log-format text|json]
+/// [--link smt|in-memory] [--connect PATH]</c> runs the main job on the embedded default. Every value is checked against its documented range
 /// while parsing, so a bad one is one line and exit 2 before anything starts (see <see cref="ExitCodes"/>).
 /// </summary>
 public static class MainJobCommand
@@ -101,13 +101,34 @@ public static class MainJobCommand
         {
             if (r.GetValueOrDefault<string>() is not ("text" or "json") and var other) r.AddError($"--log-format: '{other}' is not text or json");
         });
-        foreach (var option in new Option[] { platforms, rate, duration, fault, config, noDiscovery, rateLimit, verbose, logFormat }) root.Options.Add(option);
+        var link = new Option<string>("--link")
+        {
+            Description = "How the platforms run: 'smt' (a platform process, this executable's `platform` command, on SMT links) or 'in-memory' (emulators in this process)",
+            HelpName = "smt|in-memory",
+            DefaultValueFactory = _ => "smt",
+        };
+        link.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is not ("smt" or "in-memory") and var other) r.AddError($"--link: '{other}' is not smt or in-memory");
+        });
+        var connect = new Option<string?>("--connect")
+        {
+            Description = "Attach to a platform process started elsewhere (`platform --link PATH --platforms N`, the same N and config) instead of starting one",
+            HelpName = "PATH",
+        };
+        foreach (var option in new Option[] { platforms, rate, duration, fault, config, noDiscovery, rateLimit, verbose, logFormat, link, connect })
+            root.Options.Add(option);
+        root.Validators.Add(r =>
+        {
+            if (r.GetValue(connect) is not null && r.GetValue(link) == "in-memory") r.AddError("--connect: needs --link smt (it attaches to a platform process)");
+        });
 
         root.SetAction(async (parse, cancellation) =>
         {
             var options = new MainJobOptions(parse.GetValue(platforms), parse.GetValue(rate), parse.GetValue(duration),
                 ParseFaults(parse.GetValue(fault) ?? []), parse.GetValue(config), !parse.GetValue(noDiscovery),
-                RateLimit: parse.GetValue(rateLimit), Logs: parse.GetValue(logFormat) == "json" ? LogFormat.Json : LogFormat.Text, Verbose: parse.GetValue(verbose));
+                RateLimit: parse.GetValue(rateLimit), Logs: parse.GetValue(logFormat) == "json" ? LogFormat.Json : LogFormat.Text, Verbose: parse.GetValue(verbose),
+                Link: parse.GetValue(link) == "in-memory" ? MainJobLink.InMemory : MainJobLink.Smt, Connect: parse.GetValue(connect));
             try
             {
                 var result = await new MainJobRunner(options, output).RunAsync(cancellation);
@@ -120,8 +141,17 @@ public static class MainJobCommand
                 error.Flush();
                 return ExitCodes.ConfigError;
             }
+            catch (MainJobUsageException e)
+            {
+                error.WriteLine($"scmi-actors: {e.Message} (see --help)");
+                error.Flush();
+                return ExitCodes.Usage;
+            }
         });
     }
+
+    /// <summary>The command-line names of the flags set in <paramref name="faults"/> (to pass them on to the platform process).</summary>
+    public static IEnumerable<string> FaultNamesOf(EmulatorFault faults) => Faults.Where(f => faults.HasFlag(f.Value)).Select(f => f.Key);
 
     /// <summary>Fault names as listed in <see cref="FaultNames"/> (commas allowed); numbers and unknown names are refused.</summary>
     public static EmulatorFault ParseFaults(IEnumerable<string> names)

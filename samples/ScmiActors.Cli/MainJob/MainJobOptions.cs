@@ -16,6 +16,16 @@ public enum LogFormat
     Json,
 }
 
+/// <summary>How the main job reaches its emulated platforms.</summary>
+public enum MainJobLink
+{
+    /// <summary>Emulators in this process, on in-memory transports.</summary>
+    InMemory,
+
+    /// <summary>A platform process (a child, or one given by <see cref="MainJobOptions.Connect"/>) on SMT links, one per platform.</summary>
+    Smt,
+}
+
 /// <summary>The main job's knobs (the command line maps onto these).</summary>
 /// <param name="Platforms">How many emulated platforms; descriptions cycle through the config's platforms.</param>
 /// <param name="Rate">Multiplies every event rate of the emulator scenario.</param>
@@ -23,6 +33,10 @@ public enum LogFormat
 /// <param name="Discover">The handles learn protocols, versions, counts and capabilities from the emulator over SCMI commands.</param>
 /// <param name="RateLimit">The storm guard for every protocol (<c>scmi.rate-limit</c>), notifications per second; null: off.</param>
 /// <param name="Verbose">Every log line, Akka's infrastructure included, and per-protocol progress.</param>
+/// <param name="Link">In-memory by default here (a caller in-process, a test, has no scmi-actors executable to start);
+/// the command line's default is <see cref="MainJobLink.Smt"/>.</param>
+/// <param name="Connect">With <see cref="MainJobLink.Smt"/>: the link prefix of a platform process started elsewhere
+/// (<c>platform --link PATH --platforms N</c>) instead of a child; null: start the child.</param>
 public sealed record MainJobOptions(
     int Platforms = 1,
     double Rate = 20,
@@ -33,7 +47,9 @@ public sealed record MainJobOptions(
     TimeSpan? ProgressInterval = null,
     LogFormat Logs = LogFormat.None,
     int? RateLimit = null,
-    bool Verbose = false)
+    bool Verbose = false,
+    MainJobLink Link = MainJobLink.InMemory,
+    string? Connect = null)
 {
     public TimeSpan RunFor => Duration ?? TimeSpan.FromSeconds(10);
     public TimeSpan Progress => ProgressInterval ?? TimeSpan.FromSeconds(1);

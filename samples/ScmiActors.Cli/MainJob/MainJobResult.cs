@@ -1,21 +1,33 @@
 using HdrHistogram;
+using ScmiActors.Cli.Platform;
 using ScmiActors.Emulator;
 using ScmiActors.Messages;
 using ScmiActors.Transport;
 
 namespace ScmiActors.Cli.MainJob;
 
+/// <summary>
+/// Across an SMT link: what the platform process said it did with this platform's notifications, or why that is unknown.
+/// </summary>
+/// <param name="Platform">The platform process's counts (its --stats-file); null when unknown.</param>
+/// <param name="Unknown">Why the platform side is unknown (the process died, or it was started elsewhere); null when known.</param>
+public sealed record LinkOutcome(PlatformSideStats? Platform, string? Unknown);
+
 /// <summary>What one platform did, from the dispatcher's side and the emulator's.</summary>
+/// <param name="Emulator">In-memory: the emulator's posts by the gate's outcome. SMT link: the same count kept by the agent's end
+/// of the link (<see cref="CountingAgentTransport"/>) for every notification it read.</param>
 /// <param name="NeverUp">Why the platform never came up (its start or initialisation failed, or did not finish); null when it did.</param>
+/// <param name="Link">Null in-memory; across an SMT link, the platform process's side.</param>
 public sealed record PlatformOutcome(string PlatformId, PlatformStats Dispatcher, EmulatorStats Emulator, IReadOnlyList<string> Mismatches,
-    string? NeverUp = null)
+    string? NeverUp = null, LinkOutcome? Link = null)
 {
     public bool Consistent => Dispatcher.AddsUp && Mismatches.Count == 0;
 }
 
 /// <summary>The main job's outcome: per platform, per subscriber, latency, the shutdown request, and whether a signal cut the run short.</summary>
+/// <param name="PlatformProcess">SMT link: one line on the platform process (its id, how it ended, a death mid-run); null in-memory.</param>
 public sealed record MainJobResult(IReadOnlyList<PlatformOutcome> Platforms, IReadOnlyList<SubscriberReport> Subscribers,
-    HistogramBase Latency, ShutdownOutcome? Shutdown, bool Interrupted = false)
+    HistogramBase Latency, ShutdownOutcome? Shutdown, bool Interrupted = false, string? PlatformProcess = null)
 {
     public bool Consistent => Platforms.All(p => p.Consistent);
 
@@ -32,17 +44,38 @@ public sealed record MainJobResult(IReadOnlyList<PlatformOutcome> Platforms, IRe
         : ExitCodes.Ok;
 
     public static MainJobResult From(IReadOnlyList<(string Id, PlatformStats Stats, EmulatorStats Emulator, string? NeverUp, string? StopFailure)> platforms,
-        IReadOnlyList<SubscriberReport> subscribers, ShutdownOutcome? shutdown, bool interrupted = false)
+        IReadOnlyList<SubscriberReport> subscribers, ShutdownOutcome? shutdown, bool interrupted = false) =>
+        From(platforms.Select(p => (p.Id, p.Stats, p.Emulator, p.NeverUp, p.StopFailure, (LinkOutcome?)null)).ToList(), subscribers, shutdown, interrupted, null);
+
+    public static MainJobResult From(
+        IReadOnlyList<(string Id, PlatformStats Stats, EmulatorStats Emulator, string? NeverUp, string? StopFailure, LinkOutcome? Link)> platforms,
+        IReadOnlyList<SubscriberReport> subscribers, ShutdownOutcome? shutdown, bool interrupted, string? platformProcess)
     {
         var latency = new LongHistogram(TimeStamp.Seconds(10), 3);
         foreach (var s in subscribers) latency.Add(s.Latency);
         return new MainJobResult(platforms.Select(p =>
             {
-                var mismatches = Reconcile(p.Stats, p.Emulator).ToList();
+                var mismatches = Reconcile(p.Stats, p.Emulator, p.Link is null ? "emulator" : "link").ToList();
+                if (p.Link?.Platform is { } side) mismatches.AddRange(ReconcileLink(side, p.Emulator));
                 if (p.StopFailure is { } stop) mismatches.Add($"no final counters: {stop}");
-                return new PlatformOutcome(p.Id, p.Stats, p.Emulator, mismatches, p.NeverUp);
+                return new PlatformOutcome(p.Id, p.Stats, p.Emulator, mismatches, p.NeverUp, p.Link);
             }).ToList(),
-            subscribers, latency, shutdown, interrupted);
+            subscribers, latency, shutdown, interrupted, platformProcess);
+    }
+
+    /// <summary>
+    /// Across the process boundary: every notification the platform process wrote into the P2A slot was
+    /// read by the agent's end, or was still in the slot when the link ended (the platform tells which);
+    /// what it could not write (the slot busy, too large) it reports as lost, and no gate saw it.
+    /// </summary>
+    public static IReadOnlyList<string> ReconcileLink(PlatformSideStats platform, EmulatorStats read)
+    {
+        var mismatches = new List<string>();
+        if (platform.Sent != read.Sent + platform.LeftInSlot)
+            mismatches.Add($"across the link: the platform sent {platform.Sent}, the agent's end read {read.Sent} + {platform.LeftInSlot} left in the slot");
+        if (platform.Tried != platform.Sent + platform.LostAtSlot + platform.TooLarge)
+            mismatches.Add($"platform process: tried {platform.Tried} != sent {platform.Sent} + lost at the slot {platform.LostAtSlot} + too large {platform.TooLarge}");
+        return mismatches;
     }
 
     /// <summary>
@@ -52,12 +85,13 @@ public sealed record MainJobResult(IReadOnlyList<PlatformOutcome> Platforms, IRe
     /// apart, as detached; the gate's own NotRunning (closed gate, sealed ring) must equal the rest.
     /// So: emulator sent = dispatcher's notifications received + posted after detach, exactly.
     /// </summary>
-    public static IReadOnlyList<string> Reconcile(PlatformStats d, EmulatorStats e)
+    /// <param name="producer">Who counted <paramref name="e"/>, as the mismatch lines name it: the emulator, or the link's agent end.</param>
+    public static IReadOnlyList<string> Reconcile(PlatformStats d, EmulatorStats e, string producer = "emulator")
     {
         var mismatches = new List<string>();
         void Check(string what, long emulator, long dispatcher)
         {
-            if (emulator != dispatcher) mismatches.Add($"{what}: emulator {emulator}, dispatcher {dispatcher}");
+            if (emulator != dispatcher) mismatches.Add($"{what}: {producer} {emulator}, dispatcher {dispatcher}");
         }
         Check("queued", e.Count(IngestResult.Queued), d.Protocols.Sum(p => p.Queued));
         Check("dropped (queue full)", e.Count(IngestResult.DroppedQueueFull), d.Protocols.Sum(p => p.DroppedQueueFull));

@@ -48,6 +48,19 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         }
     }
 
+    /// <summary>The graceful shutdown request's timeout in the main job's scenario: one the listener can meet.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Platform <paramref name="i"/> of N: descriptions cycle through the config, the first round keeps
+    /// their ids, later rounds add -2, -3, ... (soc0, imx95, soc0-2, imx95-2). The platform process uses the same.
+    /// </summary>
+    public static PlatformDescription DescriptionOf(IReadOnlyList<PlatformDescription> descriptions, int i)
+    {
+        var template = descriptions[i % descriptions.Count];
+        return template with { PlatformId = i < descriptions.Count ? template.PlatformId : $"{template.PlatformId}-{i / descriptions.Count + 1}" };
+    }
+
     /// <summary>Runs the job; <see cref="ConfigFileException"/> before anything started when the configuration is unusable.</summary>
     public async Task<MainJobResult> RunAsync(CancellationToken cancellation)
     {
@@ -58,10 +71,28 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
             Faults = config.Scenario.Faults | options.Faults,
             // Ask for a graceful shutdown half-way, with a timeout the listener can meet.
             ShutdownAfter = runFor / 2,
-            ShutdownTimeout = TimeSpan.FromSeconds(2),
+            ShutdownTimeout = ShutdownTimeout,
         };
+        var descriptions = Enumerable.Range(0, options.Platforms).Select(i => DescriptionOf(config.Descriptions, i)).ToList();
+        // Across a process boundary: a --connect link that is not there is a usage error, before anything starts.
+        using var smt = options.Link != MainJobLink.Smt ? null
+            : options.Connect is { } connect ? SmtPlatforms.Connect(connect, descriptions.Select(d => d.PlatformId)) : SmtPlatforms.ForChild();
         if (cancellation.IsCancellationRequested) return Interrupted("before start-up");
-        output.WriteLine($"Starting a cluster node and {options.Platforms} platform(s).");
+        string? childFailure = null;
+        if (smt is not null && options.Connect is null)
+        {
+            try
+            {
+                // Before the cluster node: the child's start-up overlaps the node's.
+                smt.StartChild(options, options.Platforms, scenario.ShutdownAfter!.Value, runFor + StartupDeadline(options.Platforms) + TimeSpan.FromMinutes(2));
+            }
+            catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+            {
+                childFailure = $"the platform process could not be started: {e.Message}";
+            }
+        }
+        var linkText = smt is null ? "in-memory" : options.Connect is null ? $"SMT links to platform process {smt.ChildId}" : $"SMT links to the platform process at {options.Connect}";
+        output.WriteLine($"Starting a cluster node and {options.Platforms} platform(s) ({linkText}).");
         output.Flush();
 
         using var host = BuildHost();
@@ -80,16 +111,26 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
 
             // All at once: each start completes when its handle is ready, or says why it never will be.
             var deadline = StartupDeadline(options.Platforms);
-            for (var i = 0; i < options.Platforms; i++) platforms.Add(Launch(system, scmi, config.Descriptions, scenario, i, deadline, cancellation));
+            if (smt is not null) childFailure ??= await smt.WaitReadyAsync(TimeSpan.FromSeconds(30) + TimeSpan.FromMilliseconds(50) * options.Platforms, cancellation);
+            for (var i = 0; i < options.Platforms; i++)
+            {
+                platforms.Add(smt is null ? Launch(system, scmi, descriptions[i], scenario with { Seed = scenario.Seed + i }, deadline, cancellation)
+                    : childFailure is not null ? NeverStarted(descriptions[i].PlatformId, childFailure)
+                    : LaunchOnLink(system, scmi, descriptions[i], smt.TransportFor(descriptions[i].PlatformId), deadline, cancellation));
+            }
             await Task.WhenAll(platforms.Select(p => p.Starting)).WaitAsync(cancellation);
-            foreach (var p in platforms) p.Emulator.Start();
-            output.WriteLine($"Running {platforms.Count} platform(s) for {Format(runFor)} (rate x{options.Rate:G}, faults: {scenario.Faults}).");
+            foreach (var p in platforms) p.Emulator?.Start(); // a platform process started its emulators when their agents linked
+            output.WriteLine($"Running {platforms.Count} platform(s) for {Format(runFor)} (rate x{options.Rate:G}, faults: {scenario.Faults}; " +
+                             $"{(smt is null ? "in-memory" : "over SMT links")}).");
 
             started = DateTime.UtcNow;
             var previous = new Dictionary<string, long>();
             using var timer = new PeriodicTimer(options.Progress < runFor ? options.Progress : runFor);
             while (DateTime.UtcNow - started < runFor && await timer.WaitForNextTickAsync(cancellation))
+            {
+                if (smt?.CheckDied(DateTime.UtcNow - started) is { } died) output.WriteLine(died);
                 await PrintProgressAsync(scmi, platforms, previous, DateTime.UtcNow - started);
+            }
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
@@ -103,7 +144,10 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         await Task.WhenAll(platforms.Select(p => p.Starting)).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
         // Firmware does not stop because the agent did: give it a moment to show what it sends to a stopped agent.
         await Task.Delay(TimeSpan.FromMilliseconds(250), CancellationToken.None);
-        foreach (var p in platforms) await p.Emulator.StopAsync();
+        foreach (var p in platforms)
+            if (p.Emulator is { } emulator) await emulator.StopAsync();
+        // Across the link: close every link (the platform process sees EOF and ends), then read what it counted.
+        var (links, platformProcess) = smt is null ? ([], null) : await smt.FinishAsync();
 
         var reports = new List<SubscriberReport>();
         ShutdownOutcome? shutdown = null;
@@ -113,7 +157,9 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
             try
             {
                 if (subscriber.Path.Name.StartsWith("system-power", StringComparison.Ordinal))
-                    shutdown ??= await ShutdownOutcomeOf(subscriber, p.Emulator.ShutdownRequested && !interrupted, scenario.ShutdownTimeout);
+                    shutdown ??= await ShutdownOutcomeOf(subscriber, !interrupted && (p.Emulator?.ShutdownRequested
+                        // Its emulator is in the platform process, which asked at ShutdownAfter after the link came up, before the run started.
+                        ?? DateTime.UtcNow - started >= scenario.ShutdownAfter), scenario.ShutdownTimeout);
                 reports.Add(await subscriber.Ask<SubscriberReport>(GetSubscriberReport.Instance, TimeSpan.FromSeconds(5)));
             }
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
@@ -122,8 +168,9 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
             }
         }
 
-        var outcomes = platforms.Select(p => (p.Id, finals[p.Id], p.Emulator.GetStats(), p.Failure, p.StopFailure)).ToList();
-        var result = MainJobResult.From(outcomes, reports, shutdown, interrupted);
+        var outcomes = platforms.Select(p => (p.Id, finals[p.Id], p.Posts(), p.Failure, p.StopFailure,
+            smt is null ? null : links.GetValueOrDefault(p.Id) ?? new LinkOutcome(null, p.Failure is null ? "not reported" : "never linked"))).ToList();
+        var result = MainJobResult.From(outcomes, reports, shutdown, interrupted, platformProcess);
         // Terminating the node logs a few Information lines after the Serilog logger stopped, through
         // Akka's plain stdout logger (whatever stdout-loglevel says): our part is done, Warning is enough.
         if (!options.Verbose) system.EventStream.SetLogLevel(Akka.Event.LogLevel.WarningLevel);
@@ -167,33 +214,47 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         }))
         .Build();
 
-    /// <summary>Starts one platform's handle; the returned platform's <see cref="RunningPlatform.Starting"/> completes when it is ready or failed.</summary>
-    private RunningPlatform Launch(ActorSystem system, ScmiNotifications scmi, IReadOnlyList<PlatformDescription> descriptions,
-        EmulatorScenario scenario, int i, TimeSpan deadline, CancellationToken cancellation)
+    /// <summary>Starts one platform's handle on an in-memory emulator; the returned platform's <see cref="RunningPlatform.Starting"/> completes when it is ready or failed.</summary>
+    private RunningPlatform Launch(ActorSystem system, ScmiNotifications scmi, PlatformDescription description,
+        EmulatorScenario scenario, TimeSpan deadline, CancellationToken cancellation)
     {
-        var template = descriptions[i % descriptions.Count];
-        var id = i < descriptions.Count ? template.PlatformId : $"{template.PlatformId}-{i / descriptions.Count + 1}";
-        var description = template with { PlatformId = id };
         var transport = InMemoryTransport.Create();
-        var emulator = new EmulatedPlatform(transport.Platform, description, scenario with { Seed = scenario.Seed + i });
-        var platform = new RunningPlatform(id, emulator);
-        platform.Starting = StartAsync();
+        var emulator = new EmulatedPlatform(transport.Platform, description, scenario);
+        var platform = new RunningPlatform(description.PlatformId, emulator.GetStats) { Emulator = emulator };
+        platform.Starting = StartHandleAsync(system, scmi, platform, transport.Agent, description, deadline, cancellation);
         return platform;
+    }
 
-        async Task StartAsync()
+    /// <summary>Starts one platform's handle on its SMT link to the platform process.</summary>
+    private RunningPlatform LaunchOnLink(ActorSystem system, ScmiNotifications scmi, PlatformDescription description,
+        CountingAgentTransport transport, TimeSpan deadline, CancellationToken cancellation)
+    {
+        var platform = new RunningPlatform(description.PlatformId, transport.Posts);
+        platform.Starting = StartHandleAsync(system, scmi, platform, transport, description, deadline, cancellation);
+        return platform;
+    }
+
+    /// <summary>A platform whose platform process never listened: no handle, nothing posted, the reason as its failure.</summary>
+    private static RunningPlatform NeverStarted(string id, string reason)
+    {
+        var nothing = new EmulatorStats(System.Collections.Immutable.ImmutableSortedDictionary<byte, EmulatorProtocolStats>.Empty, 0, 0, 0, 0, 0);
+        return new RunningPlatform(id, () => nothing) { Failure = reason };
+    }
+
+    private async Task StartHandleAsync(ActorSystem system, ScmiNotifications scmi, RunningPlatform platform, IScmiTransport transport,
+        PlatformDescription description, TimeSpan deadline, CancellationToken cancellation)
+    {
+        try
         {
-            try
-            {
-                // With discovery the handle learns the platform from the emulator; the description stays the fallback.
-                await scmi.StartPlatformAsync(id, transport.Agent, description, new PlatformOptions(Discover: options.Discover), deadline);
-                platform.Subscribers = StartSubscribers(system, scmi, description);
-            }
-            catch (Exception e)
-            {
-                // A start that fails because a signal stopped it is the interruption, not a failure.
-                if (!cancellation.IsCancellationRequested)
-                    platform.Failure = e is PlatformStartException failed ? failed.Reason : $"start failed: {e.GetType().Name}: {e.Message}";
-            }
+            // With discovery the handle learns the platform from the emulator; the description stays the fallback.
+            await scmi.StartPlatformAsync(description.PlatformId, transport, description, new PlatformOptions(Discover: options.Discover), deadline);
+            platform.Subscribers = StartSubscribers(system, scmi, description);
+        }
+        catch (Exception e)
+        {
+            // A start that fails because a signal stopped it is the interruption, not a failure.
+            if (!cancellation.IsCancellationRequested)
+                platform.Failure = e is PlatformStartException failed ? failed.Reason : $"start failed: {e.GetType().Name}: {e.Message}";
         }
     }
 
@@ -214,7 +275,7 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
             {
                 // Interrupted before its handle existed, or a stop that never answered. Only when the
                 // emulator posted something are counters missing (emulators start after every start).
-                if (p.Emulator.GetStats().Sent > 0)
+                if (p.Posts().Sent > 0)
                     p.StopFailure = e is AskTimeoutException or TaskCanceledException
                         ? $"the ordered stop did not answer within {Format(wait)}"
                         : $"the ordered stop failed: {e.Message}";
@@ -298,10 +359,15 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         : t < TimeSpan.FromHours(1) ? $"{(int)t.TotalMinutes} min {t.Seconds} s"
         : t.Minutes == 0 ? $"{(int)t.TotalHours} h" : $"{(int)t.TotalHours} h {t.Minutes} min";
 
-    private sealed class RunningPlatform(string id, EmulatedPlatform emulator)
+    /// <param name="posts">The platform's notifications by the gate's outcome: counted by its emulator, or by its link's agent end.</param>
+    private sealed class RunningPlatform(string id, Func<EmulatorStats> posts)
     {
         public string Id { get; } = id;
-        public EmulatedPlatform Emulator { get; } = emulator;
+
+        /// <summary>In-memory only; across a link the emulator is in the platform process.</summary>
+        public EmulatedPlatform? Emulator { get; init; }
+
+        public EmulatorStats Posts() => posts();
 
         /// <summary>Set once, when the platform is ready (a start still in flight may set it late).</summary>
         public IReadOnlyList<IActorRef> Subscribers { get; set; } = [];

@@ -19,11 +19,11 @@ public static class SummaryPrinter
         if (result.Interrupted) console.WriteLine("Run interrupted by a signal: the counts below cover the run up to the ordered stop.");
         foreach (var p in result.Platforms)
         {
-            var title = p.NeverUp is null ? $"Platform {p.PlatformId}" : $"Platform {p.PlatformId}: FAILED, never came up";
+            var title = (p.NeverUp is null ? $"Platform {p.PlatformId}" : $"Platform {p.PlatformId}: FAILED, never came up") + (p.Link is null ? "" : " (SMT link)");
             var table = new Table().Title(Markup.Escape(title)).Border(TableBorder.Rounded);
             // Two-line headers keep the table within 120 columns.
             foreach (var column in new[] { "protocol", "received", "queued", "dropped", "rejected", "mal-\nformed", "decoded", "deli-\nvered",
-                         "un-\nmatched", "dis-\ncarded", "after\nstop", "emulator\nsent" })
+                         "un-\nmatched", "dis-\ncarded", "after\nstop", p.Link is null ? "emulator\nsent" : "link\nread" })
                 table.AddColumn(new TableColumn(column).RightAligned().Padding(new Padding(1, 0, 0, 0)));
             foreach (var s in p.Dispatcher.Protocols)
             {
@@ -33,11 +33,20 @@ public static class SummaryPrinter
             }
             var d = p.Dispatcher;
             var e = p.Emulator;
-            table.Caption(
-                $"emulator posted {e.Sent} = gate saw {MainJobResult.NotificationsReceived(d)} " +
-                $"({d.NotRunning + d.Protocols.Sum(x => x.RejectedNotRunning)} after closing, {d.UnknownProtocol} unknown protocol) " +
-                $"+ {e.Detached} after detach\n" +
-                $"after stop: posts answered NotRunning (gate closed or handle detached); the gate also saw {d.NotANotification} responses");
+            var gate = $"gate saw {MainJobResult.NotificationsReceived(d)} " +
+                       $"({d.NotRunning + d.Protocols.Sum(x => x.RejectedNotRunning)} after closing, {d.UnknownProtocol} unknown protocol) + {e.Detached} after detach";
+            table.Caption(p.Link switch
+            {
+                null => $"emulator posted {e.Sent} = {gate}\n" +
+                        $"after stop: posts answered NotRunning (gate closed or handle detached); the gate also saw {d.NotANotification} responses",
+                { Platform: { } w } =>
+                    $"platform wrote {w.Tried} = {w.Sent} sent + {w.LostAtSlot} lost at the busy P2A slot + {w.TooLarge} too large for a slot\n" +
+                    $"sent {w.Sent} = link read {e.Sent} + {w.LeftInSlot} left in the slot at the end; link read {e.Sent} = {gate}\n" +
+                    $"after stop: read from the link when the gate had closed or the handle detached; the gate also saw {d.NotANotification} responses",
+                { Unknown: var unknown } =>
+                    $"platform side unknown ({unknown})\nlink read {e.Sent} = {gate}\n" +
+                    $"after stop: read from the link when the gate had closed or the handle detached; the gate also saw {d.NotANotification} responses",
+            });
             console.Write(table);
             if (p.NeverUp is { } why) console.WriteLine($"  NEVER CAME UP: {why}");
             foreach (var m in p.Mismatches) console.WriteLine($"  MISMATCH {m}");
@@ -50,6 +59,16 @@ public static class SummaryPrinter
                 s.PlatformStopped ? "yes" : "no", Markup.Escape(string.Join("; ", s.Notes)));
         console.Write(subscribers);
 
+        if (result.PlatformProcess is { } process) console.WriteLine(process);
+        var across = result.Platforms.Where(p => p.Link?.Platform is not null).Select(p => (Side: p.Link!.Platform!, Read: p.Emulator)).ToList();
+        if (across.Count > 0)
+        {
+            // Two lines, each within 120 columns: a wrapped line would split the figures a script looks for.
+            console.WriteLine($"Across the link: {across.Count} platform(s) wrote {across.Sum(x => x.Side.Tried)} notifications = " +
+                              $"{across.Sum(x => x.Read.Sent)} read by the agent's end + {across.Sum(x => x.Side.LostAtSlot)} lost at the busy P2A slot");
+            console.WriteLine($"  + {across.Sum(x => x.Side.TooLarge)} too large for a slot + {across.Sum(x => x.Side.LeftInSlot)} left in the slot at the end.");
+        }
+
         var l = result.Latency;
         double Us(double percentile) => l.TotalCount == 0 ? 0 : l.GetValueAtPercentile(percentile) / 1000.0;
         console.WriteLine($"Ingest-to-delivery latency over {l.TotalCount} reports: p50 {Us(50):F1} us, p90 {Us(90):F1} us, p99 {Us(99):F1} us, p99.9 {Us(99.9):F1} us, max {(l.TotalCount == 0 ? 0 : l.GetValueAtPercentile(100) / 1000.0):F1} us");
@@ -59,6 +78,10 @@ public static class SummaryPrinter
         console.WriteLine(result.Consistent
             ? "Accounting: adds up (received = queued + dropped + rejected, queued = decoded + malformed + discarded, posts match)."
             : "Accounting: DOES NOT add up.");
+        if (result.Consistent && result.Platforms.Any(p => p.Link is not null))
+            console.WriteLine(result.Platforms.All(p => p.Link?.Platform is not null)
+                ? "Across the link: adds up (written = read by the agent's end + lost at the busy P2A slot + too large + left in the slot)."
+                : "Across the link: the platform side is unknown for some platforms (see above); checked from the agent's end only.");
         var neverUp = result.NeverUp.Select(p => p.PlatformId).ToList();
         if (neverUp.Count > 0) console.WriteLine($"Platforms that never came up: {string.Join(", ", neverUp)}.");
     }

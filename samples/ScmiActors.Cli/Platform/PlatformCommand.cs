@@ -4,35 +4,50 @@ using ScmiActors.Cli.MainJob;
 namespace ScmiActors.Cli.Platform;
 
 /// <summary>
-/// <c>scmi-actors platform --link PATH [--config FILE] [--platform-id ID] [--fault MODE]... [--rate X]
-/// [--duration D]</c>: the emulated platform as its own process on an SMT link (TRANSPORTS.md §1). It
-/// creates the area <c>PATH.smt</c> and the doorbell socket <c>PATH.sock</c>, waits for one agent,
-/// answers its commands and sends the scenario's notifications until the agent is gone, a signal, or
-/// --duration; then it removes both files and prints what it sent and what the busy P2A slot cost.
+/// <c>scmi-actors platform --link PATH [--config FILE] [--platform-id ID | --platforms N] [--fault MODE]...
+/// [--rate X] [--duration D] [--stats-file FILE] [--shutdown-after D] [--ignore-sigint]</c>: emulated
+/// platforms as their own process on SMT links (TRANSPORTS.md §1). One platform creates the area
+/// <c>PATH.smt</c> and the doorbell socket <c>PATH.sock</c>; <c>--platforms N</c> serves N from this one
+/// process, each on <c>PATH-ID.smt</c> and <c>PATH-ID.sock</c>. Each waits for its agent, answers its
+/// commands and sends the scenario's notifications until that agent is gone; the process ends when all
+/// are, on a signal, or at --duration, removes the files and prints what it sent and what the busy P2A
+/// slot cost (and, with --stats-file, writes it as JSON for the main job to reconcile).
 /// </summary>
 public static class PlatformCommand
 {
     public const string Name = "platform";
 
-    public const string Summary = "Run one emulated platform as its own process on an SMT link (PATH.smt + PATH.sock) for one agent";
+    public const string Summary = "Run emulated platforms as their own process on SMT links (PATH.smt + PATH.sock, or PATH-ID.* with --platforms), one agent each";
 
     /// <summary>Printed after the standard help of <c>platform --help</c>.</summary>
     public const string HelpDetails = """
         The link: the area file PATH.smt (2 slots of 128 bytes: 0 = A2P, 1 = P2A) and the doorbell
         socket PATH.sock, both created here and removed on exit. One agent per link; e.g.
         --link /dev/shm/soc0 gives /dev/shm/soc0.smt and /dev/shm/soc0.sock.
-        It ends when the agent is gone (end of file on the socket), on SIGINT/SIGTERM, or after
-        --duration (counted from start, waiting for the agent included), and prints a summary:
+        --platforms N serves N platforms from this one process, with the ids and seeds of the main
+        job's --platforms N (soc0, imx95, soc0-2, ...): platform ID's link is PATH-ID.smt and
+        PATH-ID.sock, e.g. --link /dev/shm/p --platforms 2 gives /dev/shm/p-soc0.* and /dev/shm/p-imx95.*;
+        once all listen it prints "All N platform(s) waiting for their agents.".
+        Each platform ends when its agent is gone (end of file on the socket); the process ends when
+        every platform has, on SIGINT/SIGTERM, or after --duration (counted from start, waiting for
+        the agents included), and prints a summary per platform:
           Notifications: T tried = S sent + L lost at the busy P2A slot + X too large for a slot
-        (lost ones are not retried, as firmware does not retry).
+        (lost ones are not retried, as firmware does not retry). --stats-file FILE also writes one
+        JSON object per platform (tried, sent, lostAtSlot, tooLarge, withoutAgent, leftInSlot,
+        commands, per protocol) for the main job to reconcile across the process boundary.
+        --ignore-sigint: for a parent that ends the platforms by closing their links (the main job
+        does): Ctrl+C at a terminal reaches the whole process group, and the platforms must outlive
+        the parent's ordered stop. SIGTERM still stops it.
 
-        Exit codes: 0 ran and stopped (agent gone or --duration); 2 bad command line, a --link whose
-        directory does not exist or whose files already exist (another platform, or a stale one to
-        remove), or an unknown --platform-id; 3 configuration error; 70 internal error;
+        Exit codes: 0 ran and stopped (agents gone or --duration); 1 the --stats-file could not be
+        written; 2 bad command line, a --link whose directory does not exist or whose files already
+        exist (another platform, or a stale one to remove), an unknown --platform-id, or
+        --platform-id with --platforms; 3 configuration error; 70 internal error;
         130/143 stopped by SIGINT/SIGTERM (the summary is printed, as for the main job).
         """;
 
-    public static Command Create(TextWriter output, TextWriter error, Func<int>? interruptedExitCode = null)
+    /// <param name="ignoreSigint">Called when --ignore-sigint is given: the host's signal handling then lets SIGINT pass.</param>
+    public static Command Create(TextWriter output, TextWriter error, Func<int>? interruptedExitCode = null, Action? ignoreSigint = null)
     {
         var link = new Option<string>("--link")
         {
@@ -80,11 +95,39 @@ public static class PlatformCommand
             }
         });
 
-        var command = new Command(Name, Summary) { link, config, platformId, rate, duration, fault };
+        var platforms = new Option<int?>("--platforms")
+        {
+            Description = $"Serve this many platforms from this process, 1..{MainJobCommand.MaxPlatforms}, as the main job's --platforms; each on PATH-ID.smt/.sock",
+            HelpName = "N",
+        };
+        platforms.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is { } v and (< 1 or > MainJobCommand.MaxPlatforms))
+                r.AddError($"--platforms: {v} is outside 1..{MainJobCommand.MaxPlatforms}; the limit is {MainJobCommand.MaxPlatforms}");
+        });
+        var statsFile = new Option<string?>("--stats-file")
+        {
+            Description = "At exit, write one JSON object per platform (what it tried, sent, lost at the busy slot, ...) to this file",
+            HelpName = "FILE",
+        };
+        var shutdownAfter = new Option<TimeSpan?>("--shutdown-after")
+        {
+            Description = "Ask the agent for a graceful system shutdown this long after it linked (2 s timeout); default: the config's scenario",
+            HelpName = "D",
+            CustomParser = r => MainJobCommand.ParseDuration(r),
+        };
+        var noSigint = new Option<bool>("--ignore-sigint")
+        {
+            Description = "Let SIGINT pass (a parent stops the platforms by closing their links); SIGTERM still stops it",
+        };
+
+        var command = new Command(Name, Summary) { link, config, platformId, platforms, rate, duration, fault, statsFile, shutdownAfter, noSigint };
         command.SetAction(async (parse, cancellation) =>
         {
+            if (parse.GetValue(noSigint)) ignoreSigint?.Invoke();
             var options = new PlatformProcessOptions(parse.GetValue(link)!, parse.GetValue(config), parse.GetValue(platformId),
-                parse.GetValue(rate), parse.GetValue(duration), MainJobCommand.ParseFaults(parse.GetValue(fault) ?? []));
+                parse.GetValue(rate), parse.GetValue(duration), MainJobCommand.ParseFaults(parse.GetValue(fault) ?? []),
+                parse.GetValue(platforms), parse.GetValue(statsFile), parse.GetValue(shutdownAfter));
             var exitCode = await new PlatformRunner(options, output, error, interruptedExitCode).RunAsync(cancellation);
             return exitCode == ExitCodes.Interrupted && interruptedExitCode is not null ? interruptedExitCode() : exitCode;
         });

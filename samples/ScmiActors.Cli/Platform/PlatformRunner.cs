@@ -8,18 +8,25 @@ using ScmiActors.Wire;
 namespace ScmiActors.Cli.Platform;
 
 /// <summary>The <c>platform</c> command's knobs.</summary>
-/// <param name="Link">Path prefix: the area is <c>Link.smt</c>, the doorbell socket <c>Link.sock</c>.</param>
+/// <param name="Link">Path prefix: the area is <c>Link.smt</c>, the doorbell socket <c>Link.sock</c>; with
+/// <paramref name="Platforms"/>, each platform's link is <c>Link-ID</c> (<see cref="PlatformRunner.LinkOf"/>).</param>
 /// <param name="Duration">Bound on the whole run, waiting for the agent included; null: until the agent is gone or a signal.</param>
+/// <param name="Platforms">Serve this many platforms, named and seeded as the main job's <c>--platforms</c>; null: one, <paramref name="PlatformId"/>.</param>
+/// <param name="StatsFile">Where to write one JSON object per platform at exit (<see cref="PlatformSideStats"/>); null: none.</param>
+/// <param name="ShutdownAfter">Ask for a graceful system shutdown this long after the agent linked (2 s timeout), as the main job does half-way.</param>
 public sealed record PlatformProcessOptions(
     string Link,
     string? ConfigFile = null,
     string? PlatformId = null,
     double Rate = 1,
     TimeSpan? Duration = null,
-    EmulatorFault Faults = EmulatorFault.None);
+    EmulatorFault Faults = EmulatorFault.None,
+    int? Platforms = null,
+    string? StatsFile = null,
+    TimeSpan? ShutdownAfter = null);
 
 /// <summary>
-/// Runs one emulated platform on an SMT link for one agent (see <see cref="PlatformCommand"/>). Every
+/// Runs emulated platforms on SMT links, one agent each (see <see cref="PlatformCommand"/>). Every
 /// input mistake is one line on standard error and an exit code from <see cref="ExitCodes"/>, before
 /// any file is created.
 /// </summary>
@@ -29,12 +36,19 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
     public const string AreaSuffix = ".smt";
     public const string SocketSuffix = ".sock";
 
+    /// <summary>Printed once every platform of a <c>--platforms</c> process listens: a parent waits for it.</summary>
+    public const string AllWaitingLine = "platform(s) waiting for their agents";
+
     /// <summary>sun_path is 108 bytes on Linux, the terminating NUL included.</summary>
     private const int MaxSocketPathBytes = 107;
 
     public static string AreaPath(string link) => link + AreaSuffix;
 
     public static string SocketPath(string link) => link + SocketSuffix;
+
+    /// <summary>The link prefix of one platform of a <c>--platforms</c> process: <c>PATH-ID</c>, the id kept to file-name-safe characters.</summary>
+    public static string LinkOf(string link, string platformId) =>
+        $"{link}-{string.Concat(platformId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'))}";
 
     public async Task<int> RunAsync(CancellationToken cancellation)
     {
@@ -47,61 +61,123 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
         {
             return Fail(ExitCodes.ConfigError, $"configuration: {e.Message}");
         }
-        var description = options.PlatformId is null
-            ? config.Descriptions[0]
-            : config.Descriptions.FirstOrDefault(d => d.PlatformId == options.PlatformId);
-        if (description is null)
-            return Fail(ExitCodes.Usage,
-                $"--platform-id: no platform '{options.PlatformId}' in {options.ConfigFile ?? "the embedded platforms.conf"} (known: {string.Join(", ", config.Descriptions.Select(d => d.PlatformId))})");
-        if (CheckLink(options.Link) is { } linkError) return Fail(ExitCodes.Usage, $"--link: {linkError}");
+        if (options.Platforms is not null && options.PlatformId is not null)
+            return Fail(ExitCodes.Usage, "--platform-id and --platforms exclude each other (--platforms N serves the config's platforms as the main job does)");
+        if (options.StatsFile is { } statsFile && CheckStatsFile(statsFile) is { } statsError) return Fail(ExitCodes.Usage, $"--stats-file: {statsError}");
 
         var scenario = MainJobRunner.Scale(config.Scenario, options.Rate) with { Faults = config.Scenario.Faults | options.Faults };
+        if (options.ShutdownAfter is { } after) scenario = scenario with { ShutdownAfter = after, ShutdownTimeout = MainJobRunner.ShutdownTimeout };
         // Full paths: the summary and an agent's configuration then name the same files whatever the working directory.
-        var areaPath = AreaPath(Path.GetFullPath(options.Link));
-        var socketPath = SocketPath(Path.GetFullPath(options.Link));
-        SmtEmulatorHost host;
+        List<(PlatformDescription Description, EmulatorScenario Scenario, string Link)> plan;
+        if (options.Platforms is { } n)
+        {
+            if (CheckLink(options.Link) is { } linkError) return Fail(ExitCodes.Usage, $"--link: {linkError}");
+            // The same ids and seeds as the main job's own emulators, so both link modes run the same scenario.
+            plan = Enumerable.Range(0, n).Select(i => MainJobRunner.DescriptionOf(config.Descriptions, i)).Select((d, i) =>
+                (d, scenario with { Seed = scenario.Seed + i }, LinkOf(Path.GetFullPath(options.Link), d.PlatformId))).ToList();
+        }
+        else
+        {
+            var description = options.PlatformId is null
+                ? config.Descriptions[0]
+                : config.Descriptions.FirstOrDefault(d => d.PlatformId == options.PlatformId);
+            if (description is null)
+                return Fail(ExitCodes.Usage,
+                    $"--platform-id: no platform '{options.PlatformId}' in {options.ConfigFile ?? "the embedded platforms.conf"} (known: {string.Join(", ", config.Descriptions.Select(d => d.PlatformId))})");
+            plan = [(description, scenario, Path.GetFullPath(options.Link))];
+        }
+        foreach (var p in plan)
+            if (CheckLink(p.Link) is { } linkError) return Fail(ExitCodes.Usage, $"--link: {linkError}");
+
+        var served = new List<Served>();
         try
         {
-            host = SmtEmulatorHost.Create(areaPath, socketPath, description, scenario);
+            foreach (var p in plan) served.Add(new Served(p.Description.PlatformId, SmtEmulatorHost.Create(AreaPath(p.Link), SocketPath(p.Link), p.Description, p.Scenario),
+                AreaPath(p.Link), SocketPath(p.Link), p.Scenario.Faults));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            foreach (var s in served) await s.Host.DisposeAsync();
             return Fail(ExitCodes.Usage, $"--link: {OneLine(e.Message)}");
         }
 
         var clock = Stopwatch.StartNew();
-        TimeSpan? linkedAt = null;
-        string ended;
-        await using (host)
+        foreach (var s in served) output.WriteLine($"Platform {s.Id}: waiting for an agent on {s.Socket} (area {s.Area}).");
+        if (options.Platforms is not null) output.WriteLine($"All {served.Count} {AllWaitingLine}.");
+        output.Flush();
+        using (var durationCts = options.Duration is { } d ? new CancellationTokenSource(d) : new CancellationTokenSource())
+        using (var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation, durationCts.Token))
         {
-            output.WriteLine($"Platform {description.PlatformId}: waiting for an agent on {socketPath} (area {areaPath}).");
-            output.Flush();
-            using var durationCts = options.Duration is { } d ? new CancellationTokenSource(d) : new CancellationTokenSource();
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation, durationCts.Token);
+            // Each platform waits for its own agent and ends with it; the process ends when all have.
+            await Task.WhenAll(served.Select(s => ServeAsync(s, clock, stop.Token, cancellation)));
+        }
+
+        // After the disposes: the links' counters are final and the files are gone.
+        foreach (var s in served) PrintSummary(s);
+        if (served.Count > 1)
+        {
+            var all = served.Select(s => s.Final!).ToList();
+            output.WriteLine($"All {served.Count} platforms: {all.Sum(x => x.Tried)} tried = {all.Sum(x => x.Sent)} sent + {all.Sum(x => x.LostAtSlot)} lost at the busy P2A slot" +
+                             $" + {all.Sum(x => x.TooLarge)} too large for a slot; {all.Sum(x => x.WithoutAgent)} posted with no agent linked.");
+        }
+        output.Flush();
+        if (options.StatsFile is { } file)
+        {
             try
             {
-                await host.AcceptAsync(stop.Token);
-                linkedAt = clock.Elapsed;
+                File.WriteAllLines(file, served.Select(s => s.Final!.ToJsonLine()));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Fail(ExitCodes.IoFailed, $"--stats-file: {OneLine(e.Message)}");
+            }
+        }
+        if (served.FirstOrDefault(s => s.Host.Emulator.LoopFault is not null) is { } faulted)
+            return Fail(ExitCodes.InternalError, $"internal error: the emulator's loop of {faulted.Id} failed: {faulted.Host.Emulator.LoopFault!.GetType().Name}: {OneLine(faulted.Host.Emulator.LoopFault.Message)}");
+        return cancellation.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
+    }
+
+    private async Task ServeAsync(Served s, Stopwatch clock, CancellationToken stop, CancellationToken cancellation)
+    {
+        var host = s.Host;
+        await using (host)
+        {
+            try
+            {
+                await host.AcceptAsync(stop);
+                s.LinkedAt = clock.Elapsed;
                 host.Emulator.Start();
-                output.WriteLine($"Agent linked: running {description.PlatformId} (rate x{options.Rate:G}, faults: {scenario.Faults}).");
-                output.Flush();
-                await host.AgentGone.WaitAsync(stop.Token);
+                lock (output)
+                {
+                    output.WriteLine($"Agent linked: running {s.Id} (rate x{options.Rate:G}, faults: {s.Faults}).");
+                    output.Flush();
+                }
+                await host.AgentGone.WaitAsync(stop);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 // A signal or --duration; the agent's end, if any, is still up and sees EOF on dispose.
             }
             await host.Emulator.StopAsync();
-            ended = host.AgentGone.IsCompleted ? Describe(host.AgentGone.Result)
+            s.Ended = host.AgentGone.IsCompleted ? Describe(host.AgentGone.Result)
                 : cancellation.IsCancellationRequested ? $"interrupted by {SignalName()}"
                 : $"--duration {MainJobRunner.Format(options.Duration!.Value)} reached";
+            s.LinkedFor = s.LinkedAt is { } at ? clock.Elapsed - at : null;
         }
+        s.Final = PlatformSideStats.Of(s.Id, host, s.Area, s.Socket, s.Ended, s.LinkedAt is not null);
+    }
 
-        // After the dispose: the link's counters are final and the files are gone.
-        PrintSummary(description.PlatformId, host, ended, linkedAt is { } at ? clock.Elapsed - at : null);
-        if (host.Emulator.LoopFault is { } fault)
-            return Fail(ExitCodes.InternalError, $"internal error: the emulator's loop failed: {fault.GetType().Name}: {OneLine(fault.Message)}");
-        return cancellation.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
+    private sealed class Served(string id, SmtEmulatorHost host, string area, string socket, EmulatorFault faults)
+    {
+        public EmulatorFault Faults { get; } = faults;
+        public string Id { get; } = id;
+        public SmtEmulatorHost Host { get; } = host;
+        public string Area { get; } = area;
+        public string Socket { get; } = socket;
+        public TimeSpan? LinkedAt { get; set; }
+        public TimeSpan? LinkedFor { get; set; }
+        public string Ended { get; set; } = "stopped";
+        public PlatformSideStats? Final { get; set; }
     }
 
     private string SignalName() => interruptedExitCode?.Invoke() switch
@@ -120,18 +196,34 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
         _ => "stopped",
     };
 
-    private void PrintSummary(string platformId, SmtEmulatorHost host, string ended, TimeSpan? linkedFor)
+    private void PrintSummary(Served served)
     {
-        var s = host.Stats;
-        var emulator = host.Emulator.GetStats();
-        output.WriteLine($"Platform {platformId} stopped: {ended}; " +
-                         (linkedFor is { } t ? $"an agent was linked for {MainJobRunner.Format(t)}." : "no agent was linked."));
+        var s = served.Host.Stats;
+        var emulator = served.Host.Emulator.GetStats();
+        output.WriteLine($"Platform {served.Id} stopped: {served.Ended}; " +
+                         (served.LinkedFor is { } t ? $"an agent was linked for {MainJobRunner.Format(t)}." : "no agent was linked."));
         output.WriteLine($"Notifications: {s.NotificationsTried} tried = {s.NotificationsSent} sent + {s.NotificationsLostAtSlot} lost at the busy P2A slot" +
                          $" + {s.NotificationsTooLarge} too large for a slot; {s.NotificationsWithoutAgent} posted with no agent linked.");
         output.WriteLine($"Commands: {s.Link.CommandsReceived} received, {s.Link.ResponsesSent} answered" +
                          $" ({emulator.ResponsesWithheld} withheld by a fault, {s.ResponsesTooLarge} too large for a slot);" +
                          $" delayed responses: {s.DelayedResponsesSent} sent, {s.DelayedResponsesLostAtSlot} lost at the busy P2A slot.");
-        output.Flush();
+    }
+
+    /// <summary>Null when the stats file can be written there (its directory exists, it is not a directory); otherwise why not.</summary>
+    private static string? CheckStatsFile(string path)
+    {
+        string full;
+        try
+        {
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return $"'{path}' is not a usable path ({OneLine(e.Message)})";
+        }
+        if (Directory.Exists(full)) return $"{path} is a directory";
+        var directory = Path.GetDirectoryName(full);
+        return directory is not null && !Directory.Exists(directory) ? $"the directory {directory} does not exist" : null;
     }
 
     /// <summary>Null when both files of the link can be made at <paramref name="link"/>; otherwise why not.</summary>

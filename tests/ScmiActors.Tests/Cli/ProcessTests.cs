@@ -35,6 +35,7 @@ public sealed class ProcessTests
     [InlineData("--fault", "4096", "unknown fault mode '4096'")]
     [InlineData("--fault", "-1", "unknown fault mode '-1'")]
     [InlineData("--log-format", "xml", "not text or json")]
+    [InlineData("--link", "foo", "'foo' is not smt or in-memory")]
     public void A_bad_option_value_is_one_line_and_exit_2(string option, string value, string reason)
     {
         var (exitCode, output, error) = CliProcess.Run(Bound, option, value);
