@@ -50,7 +50,7 @@ public sealed class SmtEmulatorHost : IAsyncDisposable
     public static readonly int MaxItemsPerResponse = (SmtLayout.MaxPayload - 8) / 28;
 
     private readonly SmtPlatformEnd _link;
-    private readonly Lock _p2aLock = new(); // one P2A writer at a time, so the link's lost counter tells whose write was lost
+    private readonly Lock _p2aLock = new(); // one P2A writer at a time, so the last message's kind is the slot's
     private volatile bool _linked;
     private bool _lastP2AWasNotification; // under _p2aLock
     private long? _leftInSlotAtEnd;
@@ -162,30 +162,23 @@ public sealed class SmtEmulatorHost : IAsyncDisposable
                 if (!delayed) Interlocked.Increment(ref _tooLarge);
                 return IngestResult.PayloadTooLarge;
             }
-            var lostBefore = _link.Stats.LostAtSlot;
-            bool written;
-            if (delayed)
+            var result = delayed
+                ? _link.SendDelayedResponse(header, StatusOf(payload), payload[4..])
+                : _link.SendNotification(header, payload);
+            switch (result)
             {
-                written = _link.RespondDelayed(header, StatusOf(payload), payload[4..]);
+                case SmtSendResult.Sent:
+                    _lastP2AWasNotification = !delayed;
+                    Interlocked.Increment(ref delayed ? ref _delayedSent : ref _sent);
+                    return delayed ? IngestResult.NotANotification : IngestResult.Queued;
+                case SmtSendResult.LostAtBusySlot:
+                    Interlocked.Increment(ref delayed ? ref _delayedLost : ref _lost);
+                    return IngestResult.DroppedQueueFull;
+                default:
+                    // The agent left between the check above and the write.
+                    if (!delayed) Interlocked.Increment(ref _withoutAgent);
+                    return IngestResult.NotRunning;
             }
-            else
-            {
-                written = _link.TrySendNotification(header, payload);
-            }
-            if (written)
-            {
-                _lastP2AWasNotification = !delayed;
-                Interlocked.Increment(ref delayed ? ref _delayedSent : ref _sent);
-                return delayed ? IngestResult.NotANotification : IngestResult.Queued;
-            }
-            if (_link.Stats.LostAtSlot != lostBefore)
-            {
-                Interlocked.Increment(ref delayed ? ref _delayedLost : ref _lost);
-                return IngestResult.DroppedQueueFull;
-            }
-            // Not counted by the link: the agent left between the check above and the write.
-            if (!delayed) Interlocked.Increment(ref _withoutAgent);
-            return IngestResult.NotRunning;
         }
     }
 

@@ -53,6 +53,9 @@ public readonly record struct SmtPlatformStats(
 /// Used by tests and by the emulator running as its own process. It removes its area file and socket
 /// on dispose.
 /// </summary>
+/// <summary>What became of a platform-to-agent message: written and rung, dropped at a busy P2A slot (counted), or no agent linked.</summary>
+public enum SmtSendResult { Sent, LostAtBusySlot, NoAgent }
+
 public sealed class SmtPlatformEnd : IDisposable
 {
     private readonly SmtPlatformOptions _options;
@@ -181,12 +184,16 @@ public sealed class SmtPlatformEnd : IDisposable
     /// Sends the delayed response (type 2) of an asynchronous command through a P2A slot; like a
     /// notification, it is dropped and counted as lost when the slot is busy (false).
     /// </summary>
-    public bool RespondDelayed(uint commandHeader, ScmiStatus status, ReadOnlySpan<byte> returnValues = default, int? p2aSlot = null)
+    public bool RespondDelayed(uint commandHeader, ScmiStatus status, ReadOnlySpan<byte> returnValues = default, int? p2aSlot = null) =>
+        SendDelayedResponse(commandHeader, status, returnValues, p2aSlot) == SmtSendResult.Sent;
+
+    /// <summary>As <see cref="RespondDelayed"/>, saying whether a failure was the busy slot (counted lost) or no agent.</summary>
+    public SmtSendResult SendDelayedResponse(uint commandHeader, ScmiStatus status, ReadOnlySpan<byte> returnValues = default, int? p2aSlot = null)
     {
         Span<byte> payload = stackalloc byte[SmtLayout.MaxPayload];
         var length = StatusAndValues(payload, status, returnValues);
         var header = (commandHeader & ~0x300u) | ((uint)MessageType.DelayedResponse << 8);
-        return TryWriteP2A(header, payload[..length], p2aSlot, ref _delayedResponses);
+        return WriteP2A(header, payload[..length], p2aSlot, ref _delayedResponses);
     }
 
     /// <summary>
@@ -194,10 +201,12 @@ public sealed class SmtPlatformEnd : IDisposable
     /// completion doorbell arrived), then busy, then {0xD0, slot}. Otherwise false and counted as
     /// lost at the slot: real firmware does not retry.
     /// </summary>
-    public bool TrySendNotification(uint header, ReadOnlySpan<byte> payload, int? p2aSlot = null)
-    {
-        return TryWriteP2A(header, payload, p2aSlot, ref _sent);
-    }
+    public bool TrySendNotification(uint header, ReadOnlySpan<byte> payload, int? p2aSlot = null) =>
+        SendNotification(header, payload, p2aSlot) == SmtSendResult.Sent;
+
+    /// <summary>As <see cref="TrySendNotification"/>, saying whether a failure was the busy slot (counted lost) or no agent.</summary>
+    public SmtSendResult SendNotification(uint header, ReadOnlySpan<byte> payload, int? p2aSlot = null) =>
+        WriteP2A(header, payload, p2aSlot, ref _sent);
 
     /// <summary>True while the P2A slot's last message wanted a completion doorbell that has not arrived.</summary>
     public bool IsAwaitingCompletion(int? p2aSlot = null)
@@ -212,7 +221,7 @@ public sealed class SmtPlatformEnd : IDisposable
     public bool SendRawDoorbell(ReadOnlySpan<byte> packet) => _doorbell?.SendRaw(packet) ?? false;
 
     /// <summary>Writes and rings; <paramref name="sent"/> is counted before the doorbell (the agent may post at once) and taken back if it cannot ring.</summary>
-    private bool TryWriteP2A(uint header, ReadOnlySpan<byte> payload, int? p2aSlot, ref long sent)
+    private SmtSendResult WriteP2A(uint header, ReadOnlySpan<byte> payload, int? p2aSlot, ref long sent)
     {
         if (payload.Length > SmtLayout.MaxPayload)
             throw new ArgumentException($"payload of {payload.Length} bytes exceeds a slot's {SmtLayout.MaxPayload}", nameof(payload));
@@ -220,12 +229,12 @@ public sealed class SmtPlatformEnd : IDisposable
         lock (_lock)
         {
             // No agent (yet, or any more): nothing is written, so the slot is not left busy for nobody.
-            if (_disposed || _doorbell is null || _doorbell.Closed.IsCompleted) return false;
+            if (_disposed || _doorbell is null || _doorbell.Closed.IsCompleted) return SmtSendResult.NoAgent;
             // Acquire load: if FREE, the agent's copy out of the last message is complete.
             if ((_area.ReadStatus(slot) & SmtLayout.StatusFree) == 0 || _awaitingCompletion[slot])
             {
                 Interlocked.Increment(ref _lost);
-                return false;
+                return SmtSendResult.LostAtBusySlot;
             }
             var flags = _options.NotificationFlags;
             _area.WriteMessage(slot, header, payload, flags);
@@ -233,9 +242,9 @@ public sealed class SmtPlatformEnd : IDisposable
             _awaitingCompletion[slot] = (flags & SmtLayout.FlagIntrEnabled) != 0;
             _area.WriteStatus(slot, 0); // release store: publishes the message
             Interlocked.Increment(ref sent);
-            if (_doorbell.Ring(SmtLayout.DoorbellToAgent, slot)) return true;
+            if (_doorbell.Ring(SmtLayout.DoorbellToAgent, slot)) return SmtSendResult.Sent;
             Interlocked.Decrement(ref sent);
-            return false;
+            return SmtSendResult.NoAgent; // the agent left between the check and the ring
         }
     }
 

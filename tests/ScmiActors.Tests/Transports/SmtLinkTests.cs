@@ -273,7 +273,7 @@ public sealed class SmtLinkTests
         // The first was freed before it was posted, so the second is written; the stalled receive
         // thread does not consume it, and the slot stays busy.
         Assert.True(link.Platform.TrySendNotification(ScmiHeader.Notification(Perf, 0), Words(0, 2)));
-        Assert.False(link.Platform.TrySendNotification(ScmiHeader.Notification(Perf, 0), Words(0, 3)));
+        Assert.Equal(SmtSendResult.LostAtBusySlot, link.Platform.SendNotification(ScmiHeader.Notification(Perf, 0), Words(0, 3)));
         Assert.Equal((2L, 1L), (link.Platform.Stats.NotificationsSent, link.Platform.Stats.LostAtSlot));
 
         slowIsr.Set();
@@ -282,6 +282,12 @@ public sealed class SmtLinkTests
         await Eventually.TrueAsync(() => link.Receiver.Count == 3, "the fourth is posted");
 
         Assert.Equal([Words(0, 1), Words(0, 2), Words(0, 4)], link.Receiver.Messages.Select(m => m.Payload));
+        Assert.Equal((3L, 1L), (link.Platform.Stats.NotificationsSent, link.Platform.Stats.LostAtSlot));
+
+        // Once the agent is gone nothing is written, and that is not a loss at the slot.
+        link.Agent.Dispose();
+        await link.Platform.AgentGone.WaitAsync(Bound);
+        Assert.Equal(SmtSendResult.NoAgent, link.Platform.SendNotification(ScmiHeader.Notification(Perf, 0), Words(0, 5)));
         Assert.Equal((3L, 1L), (link.Platform.Stats.NotificationsSent, link.Platform.Stats.LostAtSlot));
     }
 
