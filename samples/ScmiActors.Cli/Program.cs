@@ -77,11 +77,16 @@ public static class Program
         var help = new HelpWithDetails((SynchronousCommandLineAction)helpOption.Action!);
         help.Add(decode, DecodeCommand.HelpDetails);
         help.Add(platform, PlatformCommand.HelpDetails);
+        // `run` is the main job by name (scmi-actors run --raw DIR reads better than a bare option).
+        var run = new Command("run", "Run the main job (the same as giving no subcommand)");
+        root.Add(run);
         help.Add(root, MainJob.MainJobCommand.HelpDetails);
+        help.Add(run, MainJob.MainJobCommand.HelpDetails);
         helpOption.Action = help;
 
         // Default action (no subcommand): the main job on the embedded default.
         MainJob.MainJobCommand.Configure(root, output, error, interruptedExitCode);
+        MainJob.MainJobCommand.Configure(run, output, error, interruptedExitCode);
         return root;
     }
 

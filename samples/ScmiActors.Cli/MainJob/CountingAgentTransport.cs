@@ -7,29 +7,34 @@ using ScmiActors.Wire;
 namespace ScmiActors.Cli.MainJob;
 
 /// <summary>
-/// The agent's end of an SMT link with the count the in-memory emulator keeps on its side: every
-/// notification read from the P2A slot, by the outcome the gate answered (or posted while the handle had
-/// detached, which no gate can count). So the dispatcher reconciles with what crossed the link exactly as
-/// with an in-process emulator, and what the link read reconciles with what the platform process wrote.
+/// The agent's end of a link (SMT, or Linux raw mode) with the count the in-memory emulator keeps on its
+/// side: every notification the link read, by the outcome the gate answered (or posted while the handle
+/// had detached, which no gate can count). So the dispatcher reconciles with what crossed the link exactly
+/// as with an in-process emulator, and what the link read reconciles with what the platform process wrote.
 /// </summary>
 public sealed class CountingAgentTransport : IScmiTransport, IScmiReceiver, IDisposable
 {
     private static readonly int Outcomes = Enum.GetValues<IngestResult>().Length;
 
-    private readonly SmtAgentTransport _inner;
+    private readonly IScmiTransport _inner;
     private readonly long[] _outcomes = new long[256 * Outcomes];
     private readonly long[] _detached = new long[256];
     private readonly int[] _touched = new int[256];
     private volatile IScmiReceiver? _gate;
 
-    public CountingAgentTransport(SmtAgentOptions options)
+    public CountingAgentTransport(SmtAgentOptions options) : this(new SmtAgentTransport(options))
     {
-        _inner = new SmtAgentTransport(options);
+    }
+
+    /// <summary>Counts what <paramref name="inner"/> reads; disposing this disposes it.</summary>
+    public CountingAgentTransport(IScmiTransport inner)
+    {
+        _inner = inner;
         // Always attached: the handle's Attach and Detach only switch the gate behind this counter.
         _inner.Attach(this);
     }
 
-    public SmtAgentTransport Inner => _inner;
+    public IScmiTransport Inner => _inner;
 
     public bool HasCommandPath => _inner.HasCommandPath;
 
@@ -85,5 +90,5 @@ public sealed class CountingAgentTransport : IScmiTransport, IScmiReceiver, IDis
         return result;
     }
 
-    public void Dispose() => _inner.Dispose();
+    public void Dispose() => (_inner as IDisposable)?.Dispose();
 }

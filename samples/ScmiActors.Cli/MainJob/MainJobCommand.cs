@@ -8,7 +8,8 @@ namespace ScmiActors.Cli.MainJob;
 /// <summary>
 /// The root command's own action: <c>scmi-actors [--platforms N] [--rate X] [--duration T]
 /// [--fault MODE]... [--config FILE] [--no-discovery] [--rate-limit N] [--verbose] [--log-format text|json]
-/// [--link smt|in-memory] [--connect PATH]</c> runs the main job on the embedded default. Every value is checked against its documented range
+/// [--link smt|in-memory] [--connect PATH] [--raw DIR]</c> runs the main job on the embedded default (also as
+/// <c>scmi-actors run …</c>). Every value is checked against its documented range
 /// while parsing, so a bad one is one line and exit 2 before anything starts (see <see cref="ExitCodes"/>).
 /// </summary>
 public static class MainJobCommand
@@ -44,7 +45,8 @@ public static class MainJobCommand
     private static readonly OrderedDictionary<string, EmulatorFault> Faults =
         new(Enum.GetValues<EmulatorFault>().Where(f => f != EmulatorFault.None).Select(f => KeyValuePair.Create(Kebab(f.ToString()), f)));
 
-    public static void Configure(RootCommand root, TextWriter output, TextWriter error, Func<int>? interruptedExitCode = null)
+    /// <summary>The main job's options and action on <paramref name="root"/> (the root command, or <c>run</c>).</summary>
+    public static void Configure(Command root, TextWriter output, TextWriter error, Func<int>? interruptedExitCode = null)
     {
         var platforms = new Option<int>("--platforms")
         {
@@ -116,11 +118,25 @@ public static class MainJobCommand
             Description = "Attach to a platform process started elsewhere (`platform --link PATH --platforms N`, the same N and config) instead of starting one",
             HelpName = "PATH",
         };
-        foreach (var option in new Option[] { platforms, rate, duration, fault, config, noDiscovery, rateLimit, verbose, logFormat, link, connect })
+        var raw = new Option<string?>("--raw")
+        {
+            Description = "Attach to a real board's SCMI instance in Linux raw mode (e.g. /sys/kernel/debug/scmi/0; root, debugfs and " +
+                          "CONFIG_ARM_SCMI_RAW_MODE_SUPPORT) instead of emulated platforms: discover it, subscribe, count; send nothing that changes its state",
+            HelpName = "DIR",
+        };
+        foreach (var option in new Option[] { platforms, rate, duration, fault, config, noDiscovery, rateLimit, verbose, logFormat, link, connect, raw })
             root.Options.Add(option);
         root.Validators.Add(r =>
         {
             if (r.GetValue(connect) is not null && r.GetValue(link) == "in-memory") r.AddError("--connect: needs --link smt (it attaches to a platform process)");
+            if (r.GetValue(raw) is null) return;
+            // Options about emulated platforms mean nothing on a real board: say so rather than ignore them.
+            foreach (var (option, why) in new (Option, string)[]
+                     {
+                         (platforms, "a raw-mode instance is one platform"), (rate, "the board sends at its own rate"), (fault, "the board is not emulated"),
+                         (link, "the link is raw mode"), (connect, "the link is raw mode"), (noDiscovery, "a board is learnt by discovery"),
+                     })
+                if (r.GetResult(option) is { Implicit: false }) r.AddError($"{option.Name}: does not apply with --raw ({why})");
         });
 
         root.SetAction(async (parse, cancellation) =>
@@ -128,7 +144,8 @@ public static class MainJobCommand
             var options = new MainJobOptions(parse.GetValue(platforms), parse.GetValue(rate), parse.GetValue(duration),
                 ParseFaults(parse.GetValue(fault) ?? []), parse.GetValue(config), !parse.GetValue(noDiscovery),
                 RateLimit: parse.GetValue(rateLimit), Logs: parse.GetValue(logFormat) == "json" ? LogFormat.Json : LogFormat.Text, Verbose: parse.GetValue(verbose),
-                Link: parse.GetValue(link) == "in-memory" ? MainJobLink.InMemory : MainJobLink.Smt, Connect: parse.GetValue(connect));
+                Link: parse.GetValue(link) == "in-memory" ? MainJobLink.InMemory : MainJobLink.Smt, Connect: parse.GetValue(connect),
+                Raw: parse.GetValue(raw));
             try
             {
                 var result = await new MainJobRunner(options, output).RunAsync(cancellation);

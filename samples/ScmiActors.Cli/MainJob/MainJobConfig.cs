@@ -10,10 +10,17 @@ namespace ScmiActors.Cli.MainJob;
 /// The main job's configuration: the platform descriptions and the emulator scenario, read from
 /// <c>--config</c> (or the embedded hocon/platforms.conf) and checked completely before anything
 /// starts, so every mistake is one <see cref="ConfigFileException"/> line naming the file.
+/// A platform with <c>transport = raw</c> is a real board's SCMI instance in Linux raw mode, at
+/// <c>raw-path</c> (default <see cref="DefaultRawPath"/>), instead of an emulated one; a configuration
+/// lists either kind, not both.
 /// </summary>
-public sealed record MainJobConfig(IReadOnlyList<PlatformDescription> Descriptions, EmulatorScenario Scenario)
+/// <param name="RawPaths">Platform id → raw-mode instance directory, for the <c>transport = raw</c> platforms; empty otherwise.</param>
+public sealed record MainJobConfig(IReadOnlyList<PlatformDescription> Descriptions, EmulatorScenario Scenario, IReadOnlyDictionary<string, string> RawPaths)
 {
     private const string Embedded = "(embedded platforms.conf)";
+
+    public const string RawTransport = "raw";
+    public const string DefaultRawPath = "/sys/kernel/debug/scmi/0";
 
     public static MainJobConfig Load(string? path)
     {
@@ -51,9 +58,28 @@ public sealed record MainJobConfig(IReadOnlyList<PlatformDescription> Descriptio
             throw new ConfigFileException(At($"{key}: {p.SourceCount}, above the emulator's limit of {EmulatedPlatform.MaxSources}"));
         }
 
+        var raw = descriptions.Where(d => d.Transport == RawTransport).ToList();
+        if (raw.Count > 0 && raw.Count < descriptions.Count)
+            throw new ConfigFileException(At($"{PlatformDescriptionLoader.PlatformsPath}.{raw[0].PlatformId}.transport: raw-mode platforms (a real board) " +
+                                             $"and emulated ones ({descriptions.First(d => d.Transport != RawTransport).PlatformId}) cannot run together"));
+        var rawPaths = new Dictionary<string, string>();
+        foreach (var d in raw)
+        {
+            var key = $"{PlatformDescriptionLoader.PlatformsPath}.{d.PlatformId}.raw-path";
+            try
+            {
+                rawPaths[d.PlatformId] = config.HasPath(key) ? config.GetString(key) : DefaultRawPath;
+            }
+            catch (Exception e)
+            {
+                throw new ConfigFileException(At($"{key}: expected a path ({e.Message.ReplaceLineEndings(" ")})"));
+            }
+            if (string.IsNullOrWhiteSpace(rawPaths[d.PlatformId])) throw new ConfigFileException(At($"{key}: must not be empty"));
+        }
+
         try
         {
-            return new MainJobConfig(descriptions, EmulatorScenario.Load(config));
+            return new MainJobConfig(descriptions, EmulatorScenario.Load(config), rawPaths);
         }
         catch (ArgumentException e)
         {

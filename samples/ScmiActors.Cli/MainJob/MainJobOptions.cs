@@ -1,4 +1,5 @@
 using ScmiActors.Emulator;
+using ScmiActors.Transport.Raw;
 
 
 namespace ScmiActors.Cli.MainJob;
@@ -37,6 +38,11 @@ public enum MainJobLink
 /// the command line's default is <see cref="MainJobLink.Smt"/>.</param>
 /// <param name="Connect">With <see cref="MainJobLink.Smt"/>: the link prefix of a platform process started elsewhere
 /// (<c>platform --link PATH --platforms N</c>) instead of a child; null: start the child.</param>
+/// <param name="Raw">A real board's SCMI instance in Linux raw mode (<c>/sys/kernel/debug/scmi/0</c>): one platform,
+/// discovered over the link, listened to; no emulator, and <see cref="Link"/> does not apply. Null: the
+/// configuration says (its <c>transport = raw</c> platforms), or emulated platforms.</param>
+/// <param name="RawOptions">Tuning of the raw-mode transport (tests point it at a fake debugfs); null: a real board's defaults.</param>
+/// <param name="RawTransportCreated">Told each raw-mode transport before it connects (a test's fake kernel feeds its readers).</param>
 public sealed record MainJobOptions(
     int Platforms = 1,
     double Rate = 20,
@@ -49,7 +55,10 @@ public sealed record MainJobOptions(
     int? RateLimit = null,
     bool Verbose = false,
     MainJobLink Link = MainJobLink.InMemory,
-    string? Connect = null)
+    string? Connect = null,
+    string? Raw = null,
+    RawModeOptions? RawOptions = null,
+    Action<RawModeTransport>? RawTransportCreated = null)
 {
     public TimeSpan RunFor => Duration ?? TimeSpan.FromSeconds(10);
     public TimeSpan Progress => ProgressInterval ?? TimeSpan.FromSeconds(1);

@@ -11,7 +11,12 @@ namespace ScmiActors.Cli.MainJob;
 /// </summary>
 /// <param name="Platform">The platform process's counts (its --stats-file); null when unknown.</param>
 /// <param name="Unknown">Why the platform side is unknown (the process died, or it was started elsewhere); null when known.</param>
-public sealed record LinkOutcome(PlatformSideStats? Platform, string? Unknown);
+/// <param name="Kind">What the link is, for the summary's titles.</param>
+public sealed record LinkOutcome(PlatformSideStats? Platform, string? Unknown, string Kind = LinkOutcome.Smt)
+{
+    public const string Smt = "SMT link";
+    public const string RawMode = "Linux raw mode";
+}
 
 /// <summary>What one platform did, from the dispatcher's side and the emulator's.</summary>
 /// <param name="Emulator">In-memory: the emulator's posts by the gate's outcome. SMT link: the same count kept by the agent's end

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Hosting;
 using Akka.Logger.Serilog;
@@ -73,9 +74,17 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
             ShutdownAfter = runFor / 2,
             ShutdownTimeout = ShutdownTimeout,
         };
-        var descriptions = Enumerable.Range(0, options.Platforms).Select(i => DescriptionOf(config.Descriptions, i)).ToList();
+        // A real board (--raw, or transport = raw in the config): its instances as they are, no emulator, no repetition.
+        var rawInstances = options.Raw is { } rawPath ? [(RawPlatforms.IdOf(rawPath), rawPath)]
+            : config.RawPaths.Select(r => (r.Key, r.Value)).ToList();
+        if (rawInstances.Count > 0 && options.Platforms != 1)
+            throw new MainJobUsageException("--platforms: a raw-mode platform is one SCMI instance of a board and cannot be repeated; list each instance in the config");
+        var descriptions = options.Raw is not null ? [new PlatformDescription(rawInstances[0].Item1, MainJobConfig.RawTransport, ImmutableSortedDictionary<byte, PlatformProtocol>.Empty)]
+            : rawInstances.Count > 0 ? config.Descriptions.ToList()
+            : Enumerable.Range(0, options.Platforms).Select(i => DescriptionOf(config.Descriptions, i)).ToList();
+        using var raw = rawInstances.Count == 0 ? null : RawPlatforms.Open(rawInstances, options.RawOptions, options.Raw is null ? "raw-path" : "--raw", options.RawTransportCreated);
         // Across a process boundary: a --connect link that is not there is a usage error, before anything starts.
-        using var smt = options.Link != MainJobLink.Smt ? null
+        using var smt = raw is not null || options.Link != MainJobLink.Smt ? null
             : options.Connect is { } connect ? SmtPlatforms.Connect(connect, descriptions.Select(d => d.PlatformId)) : SmtPlatforms.ForChild();
         if (cancellation.IsCancellationRequested) return Interrupted("before start-up");
         string? childFailure = null;
@@ -91,8 +100,9 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
                 childFailure = $"the platform process could not be started: {e.Message}";
             }
         }
-        var linkText = smt is null ? "in-memory" : options.Connect is null ? $"SMT links to platform process {smt.ChildId}" : $"SMT links to the platform process at {options.Connect}";
-        output.WriteLine($"Starting a cluster node and {options.Platforms} platform(s) ({linkText}).");
+        var linkText = raw is not null ? $"Linux raw mode at {string.Join(", ", rawInstances.Select(r => r.Item2))}; listening only"
+            : smt is null ? "in-memory" : options.Connect is null ? $"SMT links to platform process {smt.ChildId}" : $"SMT links to the platform process at {options.Connect}";
+        output.WriteLine($"Starting a cluster node and {descriptions.Count} platform(s) ({linkText}).");
         output.Flush();
 
         using var host = BuildHost();
@@ -112,16 +122,20 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
             // All at once: each start completes when its handle is ready, or says why it never will be.
             var deadline = StartupDeadline(options.Platforms);
             if (smt is not null) childFailure ??= await smt.WaitReadyAsync(TimeSpan.FromSeconds(30) + TimeSpan.FromMilliseconds(50) * options.Platforms, cancellation);
-            for (var i = 0; i < options.Platforms; i++)
+            for (var i = 0; i < descriptions.Count; i++)
             {
-                platforms.Add(smt is null ? Launch(system, scmi, descriptions[i], scenario with { Seed = scenario.Seed + i }, deadline, cancellation)
+                var id = descriptions[i].PlatformId;
+                platforms.Add(raw is not null ? raw.FailureOf(id) is { } failure ? NeverStarted(id, failure)
+                        : LaunchOnLink(system, scmi, descriptions[i], raw.TransportFor(id)!, deadline, cancellation, listenOnly: true)
+                    : smt is null ? Launch(system, scmi, descriptions[i], scenario with { Seed = scenario.Seed + i }, deadline, cancellation)
                     : childFailure is not null ? NeverStarted(descriptions[i].PlatformId, childFailure)
                     : LaunchOnLink(system, scmi, descriptions[i], smt.TransportFor(descriptions[i].PlatformId), deadline, cancellation));
             }
             await Task.WhenAll(platforms.Select(p => p.Starting)).WaitAsync(cancellation);
             foreach (var p in platforms) p.Emulator?.Start(); // a platform process started its emulators when their agents linked
-            output.WriteLine($"Running {platforms.Count} platform(s) for {Format(runFor)} (rate x{options.Rate:G}, faults: {scenario.Faults}; " +
-                             $"{(smt is null ? "in-memory" : "over SMT links")}).");
+            output.WriteLine(raw is not null ? $"Running {platforms.Count} platform(s) for {Format(runFor)} (Linux raw mode)."
+                : $"Running {platforms.Count} platform(s) for {Format(runFor)} (rate x{options.Rate:G}, faults: {scenario.Faults}; " +
+                  $"{(smt is null ? "in-memory" : "over SMT links")}).");
 
             started = DateTime.UtcNow;
             var previous = new Dictionary<string, long>();
@@ -157,7 +171,7 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
             try
             {
                 if (subscriber.Path.Name.StartsWith("system-power", StringComparison.Ordinal))
-                    shutdown ??= await ShutdownOutcomeOf(subscriber, !interrupted && (p.Emulator?.ShutdownRequested
+                    shutdown ??= await ShutdownOutcomeOf(subscriber, !interrupted && raw is null && (p.Emulator?.ShutdownRequested
                         // Its emulator is in the platform process, which asked at ShutdownAfter after the link came up, before the run started.
                         ?? DateTime.UtcNow - started >= scenario.ShutdownAfter), scenario.ShutdownTimeout);
                 reports.Add(await subscriber.Ask<SubscriberReport>(GetSubscriberReport.Instance, TimeSpan.FromSeconds(5)));
@@ -169,7 +183,9 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         }
 
         var outcomes = platforms.Select(p => (p.Id, finals[p.Id], p.Posts(), p.Failure, p.StopFailure,
-            smt is null ? null : links.GetValueOrDefault(p.Id) ?? new LinkOutcome(null, p.Failure is null ? "not reported" : "never linked"))).ToList();
+            raw is not null ? new LinkOutcome(null, RawPlatforms.UnknownSide, LinkOutcome.RawMode)
+            : smt is null ? null : links.GetValueOrDefault(p.Id) ?? new LinkOutcome(null, p.Failure is null ? "not reported" : "never linked"))).ToList();
+        if (raw is not null) platformProcess = string.Join(Environment.NewLine, raw.Describe());
         var result = MainJobResult.From(outcomes, reports, shutdown, interrupted, platformProcess);
         // Terminating the node logs a few Information lines after the Serilog logger stopped, through
         // Akka's plain stdout logger (whatever stdout-loglevel says): our part is done, Warning is enough.
@@ -226,11 +242,12 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
     }
 
     /// <summary>Starts one platform's handle on its SMT link to the platform process.</summary>
+    /// <param name="listenOnly">A real board: subscribe and count, never send a command that changes its state.</param>
     private RunningPlatform LaunchOnLink(ActorSystem system, ScmiNotifications scmi, PlatformDescription description,
-        CountingAgentTransport transport, TimeSpan deadline, CancellationToken cancellation)
+        CountingAgentTransport transport, TimeSpan deadline, CancellationToken cancellation, bool listenOnly = false)
     {
         var platform = new RunningPlatform(description.PlatformId, transport.Posts);
-        platform.Starting = StartHandleAsync(system, scmi, platform, transport, description, deadline, cancellation);
+        platform.Starting = StartHandleAsync(system, scmi, platform, transport, description, deadline, cancellation, listenOnly);
         return platform;
     }
 
@@ -242,13 +259,23 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
     }
 
     private async Task StartHandleAsync(ActorSystem system, ScmiNotifications scmi, RunningPlatform platform, IScmiTransport transport,
-        PlatformDescription description, TimeSpan deadline, CancellationToken cancellation)
+        PlatformDescription description, TimeSpan deadline, CancellationToken cancellation, bool listenOnly = false)
     {
         try
         {
             // With discovery the handle learns the platform from the emulator; the description stays the fallback.
             await scmi.StartPlatformAsync(description.PlatformId, transport, description, new PlatformOptions(Discover: options.Discover), deadline);
-            platform.Subscribers = StartSubscribers(system, scmi, description);
+            if (listenOnly)
+            {
+                // Subscribe to what discovery found (registered protocols), not to what a config may guess.
+                var stats = await scmi.Handles.Ask<PlatformStats>(new GetStats(description.PlatformId), TimeSpan.FromSeconds(5), cancellation);
+                description = description with
+                {
+                    Protocols = stats.Protocols.Where(p => p.Registered).ToImmutableSortedDictionary(p => p.Protocol,
+                        p => description.Find(p.Protocol) ?? PlatformProtocol.Create(p.Protocol, new ProtocolVersion(1, 0), 0)),
+                };
+            }
+            platform.Subscribers = StartSubscribers(system, scmi, description, listenOnly);
         }
         catch (Exception e)
         {
@@ -303,7 +330,8 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         BbmButtonPerSecond = s.BbmButtonPerSecond * k,
     };
 
-    private static List<IActorRef> StartSubscribers(ActorSystem system, ScmiNotifications scmi, PlatformDescription d)
+    /// <param name="listenOnly">No subscriber sends commands: the thermal governor does not set performance limits.</param>
+    private static List<IActorRef> StartSubscribers(ActorSystem system, ScmiNotifications scmi, PlatformDescription d, bool listenOnly = false)
     {
         var handles = scmi.Handles;
         var id = d.PlatformId;
@@ -312,7 +340,7 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         var perf = d.Find(ScmiProtocolId.Perf);
         if (perf is not null) subscribers.Add(system.ActorOf(CpufreqConsumerActor.Props(handles, id), $"cpufreq-{name}"));
         if (d.Find(ScmiProtocolId.Sensor) is not null)
-            subscribers.Add(system.ActorOf(ThermalGovernorActor.Props(handles, id, perf?.SourceCount ?? 0), $"thermal-{name}"));
+            subscribers.Add(system.ActorOf(ThermalGovernorActor.Props(handles, id, listenOnly ? 0 : perf?.SourceCount ?? 0), $"thermal-{name}"));
         if (d.Find(ScmiProtocolId.System) is not null)
             subscribers.Add(system.ActorOf(SystemPowerListenerActor.Props(handles, id), $"system-power-{name}"));
         subscribers.Add(system.ActorOf(AuditLoggerActor.Props(handles, d, scmi.Catalog), $"audit-{name}"));

@@ -19,7 +19,7 @@ public static class SummaryPrinter
         if (result.Interrupted) console.WriteLine("Run interrupted by a signal: the counts below cover the run up to the ordered stop.");
         foreach (var p in result.Platforms)
         {
-            var title = (p.NeverUp is null ? $"Platform {p.PlatformId}" : $"Platform {p.PlatformId}: FAILED, never came up") + (p.Link is null ? "" : " (SMT link)");
+            var title = (p.NeverUp is null ? $"Platform {p.PlatformId}" : $"Platform {p.PlatformId}: FAILED, never came up") + (p.Link is null ? "" : $" ({p.Link.Kind})");
             var table = new Table().Title(Markup.Escape(title)).Border(TableBorder.Rounded);
             // Two-line headers keep the table within 120 columns.
             foreach (var column in new[] { "protocol", "received", "queued", "dropped", "rejected", "mal-\nformed", "decoded", "deli-\nvered",

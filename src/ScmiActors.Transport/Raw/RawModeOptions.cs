@@ -15,4 +15,13 @@ public sealed record RawModeOptions
     /// hide the end of every reply from its own reader.
     /// </summary>
     public string? CommandFile { get; init; }
+
+    /// <summary>
+    /// Commands written and not yet answered at most; null means the instance's <c>tx_max_msg</c>, the
+    /// number of waiters the kernel has for synchronous commands (one more write would be refused).
+    /// </summary>
+    public int? MaxCommandsInFlight { get; init; }
+
+    /// <summary>Commands that may wait for the in-flight window; one more is refused (the link counts it).</summary>
+    public int CommandQueue { get; init; } = 1024;
 }

@@ -15,6 +15,11 @@ namespace ScmiActors.Transport.Raw;
 /// which commands are asynchronous. A delayed response is posted from whichever queue the kernel puts it in.
 /// Notification losses in the kernel's queue (oldest overwritten, no counter) are undetectable:
 /// <see cref="RawModeStats.NotificationLosses"/> says so instead of claiming 0.
+/// <para>The kernel has <c>tx_max_msg</c> waiters for synchronous commands and refuses a write beyond
+/// them, while a handle enables every source of its subscribers at once. So at most that many commands
+/// are written and unanswered (<see cref="RawModeOptions.MaxCommandsInFlight"/>); the rest wait here in
+/// order and go out as replies come back, or as the kernel's own timeout (<c>max_rx_timeout_ms</c>) has
+/// surely freed a waiter whose reply never came.</para>
 /// </summary>
 public sealed class RawModeTransport : IScmiTransport, IDisposable
 {
@@ -25,6 +30,11 @@ public sealed class RawModeTransport : IScmiTransport, IDisposable
     private readonly ManualResetEventSlim _stop = new(false);
     private readonly Lock _sendLock = new();
     private readonly byte[] _tx; // one command at a time, under _sendLock: no allocation per command
+    private readonly int _window;
+    private readonly long _inFlightTicks;
+    private readonly Dictionary<ushort, long> _inFlight = []; // token -> when written; under _sendLock
+    private readonly Queue<byte[]> _waiting = new(); // whole commands past the window, under _sendLock
+    private Timer? _expiry;
     private volatile IScmiReceiver? _receiver;
     private int _commandFd = -1;
     private bool _connected;
@@ -40,6 +50,9 @@ public sealed class RawModeTransport : IScmiTransport, IDisposable
         _commandFile = _options.CommandFile ?? instance.MessagePath;
         _limit = instance.Limits.MaxMessageBytes;
         _tx = new byte[_limit];
+        _window = Math.Max(1, _options.MaxCommandsInFlight ?? instance.Limits.TxMaxMsg);
+        // The kernel gives up on a reply after max_rx_timeout_ms and frees its waiter: twice that, plus scheduling slack.
+        _inFlightTicks = (long)((2 * Math.Max(1, instance.Limits.MaxRxTimeoutMs) + 100) * (Stopwatch.Frequency / 1000.0));
         var pollMs = Math.Max(1, (int)_options.PollTimeout.TotalMilliseconds);
         _readers =
         [
@@ -83,6 +96,8 @@ public sealed class RawModeTransport : IScmiTransport, IDisposable
             }
             foreach (var reader in _readers) reader.Start();
             _connected = true;
+            // Frees the window from commands whose reply never came, so what waits behind them goes out.
+            _expiry = new Timer(_ => ExpireAndFlush(), null, _options.PollTimeout, _options.PollTimeout);
         }
         return Task.CompletedTask;
     }
@@ -129,24 +144,90 @@ public sealed class RawModeTransport : IScmiTransport, IDisposable
             }
             BinaryPrimitives.WriteUInt32LittleEndian(_tx, header);
             payload.CopyTo(_tx.AsSpan(4));
-
-            nint written;
-            do written = LibC.Write(_commandFd, _tx.AsSpan(0, length));
-            while (written < 0 && LibC.LastError == LibC.EINTR);
-
-            if (written < 0)
+            Expire(Stopwatch.GetTimestamp());
+            if (_inFlight.Count >= _window || _waiting.Count > 0)
             {
-                var errno = LibC.LastError;
-                Interlocked.Increment(ref _writeErrors);
-                throw new InvalidOperationException($"SCMI raw mode: write to {_commandFile} refused: {LibC.Describe(errno)}");
+                if (_waiting.Count >= _options.CommandQueue)
+                    throw new InvalidOperationException(
+                        $"SCMI raw mode: {_waiting.Count} commands already wait for the kernel's {_window} in flight; command refused");
+                _waiting.Enqueue(_tx.AsSpan(0, length).ToArray());
+                return;
             }
-            if (written != length)
+            Write(length);
+        }
+    }
+
+    /// <summary>Writes the command in <see cref="_tx"/>; under <see cref="_sendLock"/>.</summary>
+    private void Write(int length)
+    {
+        nint written;
+        do written = LibC.Write(_commandFd, _tx.AsSpan(0, length));
+        while (written < 0 && LibC.LastError == LibC.EINTR);
+
+        if (written < 0)
+        {
+            var errno = LibC.LastError;
+            Interlocked.Increment(ref _writeErrors);
+            throw new InvalidOperationException($"SCMI raw mode: write to {_commandFile} refused: {LibC.Describe(errno)}");
+        }
+        if (written != length)
+        {
+            // debugfs takes all or nothing; a short write would leave a cut command behind.
+            Interlocked.Increment(ref _writeErrors);
+            throw new InvalidOperationException($"SCMI raw mode: short write to {_commandFile}: {written} of {length} bytes");
+        }
+        Interlocked.Increment(ref _commandsWritten);
+        _inFlight[ScmiHeader.TokenOf(BinaryPrimitives.ReadUInt32LittleEndian(_tx))] = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>Commands written and not answered, and commands waiting for the window (tests).</summary>
+    internal (int InFlight, int Waiting) Window
+    {
+        get
+        {
+            lock (_sendLock) return (_inFlight.Count, _waiting.Count);
+        }
+    }
+
+    private void Expire(long now)
+    {
+        if (_inFlight.Count == 0) return;
+        foreach (var (token, at) in _inFlight)
+            if (now - at > _inFlightTicks) _inFlight.Remove(token);
+    }
+
+    /// <summary>A reply (in time or late) frees its command's place in the window.</summary>
+    private void Answered(uint header)
+    {
+        lock (_sendLock)
+        {
+            if (_inFlight.Remove(ScmiHeader.TokenOf(header))) Flush();
+        }
+    }
+
+    private void ExpireAndFlush()
+    {
+        lock (_sendLock)
+        {
+            Expire(Stopwatch.GetTimestamp());
+            Flush();
+        }
+    }
+
+    /// <summary>Writes waiting commands while the window has room; a refused one is counted and dropped (the link times it out).</summary>
+    private void Flush()
+    {
+        while (_commandFd >= 0 && _inFlight.Count < _window && _waiting.TryDequeue(out var command))
+        {
+            command.CopyTo(_tx, 0);
+            try
             {
-                // debugfs takes all or nothing; a short write would leave a cut command behind.
-                Interlocked.Increment(ref _writeErrors);
-                throw new InvalidOperationException($"SCMI raw mode: short write to {_commandFile}: {written} of {length} bytes");
+                Write(command.Length);
             }
-            Interlocked.Increment(ref _commandsWritten);
+            catch (InvalidOperationException)
+            {
+                // Counted by Write; nobody is left to throw to.
+            }
         }
     }
 
@@ -159,7 +240,9 @@ public sealed class RawModeTransport : IScmiTransport, IDisposable
             _disposed = true;
             if (_commandFd >= 0) LibC.Close(_commandFd);
             _commandFd = -1;
+            _waiting.Clear();
         }
+        _expiry?.Dispose();
         _stop.Set();
         var clock = Stopwatch.StartNew();
         foreach (var reader in _readers)
@@ -198,6 +281,7 @@ public sealed class RawModeTransport : IScmiTransport, IDisposable
         {
             case RawQueue.Replies:
                 Interlocked.Increment(ref _replies);
+                Answered(header);
                 break;
             case RawQueue.Notifications:
                 Interlocked.Increment(ref _notifications);
@@ -212,6 +296,7 @@ public sealed class RawModeTransport : IScmiTransport, IDisposable
                     return;
                 }
                 Interlocked.Increment(ref _lateReplies);
+                if (ScmiHeader.TypeOf(header) == MessageType.Command) Answered(header);
                 break;
         }
 

@@ -77,7 +77,11 @@ internal sealed class RawFakeDebugfs : IDisposable
     /// <summary>The first thing that went wrong inside the fake's threads, if any.</summary>
     public string? Fault => _fault;
 
-    /// <summary>Options pointing the transport at this fake, with a short poll so Dispose is quick.</summary>
+    /// <summary>
+    /// Options pointing the transport at this fake, with a short poll so Dispose is quick. The fake takes
+    /// each read() of its command pipe as one command: a test that lets several commands out before the fake
+    /// reads them sets <see cref="RawModeOptions.MaxCommandsInFlight"/> to 1, or a pipe would join them.
+    /// </summary>
     public RawModeOptions Options => new() { CommandFile = CommandFile, PollTimeout = TimeSpan.FromMilliseconds(20) };
 
     public RawModeInstance OpenInstance() => RawModeInstance.Open(0, ScmiRoot);

@@ -26,9 +26,9 @@ public sealed class RawModeTransportTests : IDisposable
         _fake.Dispose();
     }
 
-    private async Task<RawModeTransport> ConnectAsync(RawFakeDebugfs fake, bool startFake = true, bool readCommands = true)
+    private async Task<RawModeTransport> ConnectAsync(RawFakeDebugfs fake, bool startFake = true, bool readCommands = true, RawModeOptions? options = null)
     {
-        var transport = new RawModeTransport(fake.OpenInstance(), fake.Options);
+        var transport = new RawModeTransport(fake.OpenInstance(), options ?? fake.Options);
         _transport ??= transport;
         transport.Attach(_receiver);
         // On the pool: a blocking open would hang inside ConnectAsync itself, and must fail the test instead.
@@ -223,7 +223,8 @@ public sealed class RawModeTransportTests : IDisposable
     [Fact]
     public async Task A_refused_write_throws_naming_the_errno_instead_of_blocking()
     {
-        var transport = await ConnectAsync(_fake, readCommands: false);
+        // No window: every command goes straight to the pipe, as to a kernel with endless waiters.
+        var transport = await ConnectAsync(_fake, readCommands: false, options: _fake.Options with { MaxCommandsInFlight = int.MaxValue });
         var payload = new byte[RawFakeDebugfs.DefaultLimits.MaxMsgSize];
 
         // Nobody reads the command pipe: it fills and the next write is refused at once.
@@ -248,6 +249,33 @@ public sealed class RawModeTransportTests : IDisposable
         var tooLong = Assert.Throws<InvalidOperationException>(() => transport.SendCommand(ScmiHeader.Command(Perf, 0x07, 1), new byte[payload.Length + 1]));
         Assert.Contains("max_msg_size", tooLong.Message, StringComparison.Ordinal);
         Assert.Equal(2, transport.Stats.WriteErrors);
+    }
+
+    [Fact]
+    public async Task Past_the_kernels_waiters_commands_wait_and_go_out_as_replies_come_back()
+    {
+        // One waiter (so the fake's pipe never joins two commands) and a kernel timeout of 1 s: no command
+        // expires from the window before the test lets it.
+        using var fake = new RawFakeDebugfs(RawFakeDebugfs.DefaultLimits with { MaxRxTimeoutMs = 1000 });
+        var transport = await ConnectAsync(fake, options: fake.Options with { MaxCommandsInFlight = 1, CommandQueue = 2 });
+        var headers = Enumerable.Range(1, 3).Select(t => ScmiHeader.Command(Perf, 0x07, (ushort)t)).ToArray();
+        foreach (var h in headers) transport.SendCommand(h, Message(0, 1).AsSpan(4));
+
+        // One written, two waiting; a fourth has no room and is refused, not written.
+        Assert.Equal((1, 2), transport.Window);
+        var refused = Assert.Throws<InvalidOperationException>(() => transport.SendCommand(ScmiHeader.Command(Perf, 0x07, 4), Message(0, 1).AsSpan(4)));
+        Assert.Contains("wait for the kernel's 1 in flight", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(Message(headers[0], 1), await fake.NextCommandAsync(Bound));
+
+        // Its reply frees the place: the next waiting command goes out, in order.
+        fake.Kernel.Reply(Message(headers[0], 0));
+        Assert.Equal(Message(headers[1], 1), await fake.NextCommandAsync(Bound));
+
+        // A command never answered frees its place once the kernel surely gave up on it (2 x max_rx_timeout_ms + slack).
+        Assert.Equal(Message(headers[2], 1), await fake.NextCommandAsync(Bound));
+        await Eventually.TrueAsync(() => transport.Window == (0, 0), "the unanswered command expires from the window");
+        Assert.Equal(3, transport.Stats.CommandsWritten);
+        Assert.Equal(0, transport.Stats.WriteErrors);
     }
 
     [Fact]
