@@ -58,6 +58,7 @@ public sealed partial class EmulatedPlatform
             ScmiCommands.Powercap.MeasurementsGet, ScmiCommands.Powercap.CapNotify, ScmiCommands.Powercap.MeasurementsNotify,
         ],
         ImxBbm.ProtocolId => [.. Common, ImxBbm.Commands.RtcNotify, ImxBbm.Commands.ButtonNotify],
+        ImxMisc.ProtocolId => [.. Common, ImxMisc.Commands.ControlNotify],
         _ => Common,
     };
 
@@ -213,7 +214,8 @@ public sealed partial class EmulatedPlatform
             ScmiProtocolId.Sensor => Sensor(described!, messageId, p),
             ScmiProtocolId.Reset => Reset(described!, messageId, p),
             ScmiProtocolId.Powercap => Powercap(described!, messageId, p),
-            ImxBbm.ProtocolId => Bbm(messageId, p),
+            ImxBbm.ProtocolId => Bbm(described!, messageId, p),
+            ImxMisc.ProtocolId => Misc(described!, messageId, p),
             ScmiProtocolId.Voltage => Reply.Words(described!.SourceCount & 0xFFFF), // PROTOCOL_ATTRIBUTES: num_domains 15:0
             ScmiProtocolId.Pinctrl => Reply.Words(0, 0),                             // pins/groups, functions: none modelled
             _ => Reply.Words(0),                                                    // a vendor protocol the emulator does not model
@@ -547,28 +549,54 @@ public sealed partial class EmulatedPlatform
 
     // ---- i.MX BBM (0x81) ----------------------------------------------------------------------------
 
-    private Reply Bbm(byte messageId, ReadOnlySpan<byte> p)
+    private Reply Bbm(PlatformProtocol described, byte messageId, ReadOnlySpan<byte> p)
     {
         var rtc = _bbmRtc!;
         switch (messageId)
         {
             case ScmiCommands.Common.ProtocolAttributes:
-                // Number of RTCs in bits 23:16, GPRs in 15:0 (as the Linux i.MX BBM driver reads them; UNVERIFIED).
-                return Reply.Words(1u << 16);
+                // Number of RTCs in bits 23:16, GPR words in 15:0 (none modelled); imx-sm answers 0x00020004.
+                return Reply.Words((described.SourceCount & 0xFF) << 16);
             case ImxBbm.Commands.RtcNotify: // BBM_RTC_NOTIFY: rtc_id, flags (bit0 alarm, bit1 rollover, bit2 updated)
             {
                 if (p.Length < 8) return Reply.Status(ScmiStatus.ProtocolError);
-                if (R32(p, 0) != 0) return Reply.Status(ScmiStatus.NotFound);
+                var rtcId = R32(p, 0);
+                if (rtcId >= described.SourceCount) return Reply.Status(ScmiStatus.NotFound);
                 var flags = R32(p, 4);
                 if ((flags & ~0x7u) != 0) return Reply.Status(ScmiStatus.InvalidParameters);
-                foreach (var bit in BbmRtcEventBits)
-                    if ((flags & bit) != 0 && !rtc.CanNotify[bit]) return Reply.Status(ScmiStatus.NotSupported);
-                foreach (var bit in BbmRtcEventBits) Apply(rtc, bit, (flags & bit) != 0);
+                for (var kind = 0u; kind < ImxBbm.KindsPerRtc; kind++)
+                    if ((flags & 1u << (int)kind) != 0 && !rtc.CanNotify[rtcId * ImxBbm.KindsPerRtc + kind]) return Reply.Status(ScmiStatus.NotSupported);
+                // As imx-sm: each call sets all three enables of the RTC, it does not add to them.
+                for (var kind = 0u; kind < ImxBbm.KindsPerRtc; kind++)
+                    Apply(rtc, rtcId * ImxBbm.KindsPerRtc + kind, (flags & 1u << (int)kind) != 0);
                 return Reply.Ok;
             }
             case ImxBbm.Commands.ButtonNotify: // BBM_BUTTON_NOTIFY: flags (bit0)
             default:
                 return NotifyGlobal(_bbmButton!, p);
+        }
+    }
+
+    // ---- i.MX MISC (0x84) ---------------------------------------------------------------------------
+
+    private Reply Misc(PlatformProtocol described, byte messageId, ReadOnlySpan<byte> p)
+    {
+        var controls = _miscControl!;
+        switch (messageId)
+        {
+            case ScmiCommands.Common.ProtocolAttributes:
+                // Board controls in bits 31:24, reset reasons in 23:16 (none modelled), device controls in 15:0 (imx-sm: 0x04060002).
+                return Reply.Words((ImxMisc.BoardControls(described) & 0xFF) << 24 | (ImxMisc.DeviceControls(described) & 0xFFFF));
+            case ImxMisc.Commands.ControlNotify: // MISC_CONTROL_NOTIFY: ctrl_id, flags (non-zero enables)
+            default:
+            {
+                if (p.Length < 8) return Reply.Status(ScmiStatus.ProtocolError);
+                if (ImxMisc.SourceOf(R32(p, 0), described) is not { } source) return Reply.Status(ScmiStatus.NotFound);
+                var enable = R32(p, 4) != 0;
+                if (enable && !controls.CanNotify[source]) return Reply.Status(ScmiStatus.NotSupported);
+                Apply(controls, source, enable);
+                return Reply.Ok;
+            }
         }
     }
 

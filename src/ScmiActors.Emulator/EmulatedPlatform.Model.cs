@@ -16,7 +16,6 @@ public sealed partial class EmulatedPlatform
     private const int MaxBaseErrorPayload = 8 + 8 * 1024;
     private const int MaxSensorUpdatePayload = 8 + 16 * PlatformProtocol.MaxSensorAxes;
 
-    private static readonly uint[] BbmRtcEventBits = [1, 2, 4];
     private static readonly uint[] PowercapPais = [1_000, 10_000, 100_000];
 
     private readonly Random _rng;
@@ -40,7 +39,7 @@ public sealed partial class EmulatedPlatform
 
     private EventSlot _baseError = null!;
     private EventSlot? _powerState, _systemPower, _perfLimits, _perfLevel, _clockChanged, _clockRequested;
-    private EventSlot? _tripPoint, _sensorUpdate, _resetIssued, _capChanged, _measurements, _bbmRtc, _bbmButton;
+    private EventSlot? _tripPoint, _sensorUpdate, _resetIssued, _capChanged, _measurements, _bbmRtc, _bbmButton, _miscControl;
 
     // Resource state. Arrays are sized by the protocol's number of sources.
     private uint[] _powerStates = [];
@@ -156,8 +155,21 @@ public sealed partial class EmulatedPlatform
 
         if (Description.Find(ImxBbm.ProtocolId) is { } bbm)
         {
-            _bbmRtc = Add(new EventSlot(ImxBbm.ProtocolId, ImxBbm.Events.Rtc, Names.BbmRtc, ImxBbm.RtcSourceCount, 4, false, s.BbmRtcPerSecond, Can(bbm, ImxBbm.Events.Rtc)));
+            // Sources as the plug-in numbers them: rtc_id * 3 + kind, for the description's number of RTCs.
+            if (bbm.SourceCount > MaxSources / ImxBbm.KindsPerRtc)
+                throw new ArgumentException($"imx-bbm: {bbm.SourceCount} RTCs, the emulator models at most {MaxSources / ImxBbm.KindsPerRtc}");
+            _bbmRtc = Add(new EventSlot(ImxBbm.ProtocolId, ImxBbm.Events.Rtc, Names.BbmRtc, bbm.SourceCount * ImxBbm.KindsPerRtc, 4, false,
+                s.BbmRtcPerSecond, Can(bbm, ImxBbm.Events.Rtc)));
             _bbmButton = Add(new EventSlot(ImxBbm.ProtocolId, ImxBbm.Events.Button, Names.BbmButton, 1, 4, false, s.BbmButtonPerSecond, Can(bbm, ImxBbm.Events.Button)));
+        }
+
+        if (Description.Find(ImxMisc.ProtocolId) is { } misc)
+        {
+            var controls = ImxMisc.DeviceControls(misc) + ImxMisc.BoardControls(misc);
+            if (controls > MaxSources)
+                throw new ArgumentException($"imx-misc: {controls} controls, the emulator models at most {MaxSources}");
+            _miscControl = Add(new EventSlot(ImxMisc.ProtocolId, ImxMisc.Events.Control, Names.MiscControl, controls, 8, false,
+                s.MiscControlPerSecond, Can(misc, ImxMisc.Events.Control)));
         }
 
         // Random phases, so that sources with the same rate do not all change on the same tick.
@@ -211,6 +223,7 @@ public sealed partial class EmulatedPlatform
         TickReset();
         TickPowercap(t);
         TickBbm();
+        TickMisc();
         TickStorm();
     }
 
@@ -309,10 +322,17 @@ public sealed partial class EmulatedPlatform
     private void TickBbm()
     {
         if (_bbmRtc is { } rtc)
-            foreach (var bit in BbmRtcEventBits)
-                for (var i = Due(rtc, bit); i > 0; i--) EmitBbmRtc(bit);
+            for (uint s = 0; s < rtc.Sources; s++)
+                for (var i = Due(rtc, s); i > 0; i--) EmitBbmRtc(s);
         if (_bbmButton is { } button)
             for (var i = Due(button, 0); i > 0; i--) EmitBbmButton();
+    }
+
+    private void TickMisc()
+    {
+        if (_miscControl is not { } slot) return;
+        for (uint s = 0; s < slot.Sources; s++)
+            for (var i = Due(slot, s); i > 0; i--) EmitMiscControl(s);
     }
 
     /// <summary>A burst of the current state of every enabled source, round robin, far above any queue budget.</summary>
@@ -323,12 +343,6 @@ public sealed partial class EmulatedPlatform
         foreach (var slot in _slotOrder)
         {
             if (slot == _tripPoint || slot == _systemPower) continue;
-            if (slot == _bbmRtc)
-            {
-                foreach (var bit in BbmRtcEventBits)
-                    if (IsEffectivelyEnabled(slot, bit, out _)) targets.Add((slot, bit));
-                continue;
-            }
             for (uint s = 0; s < slot.Sources; s++)
                 if (IsEffectivelyEnabled(slot, s, out _)) targets.Add((slot, s));
         }
@@ -367,6 +381,7 @@ public sealed partial class EmulatedPlatform
         else if (slot == _measurements) EmitMeasurement(source);
         else if (slot == _bbmRtc) EmitBbmRtc(source);
         else if (slot == _bbmButton) EmitBbmButton();
+        else if (slot == _miscControl) EmitMiscControl(source);
     }
 
     // ---- changes and their notifications --------------------------------------------------------
@@ -588,11 +603,21 @@ public sealed partial class EmulatedPlatform
         Emit(_measurements!, domain, 12);
     }
 
-    /// <summary>i.MX BBM RTC: one <c>flags</c> word, rtc id 0 in bits 31:24, the event bits in 2:0 (the source).</summary>
-    private void EmitBbmRtc(uint eventBits)
+    /// <summary>i.MX BBM RTC as imx-sm sends it: one <c>flags</c> word, the rtc id in bits 31:24 and one event bit.</summary>
+    private void EmitBbmRtc(uint source)
     {
-        W32(_buffer, 0, eventBits & 0x7);
-        Emit(_bbmRtc!, eventBits, 4);
+        W32(_buffer, 0, BbmRtcFlags(source));
+        Emit(_bbmRtc!, source, 4);
+    }
+
+    private static uint BbmRtcFlags(uint source) => (source / ImxBbm.KindsPerRtc) << 24 | 1u << (int)(source % ImxBbm.KindsPerRtc);
+
+    /// <summary>i.MX MISC control event: <c>ctrl_id, flags</c> (flags 1, as the imx-sm controls raise it).</summary>
+    private void EmitMiscControl(uint source)
+    {
+        W32(_buffer, 0, ImxMisc.ControlIdOf(source, Description.Find(ImxMisc.ProtocolId)!));
+        W32(_buffer, 4, 1);
+        Emit(_miscControl!, source, 8);
     }
 
     private void EmitBbmButton()
@@ -652,8 +677,14 @@ public sealed partial class EmulatedPlatform
         }
         if (slot == _bbmRtc)
         {
-            W32(b, 0, source & 0x7);
+            W32(b, 0, BbmRtcFlags(source));
             return 4;
+        }
+        if (slot == _miscControl)
+        {
+            W32(b, 0, ImxMisc.ControlIdOf(source, Description.Find(ImxMisc.ProtocolId)!));
+            W32(b, 4, 1);
+            return 8;
         }
         W32(b, 0, 1); // BBM button
         return 4;

@@ -184,7 +184,8 @@ public sealed partial class EmulatedPlatform : IAsyncDisposable
     /// toggle, a clock rate, a sensor reading, …), and sends its notification if the agent enabled it.
     /// Returns the transport's answer, or null when nothing was sent. For a trip point event the
     /// sensor's current temperature is reported against trip point 0; for the i.MX BBM RTC event the
-    /// source is the event bit (1 alarm, 2 rollover, 4 updated).
+    /// source is the plug-in's <c>rtc_id * 3 + kind</c> (kind 0 alarm, 1 rollover, 2 updated); for the
+    /// i.MX MISC control event the dense source (device controls, then board controls).
     /// </summary>
     public IngestResult? EmitOnce(byte protocol, byte eventId, uint source)
     {
@@ -344,5 +345,6 @@ public sealed partial class EmulatedPlatform : IAsyncDisposable
         public const string Measurements = "POWERCAP_MEASUREMENTS_CHANGED";
         public const string BbmRtc = ImxBbm.RtcEvent;
         public const string BbmButton = ImxBbm.ButtonEvent;
+        public const string MiscControl = ImxMisc.ControlEvent;
     }
 }

@@ -54,6 +54,9 @@ public sealed record EmulatorScenario
 
     public double BbmButtonPerSecond { get; init; } = 0.02;
 
+    /// <summary>i.MX MISC (0x84) MISC_CONTROL_EVENTs per second per control.</summary>
+    public double MiscControlPerSecond { get; init; } = 0.05;
+
     // ---- value ranges ---------------------------------------------------------------------------
 
     public uint PerfMinLevel { get; init; } = 100;
@@ -129,6 +132,7 @@ public sealed record EmulatorScenario
                      ("perf-level", PerfLevelPerSecond), ("perf-limits", PerfLimitsPerSecond), ("power-state", PowerStatePerSecond),
                      ("clock-rate", ClockRatePerSecond), ("sensor-update", SensorUpdatePerSecond), ("powercap-cap", PowercapCapPerSecond),
                      ("reset", ResetPerSecond), ("base-error", BaseErrorPerSecond), ("bbm-rtc", BbmRtcPerSecond), ("bbm-button", BbmButtonPerSecond),
+                     ("misc-control", MiscControlPerSecond),
                  })
             Require(rate >= 0 && double.IsFinite(rate), $"rate {name} must be a finite number >= 0");
         Require(PerfLevelStep > 0 && PerfMinLevel <= PerfMaxLevel, "perf levels: step > 0 and min <= max");
@@ -170,7 +174,8 @@ public sealed record EmulatorScenario
     /// <code>
     /// seed = 7, tick = 10ms, agent-id = 1, agents = 2, agent-caused-share = 0.2
     /// rates { perf-level = 20, perf-limits = 0.5, power-state = 1, clock-rate = 1, sensor-update = 5,
-    ///         powercap-cap = 0.2, reset = 0.1, base-error = 0.05, bbm-rtc = 0.1, bbm-button = 0.02 }
+    ///         powercap-cap = 0.2, reset = 0.1, base-error = 0.05, bbm-rtc = 0.1, bbm-button = 0.02,
+    ///         misc-control = 0.05 }
     /// perf { min-level = 100, max-level = 2000, level-step = 100 }
     /// clock { min-hz = 100000000, max-hz = 4800000000, step-hz = 100000000 }
     /// sensor { min = -20000, max = 95000, period = 8s, noise = 100, trip-points = [45000, 70000, 85000] }
@@ -210,6 +215,7 @@ public sealed record EmulatorScenario
         "seed", "tick", "agent-id", "agents", "agent-caused-share",
         "rates.perf-level", "rates.perf-limits", "rates.power-state", "rates.clock-rate", "rates.sensor-update",
         "rates.powercap-cap", "rates.reset", "rates.base-error", "rates.bbm-rtc", "rates.bbm-button",
+        "rates.misc-control",
         "perf.min-level", "perf.max-level", "perf.level-step",
         "clock.min-hz", "clock.max-hz", "clock.step-hz",
         "sensor.min", "sensor.max", "sensor.period", "sensor.noise", "sensor.trip-points",
@@ -252,6 +258,7 @@ public sealed record EmulatorScenario
             BaseErrorPerSecond = c.GetDouble("rates.base-error", d.BaseErrorPerSecond),
             BbmRtcPerSecond = c.GetDouble("rates.bbm-rtc", d.BbmRtcPerSecond),
             BbmButtonPerSecond = c.GetDouble("rates.bbm-button", d.BbmButtonPerSecond),
+            MiscControlPerSecond = c.GetDouble("rates.misc-control", d.MiscControlPerSecond),
 
             PerfMinLevel = (uint)c.GetLong("perf.min-level", d.PerfMinLevel),
             PerfMaxLevel = (uint)c.GetLong("perf.max-level", d.PerfMaxLevel),

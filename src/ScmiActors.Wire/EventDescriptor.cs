@@ -15,6 +15,26 @@ public delegate DecodeResult EventDecodeFunc(ReadOnlySpan<byte> payload, in Deco
 public delegate int NotifyEncodeFunc(uint source, bool enable, PlatformProtocol protocol, Span<byte> destination);
 
 /// <summary>
+/// Writes the payload of a grouped NOTIFY command: one command sets the enables of every source of
+/// <paramref name="group"/> at once, so it carries all of <paramref name="sourcesOn"/> (possibly none).
+/// </summary>
+public delegate int NotifyGroupEncodeFunc(uint group, IReadOnlyCollection<uint> sourcesOn, PlatformProtocol protocol, Span<byte> destination);
+
+/// <summary>
+/// For events whose NOTIFY command <em>sets</em> the enables of several sources together rather than
+/// switching one (i.MX BBM_RTC_NOTIFY: the three event kinds of one RTC). The dispatcher then keeps,
+/// per group, the union of the sources still wanted and sends it whole; sources of different groups
+/// stay independent. <see cref="GroupOf"/> maps a source to its group key.
+/// </summary>
+public sealed class NotifyGroup(Func<uint, uint> groupOf, NotifyGroupEncodeFunc encode)
+{
+    public uint GroupOf(uint source) => groupOf(source);
+
+    internal int Encode(uint group, IReadOnlyCollection<uint> sourcesOn, PlatformProtocol protocol, Span<byte> destination) =>
+        encode(group, sourcesOn, protocol, destination);
+}
+
+/// <summary>
 /// One notification of one protocol: its id and name, the largest payload the ingestion gate
 /// accepts for it, its decoder, and the NOTIFY command that switches it on and off per source.
 /// Standard and vendor events are described the same way.
@@ -26,10 +46,14 @@ public sealed class EventDescriptor
 
     private readonly EventDecodeFunc _decode;
     private readonly NotifyEncodeFunc _encodeNotify;
+    private readonly Func<PlatformProtocol, uint>? _sourceCount;
 
     public EventDescriptor(byte protocolId, byte eventId, string name, int maxPayload, byte notifyMessageId,
-        EventDecodeFunc decode, NotifyEncodeFunc encodeNotify, uint? fixedSourceCount = null)
+        EventDecodeFunc decode, NotifyEncodeFunc encodeNotify, uint? fixedSourceCount = null,
+        Func<PlatformProtocol, uint>? sourceCount = null, NotifyGroup? notifyGroup = null)
     {
+        if (fixedSourceCount is not null && sourceCount is not null)
+            throw new ArgumentException($"event {name}: a fixed source count and a source count function exclude each other");
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentOutOfRangeException.ThrowIfNegative(maxPayload);
         ProtocolId = protocolId;
@@ -38,6 +62,8 @@ public sealed class EventDescriptor
         MaxPayload = maxPayload;
         NotifyMessageId = notifyMessageId;
         FixedSourceCount = fixedSourceCount;
+        _sourceCount = sourceCount;
+        Group = notifyGroup;
         _decode = decode;
         _encodeNotify = encodeNotify;
     }
@@ -54,7 +80,11 @@ public sealed class EventDescriptor
     /// <summary>Set for events whose source space does not come from the platform (base, system: 1).</summary>
     public uint? FixedSourceCount { get; }
 
-    public uint SourceCount(PlatformProtocol protocol) => FixedSourceCount ?? protocol.SourceCount;
+    /// <summary>The event's number of sources on a platform: fixed, derived by the event (i.MX BBM RTC: 3 per RTC), or the protocol's.</summary>
+    public uint SourceCount(PlatformProtocol protocol) => FixedSourceCount ?? _sourceCount?.Invoke(protocol) ?? protocol.SourceCount;
+
+    /// <summary>Set when one NOTIFY command sets the enables of a group of sources together (see <see cref="NotifyGroup"/>); null for per-source NOTIFY.</summary>
+    public NotifyGroup? Group { get; }
 
     public DecodeResult Decode(ReadOnlySpan<byte> payload, in DecodeContext context) => _decode(payload, in context);
 
@@ -63,6 +93,15 @@ public sealed class EventDescriptor
     {
         Span<byte> buffer = stackalloc byte[MaxNotifyPayload];
         var length = _encodeNotify(source, enable, protocol, buffer);
+        return new NotifyCommand(ProtocolId, NotifyMessageId, buffer[..length].ToArray());
+    }
+
+    /// <summary>Builds the grouped NOTIFY command that leaves exactly <paramref name="sourcesOn"/> of <paramref name="group"/> enabled.</summary>
+    public NotifyCommand EncodeGroupNotify(uint group, IReadOnlyCollection<uint> sourcesOn, PlatformProtocol protocol)
+    {
+        if (Group is null) throw new InvalidOperationException($"{this} has no notify group");
+        Span<byte> buffer = stackalloc byte[MaxNotifyPayload];
+        var length = Group.Encode(group, sourcesOn, protocol, buffer);
         return new NotifyCommand(ProtocolId, NotifyMessageId, buffer[..length].ToArray());
     }
 

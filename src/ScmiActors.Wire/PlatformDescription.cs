@@ -18,7 +18,8 @@ public sealed record PlatformDescription(string PlatformId, string Transport, Im
 /// absent. <see cref="CannotNotify"/>: per event id, the sources the platform says cannot notify
 /// (skipped without traffic). <see cref="QueueBytes"/>: overrides the protocol's default queue budget.
 /// <see cref="MeasurementThresholds"/>: powercap measurement thresholds sent with NOTIFY enable.
-/// <see cref="RateLimit"/>: at most this many notifications per second are accepted (storm guard).</para>
+/// <see cref="RateLimit"/>: at most this many notifications per second are accepted (storm guard).
+/// <see cref="Counts"/>: the protocol's <see cref="ExtraCount"/>s by description key (i.MX MISC board controls).</para>
 /// </summary>
 public sealed record PlatformProtocol(
     byte ProtocolId,
@@ -28,8 +29,12 @@ public sealed record PlatformProtocol(
     ImmutableDictionary<byte, ImmutableHashSet<uint>> CannotNotify,
     int? QueueBytes = null,
     (uint Low, uint High)? MeasurementThresholds = null,
-    int? RateLimit = null)
+    int? RateLimit = null,
+    ImmutableDictionary<string, uint>? Counts = null)
 {
+    /// <summary>An extra count by its description key; <paramref name="fallback"/> when the platform did not give it.</summary>
+    public uint CountOf(string key, uint fallback = 0) => Counts is not null && Counts.TryGetValue(key, out var n) ? n : fallback;
+
     /// <summary>Largest axis count a SENSOR_UPDATE can carry (Linux caps it at 63).</summary>
     public const int MaxSensorAxes = 63;
 

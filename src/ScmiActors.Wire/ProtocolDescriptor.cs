@@ -12,12 +12,18 @@ public sealed class ProtocolDescriptor
     public const int DefaultQueueBytes = 4096;
 
     public ProtocolDescriptor(byte id, string name, IEnumerable<EventDescriptor> events,
-        string? sourceCountKey = null, int defaultQueueBytes = DefaultQueueBytes)
+        string? sourceCountKey = null, int defaultQueueBytes = DefaultQueueBytes,
+        uint? sourceCountDefault = null, Func<uint, uint>? sourceCountFromAttributes = null, IEnumerable<ExtraCount>? extraCounts = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
+        if (sourceCountKey is null && (sourceCountDefault is not null || sourceCountFromAttributes is not null))
+            throw new ArgumentException($"protocol {name}: a source count default or attributes layout needs a source count key");
         Id = id;
         Name = name;
         SourceCountKey = sourceCountKey;
+        SourceCountDefault = sourceCountDefault;
+        _sourceCountFromAttributes = sourceCountFromAttributes ?? (a => a & 0xFFFF);
+        ExtraCounts = extraCounts?.ToImmutableArray() ?? [];
         DefaultQueueSize = defaultQueueBytes;
         var list = events.OrderBy(e => e.EventId).ToImmutableArray();
         for (var i = 0; i < list.Length; i++)
@@ -30,6 +36,8 @@ public sealed class ProtocolDescriptor
         Events = list;
     }
 
+    private readonly Func<uint, uint> _sourceCountFromAttributes;
+
     public byte Id { get; }
 
     /// <summary>The key under <c>protocols { }</c> in a platform description, e.g. <c>perf</c>.</summary>
@@ -40,6 +48,15 @@ public sealed class ProtocolDescriptor
     /// <summary>The description key that holds the number of sources (<c>domains</c>, <c>clocks</c>, <c>sensors</c>), or null.</summary>
     public string? SourceCountKey { get; }
 
+    /// <summary>When set, <see cref="SourceCountKey"/> may be left out of a description and means this (i.MX BBM: 1 RTC).</summary>
+    public uint? SourceCountDefault { get; }
+
+    /// <summary>Further counts a protocol's decoders need besides its source count (i.MX MISC: board controls).</summary>
+    public ImmutableArray<ExtraCount> ExtraCounts { get; }
+
+    /// <summary>The source count in a PROTOCOL_ATTRIBUTES answer (standard protocols: bits 15:0).</summary>
+    public uint SourceCountFromAttributes(uint attributes) => _sourceCountFromAttributes(attributes);
+
     public int DefaultQueueSize { get; }
 
     public EventDescriptor? FindEvent(byte eventId) => eventId < Events.Length ? Events[eventId] : null;
@@ -49,6 +66,13 @@ public sealed class ProtocolDescriptor
 
     public override string ToString() => $"{Name} (0x{Id:X2})";
 }
+
+/// <summary>
+/// A named count of a protocol besides its source count: its description key, the value when the key
+/// is absent, and where discovery finds it in the PROTOCOL_ATTRIBUTES answer. Kept in
+/// <see cref="PlatformProtocol.Counts"/>.
+/// </summary>
+public sealed record ExtraCount(string Key, uint Default, Func<uint, uint> FromAttributes);
 
 /// <summary>
 /// The protocols this process can decode, by id and by description name: the standard set plus any

@@ -123,12 +123,15 @@ public class ProtocolCatalogTests
     }
 
     [Fact]
-    public void Default_is_standard_plus_imx_bbm()
+    public void Default_is_standard_plus_imx_bbm_and_misc()
     {
         Assert.Equal(10, ProtocolCatalogs.Standard.Protocols.Count());
-        Assert.Equal(11, ProtocolCatalogs.Default.Protocols.Count());
+        Assert.Equal(12, ProtocolCatalogs.Default.Protocols.Count());
         Assert.Same(ImxBbm.Descriptor, ProtocolCatalogs.Default.Find(ImxBbm.ProtocolId));
         Assert.Same(ImxBbm.Descriptor, ProtocolCatalogs.Default.Find("IMX-BBM"));
+        Assert.Same(ImxMisc.Descriptor, ProtocolCatalogs.Default.Find(ImxMisc.ProtocolId));
+        Assert.Same(ImxMisc.Descriptor, ProtocolCatalogs.Default.Find("imx-misc"));
+        Assert.Null(ProtocolCatalogs.Standard.Find(ImxMisc.ProtocolId));
     }
 
     [Fact]
@@ -149,7 +152,7 @@ public class ProtocolCatalogTests
         var extended = ProtocolCatalogs.Default.With(vendor);
         Assert.Same(vendor, extended.Find((byte)0x90));
         Assert.Same(vendor, extended.Find("ACME"));
-        Assert.Equal(12, extended.Protocols.Count());
+        Assert.Equal(13, extended.Protocols.Count());
         Assert.Null(ProtocolCatalogs.Default.Find((byte)0x90));
         Assert.Null(ProtocolCatalogs.Default.Find("acme"));
         Assert.Same(ProtocolCatalogs.Default.Find(ScmiProtocolId.Perf), extended.Find(ScmiProtocolId.Perf));
@@ -164,7 +167,7 @@ public class ProtocolCatalogTests
         Assert.Same(renamed, second.Find((byte)0x90));
         Assert.Same(renamed, second.Find("acme-v2"));
         Assert.Null(second.Find("acme"));
-        Assert.Equal(12, second.Protocols.Count());
+        Assert.Equal(13, second.Protocols.Count());
     }
 
     [Theory]

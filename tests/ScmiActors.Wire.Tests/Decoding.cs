@@ -68,6 +68,7 @@ public static class EventCases
         new(SP.PowercapMeasurementsChanged, ScmiProtocolId.Powercap, ScmiEvents.Powercap.MeasurementsChanged, 12, 12, TestPlatforms.PowercapDomains, s => WireModel.PowercapMeasurements(Agent, s, 12_345)),
         new(ImxBbm.RtcEvent, ImxBbm.ProtocolId, ImxBbm.Events.Rtc, 4, 4, null, _ => WireModel.Bbm(0x0100_0001)),
         new(ImxBbm.ButtonEvent, ImxBbm.ProtocolId, ImxBbm.Events.Button, 4, 4, null, _ => WireModel.Bbm(1)),
+        new(ImxMisc.ControlEvent, ImxMisc.ProtocolId, ImxMisc.Events.Control, 8, 8, null, _ => [0x01, 0x80, 0, 0, 1, 0, 0, 0]),
     ];
 
     public static EventCase Get(string name) => All.Single(c => c.Name == name);

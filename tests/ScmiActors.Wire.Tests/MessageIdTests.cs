@@ -34,6 +34,7 @@ public class MessageIdTests
             ScmiCommands.Powercap.MeasurementsNotify },
         { ImxBbm.RtcEvent, ImxBbm.ProtocolId, ImxBbm.Events.Rtc, ImxBbm.Commands.RtcNotify },
         { ImxBbm.ButtonEvent, ImxBbm.ProtocolId, ImxBbm.Events.Button, ImxBbm.Commands.ButtonNotify },
+        { ImxMisc.ControlEvent, ImxMisc.ProtocolId, ImxMisc.Events.Control, ImxMisc.Commands.ControlNotify },
     };
 
     [Theory]
@@ -64,6 +65,7 @@ public class MessageIdTests
         var protocols = ConstantsOf(typeof(ScmiProtocolId));
         var groups = typeof(ScmiEvents).GetNestedTypes().Select(t => (Protocol: protocols[t.Name], Ids: ConstantsOf(t)))
             .Append((Protocol: ImxBbm.ProtocolId, Ids: ConstantsOf(typeof(ImxBbm.Events))))
+            .Append((Protocol: ImxMisc.ProtocolId, Ids: ConstantsOf(typeof(ImxMisc.Events))))
             .ToList();
         foreach (var (protocol, ids) in groups)
         {
@@ -78,7 +80,7 @@ public class MessageIdTests
     public static TheoryData<string> CommandClasses()
     {
         var data = new TheoryData<string>();
-        foreach (var name in typeof(ScmiCommands).GetNestedTypes().Select(t => t.Name).Append(nameof(ImxBbm))) data.Add(name);
+        foreach (var name in typeof(ScmiCommands).GetNestedTypes().Select(t => t.Name).Append(nameof(ImxBbm)).Append(nameof(ImxMisc))) data.Add(name);
         return data;
     }
 
@@ -90,7 +92,12 @@ public class MessageIdTests
     [MemberData(nameof(CommandClasses))]
     public void Commands_of_one_protocol_have_distinct_ids(string protocol)
     {
-        var type = protocol == nameof(ImxBbm) ? typeof(ImxBbm.Commands) : typeof(ScmiCommands).GetNestedType(protocol)!;
+        var type = protocol switch
+        {
+            nameof(ImxBbm) => typeof(ImxBbm.Commands),
+            nameof(ImxMisc) => typeof(ImxMisc.Commands),
+            _ => typeof(ScmiCommands).GetNestedType(protocol)!,
+        };
         var ids = ConstantsOf(type).ToList();
         if (type != typeof(ScmiCommands.Common)) ids.AddRange(ConstantsOf(typeof(ScmiCommands.Common)));
         var shared = ids.GroupBy(kv => kv.Value).Where(g => g.Count() > 1)
@@ -101,7 +108,7 @@ public class MessageIdTests
     [Fact]
     public void Events_of_one_protocol_have_distinct_ids_numbered_from_zero()
     {
-        foreach (var type in typeof(ScmiEvents).GetNestedTypes().Append(typeof(ImxBbm.Events)))
+        foreach (var type in typeof(ScmiEvents).GetNestedTypes().Append(typeof(ImxBbm.Events)).Append(typeof(ImxMisc.Events)))
         {
             var ids = ConstantsOf(type).Values.Order().ToList();
             Assert.Equal(Enumerable.Range(0, ids.Count).Select(i => (byte)i), ids);
@@ -115,6 +122,7 @@ public class MessageIdTests
         var commands = typeof(ScmiCommands).GetNestedTypes().Where(t => t != typeof(ScmiCommands.Common))
             .ToDictionary(t => protocols[t.Name], t => ConstantsOf(t).Values.ToHashSet());
         commands[ImxBbm.ProtocolId] = ConstantsOf(typeof(ImxBbm.Commands)).Values.ToHashSet();
+        commands[ImxMisc.ProtocolId] = ConstantsOf(typeof(ImxMisc.Commands)).Values.ToHashSet();
         foreach (var descriptor in ProtocolCatalogs.Default.Protocols)
         foreach (var e in descriptor.Events)
             Assert.Contains(e.NotifyMessageId, commands[descriptor.Id]);
@@ -139,7 +147,9 @@ public class MessageIdTests
             0x3, 0x5,
             0x3, 0x4, 0x6, 0x9, 0xA, 0xB,
             0xA, 0xB,
+            0x8,
             0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 0, 1,
+            0,
         ];
         byte[] named =
         [
@@ -157,15 +167,18 @@ public class MessageIdTests
             ScmiCommands.Powercap.DomainAttributes, ScmiCommands.Powercap.CapGet, ScmiCommands.Powercap.PaiGet,
             ScmiCommands.Powercap.MeasurementsGet, ScmiCommands.Powercap.CapNotify, ScmiCommands.Powercap.MeasurementsNotify,
             ImxBbm.Commands.RtcNotify, ImxBbm.Commands.ButtonNotify,
+            ImxMisc.Commands.ControlNotify,
             ScmiEvents.Base.ErrorEvent, ScmiEvents.Power.StateChanged, ScmiEvents.System.PowerStateNotifier,
             ScmiEvents.Perf.LimitsChanged, ScmiEvents.Perf.LevelChanged, ScmiEvents.Clock.RateChanged, ScmiEvents.Clock.RateChangeRequested,
             ScmiEvents.Sensor.TripPointEvent, ScmiEvents.Sensor.Update, ScmiEvents.Reset.Issued,
             ScmiEvents.Powercap.CapChanged, ScmiEvents.Powercap.MeasurementsChanged, ImxBbm.Events.Rtc, ImxBbm.Events.Button,
+            ImxMisc.Events.Control,
         ];
         Assert.Equal(expected, named);
         // Every constant is in the list above: adding one without its spec number fails here.
         var all = typeof(ScmiCommands).GetNestedTypes().Concat(typeof(ScmiEvents).GetNestedTypes())
-            .Append(typeof(ImxBbm.Commands)).Append(typeof(ImxBbm.Events)).Sum(t => ConstantsOf(t).Count);
+            .Append(typeof(ImxBbm.Commands)).Append(typeof(ImxBbm.Events))
+            .Append(typeof(ImxMisc.Commands)).Append(typeof(ImxMisc.Events)).Sum(t => ConstantsOf(t).Count);
         Assert.Equal(named.Length, all);
     }
 

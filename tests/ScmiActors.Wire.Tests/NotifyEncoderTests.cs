@@ -84,22 +84,24 @@ public class NotifyEncoderTests
             descriptor.EncodeNotify(Source, false, description).Payload);
     }
 
+    // Per source (not what the dispatcher sends: it sends the group's union, see ImxBbmDecodeTests):
+    // rtc_id = source / 3, the kind's bit alone.
     [Theory]
-    [InlineData(1u)]
-    [InlineData(5u)]
-    [InlineData(7u)]
-    public void Bbm_rtc_notify_is_rtc_0_and_the_source_mask(uint source)
+    [InlineData(0u, 0u, 1u)]
+    [InlineData(2u, 0u, 4u)]
+    [InlineData(4u, 1u, 2u)]
+    public void Bbm_rtc_notify_of_one_source_is_its_rtc_and_its_kind_bit(uint source, byte rtc, byte flags)
     {
         var descriptor = Event(ImxBbm.ProtocolId, ImxBbm.Events.Rtc);
         var description = TestPlatforms.Protocol(ImxBbm.ProtocolId);
         var enable = descriptor.EncodeNotify(source, true, description);
         Assert.Equal(ImxBbm.ProtocolId, enable.ProtocolId);
         Assert.Equal(ImxBbm.Commands.RtcNotify, enable.MessageId);
-        Assert.Equal(new byte[] { 0, 0, 0, 0, (byte)source, 0, 0, 0 }, enable.Payload);
+        Assert.Equal(new byte[] { rtc, 0, 0, 0, flags, 0, 0, 0 }, enable.Payload);
 
         var disable = descriptor.EncodeNotify(source, false, description);
         Assert.Equal(ImxBbm.Commands.RtcNotify, disable.MessageId);
-        Assert.Equal(new byte[8], disable.Payload);
+        Assert.Equal(new byte[] { rtc, 0, 0, 0, 0, 0, 0, 0 }, disable.Payload);
     }
 
     [Fact]
@@ -131,7 +133,7 @@ public class NotifyEncoderTests
                 Assert.Equal(0, command.Payload.Length % 4);
             }
         }
-        Assert.Equal(14, count);
+        Assert.Equal(15, count);
     }
 
     /// <summary>DESIGN.md's table: the largest payload the gate accepts per event.</summary>
@@ -150,6 +152,7 @@ public class NotifyEncoderTests
     [InlineData(ScmiProtocolId.Powercap, ScmiEvents.Powercap.MeasurementsChanged, 12)]
     [InlineData(ImxBbm.ProtocolId, ImxBbm.Events.Rtc, 4)]
     [InlineData(ImxBbm.ProtocolId, ImxBbm.Events.Button, 4)]
+    [InlineData(ImxMisc.ProtocolId, ImxMisc.Events.Control, 8)]
     public void Max_payload_per_event(byte protocol, byte eventId, int maxPayload)
     {
         var e = Event(protocol, eventId);

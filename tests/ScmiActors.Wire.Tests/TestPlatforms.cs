@@ -6,7 +6,7 @@ namespace ScmiActors.Wire.Tests;
 
 /// <summary>
 /// The platform descriptions the wire tests decode against: every standard protocol with
-/// notifications, voltage (no notifications) and the i.MX BBM vendor protocol.
+/// notifications, voltage (no notifications) and the i.MX BBM and MISC vendor protocols.
 /// </summary>
 public static class TestPlatforms
 {
@@ -19,6 +19,11 @@ public static class TestPlatforms
     public const uint ResetDomains = 6;
     public const uint PowercapDomains = 4;
     public const uint VoltageDomains = 2;
+
+    /// <summary>As the imx-sm firmware: RTC 0 "bbnsm" and RTC 1 "pmic"; 2 device and 4 board controls.</summary>
+    public const uint BbmRtcs = 2;
+    public const uint MiscDeviceControls = 2;
+    public const uint MiscBoardControls = 4;
 
     /// <summary>Sensor 5 has three axes, sensor 6 the maximum of 63; all others are scalar.</summary>
     public const uint ThreeAxisSensor = 5;
@@ -69,7 +74,11 @@ public static class TestPlatforms
             PlatformProtocol.Create(ScmiProtocolId.Reset, V(3), ResetDomains),
             PlatformProtocol.Create(ScmiProtocolId.Voltage, V(2), VoltageDomains),
             PlatformProtocol.Create(ScmiProtocolId.Powercap, V(2), PowercapDomains),
-            PlatformProtocol.Create(ImxBbm.ProtocolId, V(1), 0),
+            PlatformProtocol.Create(ImxBbm.ProtocolId, V(1), BbmRtcs),
+            PlatformProtocol.Create(ImxMisc.ProtocolId, V(1, 1), MiscDeviceControls) with
+            {
+                Counts = ImmutableDictionary<string, uint>.Empty.Add(ImxMisc.BoardControlsKey, MiscBoardControls),
+            },
         };
         return new PlatformDescription(platformId, "in-memory",
             protocols.ToImmutableSortedDictionary(p => p.ProtocolId, p => p));

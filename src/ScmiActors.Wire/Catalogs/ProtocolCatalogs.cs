@@ -13,6 +13,6 @@ public static class ProtocolCatalogs
     /// <summary>The standard protocols of DEN0056 (voltage and pinctrl have no notifications).</summary>
     public static ProtocolCatalog Standard { get; } = ProtocolCatalog.Empty.WithAll(StandardProtocols.All);
 
-    /// <summary>The standard protocols plus the vendor protocols shipped with ScmiActors (NXP i.MX BBM).</summary>
-    public static ProtocolCatalog Default { get; } = Standard.With(ImxBbm.Descriptor);
+    /// <summary>The standard protocols plus the vendor protocols shipped with ScmiActors (NXP i.MX BBM and MISC).</summary>
+    public static ProtocolCatalog Default { get; } = Standard.With(ImxBbm.Descriptor).With(ImxMisc.Descriptor);
 }

@@ -11,7 +11,8 @@ public sealed class PlatformDescriptionException(string message) : Exception(mes
 /// <summary>
 /// Reads platform descriptions from HOCON (<c>scmi.platforms.&lt;id&gt; { transport, protocols { … } }</c>)
 /// into the model the decoders use. Per protocol: <c>version</c> ("major.minor", default "1.0"), the
-/// protocol's source count key (<c>domains</c>, <c>clocks</c>, <c>sensors</c>), sensor <c>axes</c>,
+/// protocol's source count key (<c>domains</c>, <c>clocks</c>, <c>sensors</c>; i.MX <c>rtcs</c>, default 1,
+/// and <c>device-controls</c>), its extra counts (i.MX MISC <c>board-controls</c>, default 0), sensor <c>axes</c>,
 /// <c>queue-bytes</c>, <c>rate-limit</c> (notifications per second), <c>no-notify { EVENT_NAME = [sources] }</c> and powercap
 /// <c>measurement-thresholds = [low, high]</c>. Every mistake is a <see cref="PlatformDescriptionException"/>.
 /// </summary>
@@ -101,10 +102,17 @@ public static class PlatformDescriptionLoader
         uint sources = 0;
         if (descriptor.SourceCountKey is { } key)
         {
-            if (!c.HasPath(key))
-                throw new PlatformDescriptionException($"{path}: '{key}' is required (the number of {key})");
-            sources = NonNegative(c.GetLong(key), $"{path}.{key}");
+            if (c.HasPath(key)) sources = NonNegative(c.GetLong(key), $"{path}.{key}");
+            else sources = descriptor.SourceCountDefault
+                ?? throw new PlatformDescriptionException($"{path}: '{key}' is required (the number of {key})");
         }
+
+        // Extra counts (i.MX MISC board-controls): optional, with the descriptor's default.
+        ImmutableDictionary<string, uint>? counts = null;
+        if (descriptor.ExtraCounts.Length > 0)
+            counts = descriptor.ExtraCounts.ToImmutableDictionary(e => e.Key,
+                e => c.HasPath(e.Key) ? NonNegative(c.GetLong(e.Key), $"{path}.{e.Key}") : e.Default);
+        var shape = PlatformProtocol.Create(descriptor.Id, version, sources) with { Counts = counts };
 
         var axes = ImmutableDictionary.CreateBuilder<uint, int>();
         if (c.HasPath("axes"))
@@ -133,7 +141,7 @@ public static class PlatformDescriptionLoader
             {
                 var evt = descriptor.FindEvent(eventName)
                     ?? throw new PlatformDescriptionException($"{path}.no-notify.{eventName}: {descriptor.Name} has no such event");
-                var count = evt.SourceCount(PlatformProtocol.Create(descriptor.Id, version, sources));
+                var count = evt.SourceCount(shape);
                 var set = noNotify.GetLongList(eventName).Select(s =>
                 {
                     var source = NonNegative(s, $"{path}.no-notify.{eventName}");
@@ -178,7 +186,7 @@ public static class PlatformDescriptionLoader
             thresholds = (low, high);
         }
 
-        return new PlatformProtocol(descriptor.Id, version, sources, axes.ToImmutable(), cannotNotify.ToImmutable(), queueBytes, thresholds, rateLimit);
+        return new PlatformProtocol(descriptor.Id, version, sources, axes.ToImmutable(), cannotNotify.ToImmutable(), queueBytes, thresholds, rateLimit, counts);
     }
 
     private static uint NonNegative(long value, string path) =>

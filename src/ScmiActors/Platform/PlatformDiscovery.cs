@@ -66,9 +66,16 @@ public static class PlatformDiscovery
             var name = descriptor.Name.ToUpperInvariant();
             var version = Wire.ProtocolVersion.FromRaw(Word(await Command(id, ScmiCommands.Common.ProtocolVersion, $"{name} PROTOCOL_VERSION"), 0, name));
             uint sources = 0;
+            ImmutableDictionary<string, uint>? counts = null;
             if (descriptor.SourceCountKey is not null)
-                sources = Word(await Command(id, ScmiCommands.Common.ProtocolAttributes, $"{name} PROTOCOL_ATTRIBUTES"), 0, name) & 0xFFFF;
-            var discovered = PlatformProtocol.Create(id, version, sources);
+            {
+                // Where the count sits in the answer is the descriptor's (standard: bits 15:0; i.MX BBM: RTCs in 23:16).
+                var attributes = Word(await Command(id, ScmiCommands.Common.ProtocolAttributes, $"{name} PROTOCOL_ATTRIBUTES"), 0, name);
+                sources = descriptor.SourceCountFromAttributes(attributes);
+                if (descriptor.ExtraCounts.Length > 0)
+                    counts = descriptor.ExtraCounts.ToImmutableDictionary(e => e.Key, e => e.FromAttributes(attributes));
+            }
+            var discovered = PlatformProtocol.Create(id, version, sources) with { Counts = counts };
             discovered = await CapabilitiesAsync(discovered, descriptor, Command, Word);
             protocols[id] = Merge(discovered, configured.Find(id));
         }

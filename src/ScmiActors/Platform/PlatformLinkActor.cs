@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
+using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
 using ScmiActors.Messages;
+using ScmiActors.Subscriptions;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 
@@ -13,6 +15,10 @@ namespace ScmiActors.Platform;
 /// response (or, for asynchronous commands, the delayed response) arrives, the timeout fires, or
 /// the transport refuses. Receives <see cref="RawResponse"/> from the gate; responses that match
 /// no pending command are counted and logged, never thrown.
+/// <para>Grouped NOTIFY (<see cref="GroupNotify"/>, events with a <see cref="NotifyGroup"/>): the link
+/// keeps each group's union in a <see cref="NotifyGroupState{TWaiter}"/> and has at most one request
+/// per group on the wire, because every source actor's enable or disable of that group must go
+/// through the same place to be serialised. The state class decides; this is the glue.</para>
 /// </summary>
 public sealed class PlatformLinkActor : ReceiveActor, IWithTimers
 {
@@ -25,6 +31,7 @@ public sealed class PlatformLinkActor : ReceiveActor, IWithTimers
     private ushort _nextToken;
     private long _sequence;
     private long _unmatchedResponses;
+    private readonly Dictionary<NotifyGroupKey, NotifyGroupState<GroupWaiter>> _groups = new();
 
     public PlatformLinkActor(string platformId, IScmiTransport transport, TimeSpan timeout)
     {
@@ -32,7 +39,9 @@ public sealed class PlatformLinkActor : ReceiveActor, IWithTimers
         _timeout = timeout;
         _log = Context.GetLogger().WithContext("Platform", platformId);
 
-        Receive<PlatformCommand>(Send);
+        Receive<PlatformCommand>(c => Send(c, Sender));
+        Receive<GroupNotify>(OnGroupNotify);
+        Receive<CommandResult>(r => r.Correlation is GroupRequest, OnGroupResult);
         Receive<RawResponse>(OnResponse);
         Receive<CommandTimedOut>(OnTimeout);
         Receive<GetLinkStats>(_ => Sender.Tell(new LinkStats(_pending.Count, _unmatchedResponses)));
@@ -43,21 +52,21 @@ public sealed class PlatformLinkActor : ReceiveActor, IWithTimers
     public static Props Props(string platformId, IScmiTransport transport, TimeSpan timeout) =>
         Akka.Actor.Props.Create(() => new PlatformLinkActor(platformId, transport, timeout));
 
-    private void Send(PlatformCommand command)
+    private void Send(PlatformCommand command, IActorRef replyTo)
     {
         if (!_transport.HasCommandPath)
         {
-            Sender.Tell(new CommandResult(command.Correlation, CommandOutcome.NoCommandPath, ScmiStatus.Success, []));
+            replyTo.Tell(new CommandResult(command.Correlation, CommandOutcome.NoCommandPath, ScmiStatus.Success, []));
             return;
         }
         if (!TryAllocateToken(out var token))
         {
-            Sender.Tell(new CommandResult(command.Correlation, CommandOutcome.Unavailable, ScmiStatus.Busy, [], "all tokens in use"));
+            replyTo.Tell(new CommandResult(command.Correlation, CommandOutcome.Unavailable, ScmiStatus.Busy, [], "all tokens in use"));
             return;
         }
 
         var header = ScmiHeader.Command(command.Protocol, command.MessageId, token);
-        var pending = new Pending(command, Sender, ++_sequence);
+        var pending = new Pending(command, replyTo, ++_sequence);
         _pending[token] = pending;
         try
         {
@@ -67,7 +76,7 @@ public sealed class PlatformLinkActor : ReceiveActor, IWithTimers
         {
             _pending.Remove(token);
             _log.Warning("Transport refused command {Protocol}/{MessageId}: {Error}", $"0x{command.Protocol:X2}", command.MessageId, e.Message);
-            Sender.Tell(new CommandResult(command.Correlation, CommandOutcome.Unavailable, ScmiStatus.CommsError, [], e.Message));
+            replyTo.Tell(new CommandResult(command.Correlation, CommandOutcome.Unavailable, ScmiStatus.CommsError, [], e.Message));
             return;
         }
         Timers.StartSingleTimer(token, new CommandTimedOut(token, pending.Sequence), _timeout);
@@ -118,6 +127,55 @@ public sealed class PlatformLinkActor : ReceiveActor, IWithTimers
         pending.ReplyTo.Tell(result);
     }
 
+    // ---- grouped NOTIFY ----------------------------------------------------------------------------
+
+    private void OnGroupNotify(GroupNotify request)
+    {
+        var group = request.Event.Group!.GroupOf(request.Source);
+        var key = new NotifyGroupKey(request.Event.ProtocolId, request.Event.EventId, group);
+        if (!_groups.TryGetValue(key, out var state)) _groups[key] = state = new NotifyGroupState<GroupWaiter>();
+        ImmutableSortedSet<uint>? union;
+        try
+        {
+            union = state.Request(request.Source, request.Enable, new GroupWaiter(Sender, request.Correlation));
+        }
+        catch (InvalidOperationException e)
+        {
+            _log.Error("Grouped NOTIFY {Event} source {Source} refused: {Error}", request.Event.Name, request.Source, e.Message);
+            Sender.Tell(new CommandResult(request.Correlation, CommandOutcome.Unavailable, ScmiStatus.GenericError, [], e.Message));
+            return;
+        }
+        if (union is not null) SendGroup(key, request.Event, request.Protocol, union);
+    }
+
+    private void SendGroup(NotifyGroupKey key, EventDescriptor evt, PlatformProtocol protocol, ImmutableSortedSet<uint> union)
+    {
+        var correlation = new GroupRequest(key, evt, protocol);
+        NotifyCommand command;
+        try
+        {
+            command = evt.EncodeGroupNotify(key.Group, union, protocol);
+        }
+        catch (Exception e)
+        {
+            // A vendor encoder bug fails this request (and so its waiters), never the link.
+            Self.Tell(new CommandResult(correlation, CommandOutcome.Unavailable, ScmiStatus.GenericError, [], $"NOTIFY encoding failed: {e.Message}"));
+            return;
+        }
+        Send(PlatformCommand.Notify(command, correlation), Self);
+    }
+
+    private void OnGroupResult(CommandResult result)
+    {
+        var request = (GroupRequest)result.Correlation;
+        if (!_groups.TryGetValue(request.Key, out var state)) return;
+        // As the source actors read it: no command path means the platform sends what it sends.
+        var step = state.Completed(result.Succeeded || result.Outcome == CommandOutcome.NoCommandPath);
+        foreach (var waiter in step.Answer) waiter.ReplyTo.Tell(result with { Correlation = waiter.Correlation });
+        if (step.SendNext is { } next) SendGroup(request.Key, request.Event, request.Protocol, next);
+        else if (state.IsEmpty) _groups.Remove(request.Key);
+    }
+
     /// <summary>Tokens cycle through the whole space so that a late response rarely meets a reused token.</summary>
     private bool TryAllocateToken(out ushort token)
     {
@@ -130,6 +188,11 @@ public sealed class PlatformLinkActor : ReceiveActor, IWithTimers
         token = 0;
         return false;
     }
+
+    private sealed record GroupWaiter(IActorRef ReplyTo, object Correlation);
+
+    /// <summary>The correlation of a grouped request the link sends itself; the event and protocol are kept to encode the next one.</summary>
+    private sealed record GroupRequest(NotifyGroupKey Key, EventDescriptor Event, PlatformProtocol Protocol);
 
     private sealed record Pending(PlatformCommand Command, IActorRef ReplyTo, long Sequence);
 

@@ -123,8 +123,10 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
         public const string ResetIssued = "r.rst";
         public const string PowercapCapChanged = "r.pcap";
         public const string PowercapMeasurementsChanged = "r.pmeas";
-        public const string ImxBbmRtcEvent = "r.bbm-rtc";
+        /// <summary>i.MX BBM RTC with source = rtc_id * 3 + kind (issue 12); <see cref="LegacyManifests.ImxBbmRtcEventMask"/> is the earlier one.</summary>
+        public const string ImxBbmRtcEvent = "r.bbm-rtc2";
         public const string ImxBbmButtonEvent = "r.bbm-btn";
+        public const string ImxMiscControlEvent = "r.misc-ctrl";
 
         /// <summary>Every manifest above.</summary>
         public static FrozenSet<string> All { get; } = typeof(Manifests)
@@ -132,6 +134,18 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
             .Where(f => f.IsLiteral && f.FieldType == typeof(string))
             .Select(f => (string)f.GetRawConstantValue()!)
             .ToFrozenSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Manifests only read, never written: what earlier versions wrote for a type whose meaning changed
+    /// since (a changed meaning needs a new manifest, so old bytes are never read with the new one).
+    /// </summary>
+    public static class LegacyManifests
+    {
+        /// <summary>i.MX BBM RTC whose source was the event mask of RTC 0; read with the source recomputed from the flags.</summary>
+        public const string ImxBbmRtcEventMask = "r.bbm-rtc";
+
+        public static FrozenSet<string> All { get; } = new[] { ImxBbmRtcEventMask }.ToFrozenSet(StringComparer.Ordinal);
     }
 
     private readonly ExtendedActorSystem _system;
@@ -177,6 +191,7 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
         PowercapMeasurementsChanged => Manifests.PowercapMeasurementsChanged,
         ImxBbmRtcEvent => Manifests.ImxBbmRtcEvent,
         ImxBbmButtonEvent => Manifests.ImxBbmButtonEvent,
+        ImxMiscControlEvent => Manifests.ImxMiscControlEvent,
         _ => throw CannotSerialize(o),
     };
 
@@ -447,6 +462,13 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
                 p.Flags = e.Flags;
                 return p;
             }
+            case ImxMiscControlEvent e:
+            {
+                var p = c.ImxMiscControlEvent;
+                p.PlatformId = Str(r.PlatformId); p.Protocol = r.Protocol; p.Event = r.Event; p.Source = r.Source; p.TimestampNs = r.TimestampNs; p.AgentId = r.AgentId;
+                p.CtrlId = e.ControlId; p.Flags = e.Flags;
+                return p;
+            }
             default:
                 throw CannotSerialize(r);
         }
@@ -470,6 +492,7 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
         public readonly P.PowercapMeasurementsChanged PowercapMeasurementsChanged = new();
         public readonly P.ImxBbmRtcEvent ImxBbmRtcEvent = new();
         public readonly P.ImxBbmButtonEvent ImxBbmButtonEvent = new();
+        public readonly P.ImxMiscControlEvent ImxMiscControlEvent = new();
     }
 
     private static ArgumentException CannotSerialize(object o) => new(
@@ -481,7 +504,7 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
-        if (manifest is null || !Manifests.All.Contains(manifest))
+        if (manifest is null || !(Manifests.All.Contains(manifest) || LegacyManifests.All.Contains(manifest)))
         {
             throw new SerializationException(
                 $"ScmiSerializer ({SerializerIdentifier}) does not know manifest '{manifest}'. Known: " +
@@ -761,10 +784,21 @@ public sealed class ScmiSerializer : SerializerWithStringManifest
                 var p = P.ImxBbmRtcEvent.Parser.ParseFrom(bytes);
                 return WithBase(new ImxBbmRtcEvent(p.PlatformId, p.TimestampNs, p.Flags), p.Protocol, p.Event, p.Source, p.AgentId);
             }
+            case LegacyManifests.ImxBbmRtcEventMask:
+            {
+                // Its source counted in the old numbering (the event mask); the flags say what it is in the new one.
+                var p = P.ImxBbmRtcEvent.Parser.ParseFrom(bytes);
+                return WithBase(new ImxBbmRtcEvent(p.PlatformId, p.TimestampNs, p.Flags), p.Protocol, p.Event, ImxBbmRtcEvent.SourceOf(p.Flags), p.AgentId);
+            }
             case Manifests.ImxBbmButtonEvent:
             {
                 var p = P.ImxBbmButtonEvent.Parser.ParseFrom(bytes);
                 return WithBase(new ImxBbmButtonEvent(p.PlatformId, p.TimestampNs, p.Flags), p.Protocol, p.Event, p.Source, p.AgentId);
+            }
+            case Manifests.ImxMiscControlEvent:
+            {
+                var p = P.ImxMiscControlEvent.Parser.ParseFrom(bytes);
+                return WithBase(new ImxMiscControlEvent(p.PlatformId, p.TimestampNs, p.Source, p.CtrlId, p.Flags), p.Protocol, p.Event, p.Source, p.AgentId);
             }
             default:
                 throw new SerializationException($"ScmiSerializer: manifest '{manifest}' has no decoder.");

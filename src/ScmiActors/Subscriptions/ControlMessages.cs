@@ -46,3 +46,11 @@ internal sealed record HoldAcquired(uint Source, SubscriptionFailure? Failure)
 internal sealed record ReleaseHold(uint Source);
 
 internal sealed record HoldReleased(uint Source);
+
+/// <summary>
+/// Event-source actor → platform link, for an event with a <see cref="Wire.NotifyGroup"/>: enable or
+/// disable one source of its group. The link keeps the group's union (<see cref="NotifyGroupState{TWaiter}"/>),
+/// sends it, and answers a <see cref="CommandResult"/> with <paramref name="Correlation"/> once a
+/// request that carried this change has completed.
+/// </summary>
+internal sealed record GroupNotify(Wire.EventDescriptor Event, Wire.PlatformProtocol Protocol, uint Source, bool Enable, object Correlation);

@@ -15,6 +15,8 @@ namespace ScmiActors.Subscriptions;
 /// command or an installation is outstanding (a <see cref="PendingReplies{TKey,TReply}"/> wait) is stashed.
 /// Answers <see cref="AddSubscriber"/>, <see cref="RemoveSubscriber"/>, <see cref="AcquireHold"/>,
 /// <see cref="ReleaseHold"/> and <see cref="ReleaseSources"/>.
+/// For an event with a <see cref="NotifyGroup"/> the NOTIFY goes to the link as a <see cref="GroupNotify"/>,
+/// which sends the union of the group's wanted sources; the enable count stays per source.
 /// </summary>
 internal sealed class EventSourceActor : SourceStepActor
 {
@@ -187,6 +189,16 @@ internal sealed class EventSourceActor : SourceStepActor
     private void SendNotify(bool enable, Action<CommandResult> then)
     {
         var ticket = ++_ticket;
+        if (_event.Group is not null)
+        {
+            // The link sends the group's union and may first finish a request of another source of the
+            // group (at most one): each can take a command timeout, so wait twice the step.
+            _link.Tell(new GroupNotify(_event, _protocol, _source, enable, ticket));
+            Await(_commands, [ticket], settled => then(settled.Complete
+                ? settled.Replies[0]
+                : new CommandResult(ticket, CommandOutcome.TimedOut, ScmiStatus.Success, [], "the link did not answer")), timeoutFactor: 2);
+            return;
+        }
         NotifyCommand command;
         try
         {

@@ -43,12 +43,13 @@ internal abstract class SourceStepActor : ReceiveActor, IWithStash, IWithTimers
     /// Waits for one reply per key, stashing everything else, then runs <paramref name="then"/> once: when all
     /// came, or when the step timed out (<paramref name="expired"/> is told how many are missing first).
     /// <paramref name="onReply"/> runs for each reply that still leaves the wait open (to keep a window full).
+    /// <paramref name="timeoutFactor"/> stretches the step's bound for a wait that may queue behind another command.
     /// </summary>
     protected void Await<TKey, T>(PendingReplies<TKey, T> pending, IEnumerable<TKey> keys, Action<SettledReplies<TKey, T>> then,
-        Action? onReply = null, Action<int, int>? expired = null) where TKey : notnull
+        Action? onReply = null, Action<int, int>? expired = null, int timeoutFactor = 1) where TKey : notnull
     {
         var step = ++_step;
-        Timers.StartSingleTimer("step", new StepTimedOut(step), _stepTimeout);
+        Timers.StartSingleTimer("step", new StepTimedOut(step), _stepTimeout * timeoutFactor);
         Become(() =>
         {
             Receive<T>(reply =>

@@ -76,13 +76,39 @@ public class PlatformDescriptionLoaderTests
     }
 
     [Fact]
-    public void Imx95_has_the_vendor_protocol()
+    public void Imx95_has_the_vendor_protocols()
     {
         var imx95 = PlatformDescriptionLoader.Load(PlatformsConf(), "imx95");
-        Assert.Equal([ScmiProtocolId.Base, ScmiProtocolId.Perf, ScmiProtocolId.Sensor, Wire.Vendor.ImxBbm.ProtocolId],
+        Assert.Equal([ScmiProtocolId.Base, ScmiProtocolId.Perf, ScmiProtocolId.Sensor, Wire.Vendor.ImxBbm.ProtocolId, Wire.Vendor.ImxMisc.ProtocolId],
             imx95.Protocols.Keys);
         Assert.Equal(8u, imx95.Find(ScmiProtocolId.Perf)!.SourceCount);
-        Assert.Equal(new ProtocolVersion(1, 0), imx95.Find(Wire.Vendor.ImxBbm.ProtocolId)!.Version);
+        var bbm = imx95.Find(Wire.Vendor.ImxBbm.ProtocolId)!;
+        Assert.Equal((new ProtocolVersion(1, 0), 2u), (bbm.Version, bbm.SourceCount)); // 2 RTCs
+        var misc = imx95.Find(Wire.Vendor.ImxMisc.ProtocolId)!;
+        Assert.Equal((new ProtocolVersion(1, 1), 2u, 4u), (misc.Version, misc.SourceCount, misc.CountOf(Wire.Vendor.ImxMisc.BoardControlsKey)));
+    }
+
+    [Fact]
+    public void Imx_counts_default_to_one_rtc_and_no_board_controls()
+    {
+        var bbm = One("imx-bbm { version = \"1.0\" }").Find(Wire.Vendor.ImxBbm.ProtocolId)!;
+        Assert.Equal(1u, bbm.SourceCount);
+        Assert.Equal(3u, Wire.Vendor.ImxBbm.Descriptor.Events[0].SourceCount(bbm));
+        var misc = One("imx-misc { device-controls = 3 }").Find(Wire.Vendor.ImxMisc.ProtocolId)!;
+        Assert.Equal((3u, 0u), (misc.SourceCount, misc.CountOf(Wire.Vendor.ImxMisc.BoardControlsKey)));
+        Assert.Contains("'device-controls' is required", Rejects("imx-misc { board-controls = 2 }"));
+        Assert.Contains("imx-misc.board-controls: -1 must be between 0 and", Rejects("imx-misc { device-controls = 1, board-controls = -1 }"));
+    }
+
+    [Fact]
+    public void No_notify_of_imx_events_uses_their_own_source_counts()
+    {
+        // RTC 1 updated is source 5 with 2 RTCs; board control 0x8001 is source 3 after 2 device controls.
+        var p = One("imx-bbm { rtcs = 2, no-notify { BBM_RTC_EVENT = [5] } }\n imx-misc { device-controls = 2, board-controls = 2, no-notify { MISC_CONTROL_EVENT = [3] } }");
+        Assert.False(p.Find(Wire.Vendor.ImxBbm.ProtocolId)!.CanNotify(Wire.Vendor.ImxBbm.Events.Rtc, 5));
+        Assert.False(p.Find(Wire.Vendor.ImxMisc.ProtocolId)!.CanNotify(Wire.Vendor.ImxMisc.Events.Control, 3));
+        Assert.Contains("source 6 out of range (0..5)", Rejects("imx-bbm { rtcs = 2, no-notify { BBM_RTC_EVENT = [6] } }"));
+        Assert.Contains("source 4 out of range (0..3)", Rejects("imx-misc { device-controls = 2, board-controls = 2, no-notify { MISC_CONTROL_EVENT = [4] } }"));
     }
 
     [Fact]

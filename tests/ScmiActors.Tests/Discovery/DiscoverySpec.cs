@@ -24,7 +24,11 @@ public sealed class DiscoverySpec(ITestOutputHelper output) : ScmiTestKit(output
             {
                 CannotNotify = ImmutableDictionary<byte, ImmutableHashSet<uint>>.Empty.Add(1, [2]),
             })
-            .Add(ImxBbm.ProtocolId, PlatformProtocol.Create(ImxBbm.ProtocolId, new ProtocolVersion(1, 0), 0)),
+            .Add(ImxBbm.ProtocolId, PlatformProtocol.Create(ImxBbm.ProtocolId, new ProtocolVersion(1, 0), 2))
+            .Add(ImxMisc.ProtocolId, PlatformProtocol.Create(ImxMisc.ProtocolId, new ProtocolVersion(1, 1), 2) with
+            {
+                Counts = ImmutableDictionary<string, uint>.Empty.Add(ImxMisc.BoardControlsKey, 4),
+            }),
     };
 
     /// <summary>What the agent is configured with: no protocol at all, only a queue budget for perf.</summary>
@@ -67,6 +71,18 @@ public sealed class DiscoverySpec(ITestOutputHelper output) : ScmiTestKit(output
         ExpectMsg<SubscriptionActive>();
         Assert.NotNull(emulator.EmitOnce(ScmiProtocolId.System, ScmiEvents.System.PowerStateNotifier, 0));
         probe.FishForMessage<SystemPowerStateNotifier>(_ => true);
+
+        // i.MX counts from PROTOCOL_ATTRIBUTES in the firmware's layouts: BBM RTCs in bits 23:16 (2: sources
+        // 0..5), MISC device controls in 15:0 and board controls in 31:24 (2 + 4: sources 0..5).
+        handle.Tell(new Subscribe("soc0", ImxBbm.ProtocolId, ImxBbm.Events.Rtc, SourceSelector.Id(ImxBbm.RtcSource(1, ImxBbm.RtcKind.Updated)), probe), TestActor);
+        ExpectMsg<SubscriptionActive>();
+        handle.Tell(new Subscribe("soc0", ImxBbm.ProtocolId, ImxBbm.Events.Rtc, SourceSelector.Id(6), probe), TestActor);
+        Assert.Equal(new SubscriptionFailure.SourceOutOfRange(6, 6), ExpectMsg<SubscriptionFailed>().Reason);
+        handle.Tell(new Subscribe("soc0", ImxMisc.ProtocolId, ImxMisc.Events.Control, SourceSelector.Id(5), probe), TestActor);
+        ExpectMsg<SubscriptionActive>();
+        Assert.True(emulator.IsEnabled(ImxMisc.ProtocolId, ImxMisc.Events.Control, 5));
+        handle.Tell(new Subscribe("soc0", ImxMisc.ProtocolId, ImxMisc.Events.Control, SourceSelector.Id(6), probe), TestActor);
+        Assert.Equal(new SubscriptionFailure.SourceOutOfRange(6, 6), ExpectMsg<SubscriptionFailed>().Reason);
 
         var final = await Scmi.StopPlatformAsync("soc0");
         Assert.True(final.FinalStats.AddsUp);

@@ -319,9 +319,9 @@ public sealed class CommandSpec : IAsyncLifetime
     {
         var description = _p.Description.Find(ImxBbm.ProtocolId)!;
         var rtc = ImxBbm.Descriptor.Events[0];
-        Assert.Equal(ScmiStatus.Success, _p.Command(rtc.EncodeNotify(1, true, description)).Status);
+        Assert.Equal(ScmiStatus.Success, _p.Command(rtc.EncodeGroupNotify(0, [ImxBbm.RtcSource(0, ImxBbm.RtcKind.Rollover)], description)).Status);
         Assert.True(_p.Emulator.IsEnabled(ImxBbm.ProtocolId, ImxBbm.Events.Rtc, 1));
-        Assert.Equal(ScmiStatus.NotFound, _p.Command(ImxBbm.ProtocolId, ImxBbm.Commands.RtcNotify, 1, 1).Status);          // rtc 1 does not exist
+        Assert.Equal(ScmiStatus.NotFound, _p.Command(ImxBbm.ProtocolId, ImxBbm.Commands.RtcNotify, 1, 1).Status);          // one RTC described: rtc 1 does not exist
         Assert.Equal(ScmiStatus.InvalidParameters, _p.Command(ImxBbm.ProtocolId, ImxBbm.Commands.RtcNotify, 0, 8).Status); // reserved flag bit
         Assert.Equal(ScmiStatus.Success, _p.Command(ImxBbm.Descriptor.Events[1].EncodeNotify(0, true, description)).Status);
         Assert.True(_p.Emulator.IsEnabled(ImxBbm.ProtocolId, ImxBbm.Events.Button, 0));

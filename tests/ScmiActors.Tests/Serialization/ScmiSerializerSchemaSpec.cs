@@ -25,7 +25,7 @@ public sealed class ScmiSerializerSchemaSpec(ITestOutputHelper output)
     private const string WriteFixtureVariable = "SCMI_WRITE_SERIALIZATION_FIXTURE";
 
     /// <summary>The fixture the current schema writes; a schema change that breaks old bytes needs a new manifest, not a new fixture.</summary>
-    private const string CurrentFixture = "v1.txt";
+    private const string CurrentFixture = "v2.txt";
 
     private ScmiSerializer Serializer => (ScmiSerializer)Sys.Serialization.FindSerializerForType(typeof(GetStats));
 
@@ -54,6 +54,7 @@ public sealed class ScmiSerializerSchemaSpec(ITestOutputHelper output)
         Assert.Contains(typeof(PlatformNotFound).FullName!, names);
         Assert.Contains(typeof(SensorUpdate).FullName!, names);
         Assert.Contains(typeof(Wire.Vendor.ImxBbmButtonEvent).FullName!, names);
+        Assert.Contains(typeof(Wire.Vendor.ImxMiscControlEvent).FullName!, names);
         Assert.DoesNotContain(typeof(RegisterProtocolEvents).FullName!, names);
         Assert.Equal(ScmiSerializer.Manifests.All.Count, names.Count);
     }

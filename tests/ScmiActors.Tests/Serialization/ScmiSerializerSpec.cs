@@ -193,8 +193,12 @@ public sealed class ScmiSerializerSpec(ITestOutputHelper output)
         Assert.True(clock.IsRequest);
         Assert.Equal((ScmiProtocolId.Clock, ScmiEvents.Clock.RateChangeRequested, 7u), (clock.Protocol, clock.Event, clock.Source));
 
+        // Two event bits: routed by the lowest (rollover), all flags kept; source = rtc_id * 3 + kind.
         var rtc = Assert.IsType<ImxBbmRtcEvent>(RoundTrip(new ImxBbmRtcEvent("imx", 1, 0xAB00_0006)));
-        Assert.Equal((0xABu, 6u, 6u, 0u), ((uint)rtc.RtcId, rtc.EventMask, rtc.Source, rtc.AgentId));
+        Assert.Equal((0xABu, 6u, 0xABu * 3 + 1, 0u), ((uint)rtc.RtcId, rtc.EventMask, rtc.Source, rtc.AgentId));
+
+        var misc = Assert.IsType<ImxMiscControlEvent>(RoundTrip(new ImxMiscControlEvent("imx", 1, 3, 0x8001, 1)));
+        Assert.Equal((3u, 0x8001u, 1u, true, ImxMisc.ProtocolId, ImxMisc.Events.Control), (misc.Source, misc.ControlId, misc.Flags, misc.IsBoardControl, misc.Protocol, misc.Event));
 
         var sensor = Assert.IsType<SensorUpdate>(RoundTrip(new SensorUpdate("p", 1, 2, 3, [new SensorReading(-273, 1), new SensorReading(-1, 2)])));
         Assert.Equal(new[] { -273L, -1L }, sensor.Readings.Select(r => r.Value));
@@ -286,7 +290,7 @@ public sealed class ScmiSerializerSpec(ITestOutputHelper output)
     public void RegisterProtocolEvents_is_local_by_design_and_not_bound()
     {
         var register = new RegisterProtocolEvents("soc0",
-            new ProtocolEvents(ImxBbm.Descriptor, PlatformProtocol.Create(ImxBbm.ProtocolId, new ProtocolVersion(1, 0), ImxBbm.RtcSourceCount)));
+            new ProtocolEvents(ImxBbm.Descriptor, PlatformProtocol.Create(ImxBbm.ProtocolId, new ProtocolVersion(1, 0), 2)));
 
         Assert.IsNotType<ScmiSerializer>(Sys.Serialization.FindSerializerFor(register));
         var e = Assert.Throws<ArgumentException>(() => Serializer.ToBinary(register));

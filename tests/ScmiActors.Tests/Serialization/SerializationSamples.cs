@@ -92,6 +92,10 @@ public static class SerializationSamples
         ["PowercapMeasurementsChanged"] = new PowercapMeasurementsChanged("soc0", 13, 1, 3, 25_000),
         ["ImxBbmRtcEvent"] = new ImxBbmRtcEvent("imx95", 14, 0xFF00_0005),
         ["ImxBbmButtonEvent"] = new ImxBbmButtonEvent("imx95", 15, uint.MaxValue),
+        // RTC 1 updated: source 1 * 3 + 2 in the numbering of issue 12 (manifest r.bbm-rtc2).
+        ["ImxBbmRtcEvent.rtc1-updated"] = new ImxBbmRtcEvent("imx95", 16, 0x0100_0004),
+        // Board control 0x8001 of a platform with 2 device controls: dense source 3.
+        ["ImxMiscControlEvent"] = new ImxMiscControlEvent("imx95", 17, 3, 0x8001, 1),
         // Base properties changed after construction still round-trip.
         ["PerfLevelChanged.with-base-changed"] = new PerfLevelChanged("soc0", 1, 1, 2, 3) with { Source = 99, Event = 7, Protocol = 0x90, AgentId = 4 },
     };
