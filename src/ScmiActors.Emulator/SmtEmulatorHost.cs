@@ -154,6 +154,15 @@ public sealed class SmtEmulatorHost : IAsyncDisposable
         }
     }
 
+    /// <summary>Where the P2A slot is in the profile's queue cycle (i.MX); null when the firmware has no queue.</summary>
+    public P2ASlotState? QueueState
+    {
+        get
+        {
+            lock (_p2aLock) return _queue?.State;
+        }
+    }
+
     private long InQueueNow() => _queue?.CountWhere(h => ScmiHeader.TypeOf(h) == MessageType.Notification) ?? 0;
 
     /// <summary>
