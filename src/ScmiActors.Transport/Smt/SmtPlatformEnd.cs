@@ -45,17 +45,22 @@ public readonly record struct SmtPlatformStats(
     long EmptyCommandDoorbells,
     long ProtocolErrors);
 
+/// <summary>What became of a platform-to-agent message: written and rung, dropped at a busy P2A slot (counted), or no agent linked.</summary>
+public enum SmtSendResult { Sent, LostAtBusySlot, NoAgent }
+
 /// <summary>
 /// The platform's end of the SMT link (TRANSPORTS.md §1.2–1.4), as firmware behaves: it creates the
 /// area with FREE everywhere and listens for one agent; it reads commands from the A2P slot on
 /// {0xA0, a2p} and answers into the same slot (header and flags echoed, then FREE, then {0xD0, a2p});
 /// it writes a notification only into a FREE P2A slot and otherwise drops it without retry, counted.
+/// Each write checks the slot afresh and nothing is held back, so of two notifications raised together
+/// (SCP §1.6: one reading crossing two trip points, a fan-out, a limits change that moves the level)
+/// the second survives only if the agent freed the slot between the two writes. With INTR_ENABLED
+/// flags a slot stays taken until the agent's completion doorbell; a firmware that queues behind the
+/// slot (i.MX) does so above this class (the emulator host's profile queue).
 /// Used by tests and by the emulator running as its own process. It removes its area file and socket
 /// on dispose.
 /// </summary>
-/// <summary>What became of a platform-to-agent message: written and rung, dropped at a busy P2A slot (counted), or no agent linked.</summary>
-public enum SmtSendResult { Sent, LostAtBusySlot, NoAgent }
-
 public sealed class SmtPlatformEnd : IDisposable
 {
     private readonly SmtPlatformOptions _options;
