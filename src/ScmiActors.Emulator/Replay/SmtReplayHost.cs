@@ -64,11 +64,13 @@ public sealed class SmtReplayHost : IAsyncDisposable
     private readonly SmtPlatformEnd _link;
     private readonly ReplayScript _script;
     private readonly ReplayOptions _options;
-    private readonly Channel<(uint Header, byte[] Payload)> _commands = Channel.CreateUnbounded<(uint, byte[])>();
+    // A null payload is no command: it only wakes the player (after Resume).
+    private readonly Channel<(uint Header, byte[]? Payload)> _commands = Channel.CreateUnbounded<(uint, byte[]?)>();
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly bool[] _passed; // per recorded command: answered, or given up; player only
     private Task _player = Task.CompletedTask;
+    private volatile bool _held;
     private int _next;              // the next notification to play
     private long _lastActivity;     // Stopwatch timestamp of the last command or notification
     private long _refAt;            // recorded speed: when (Stopwatch) the reference event happened
@@ -114,6 +116,22 @@ public sealed class SmtReplayHost : IAsyncDisposable
     public ReplayStats Stats => new(Interlocked.Read(ref _received), Interlocked.Read(ref _answered), Interlocked.Read(ref _unmatched),
         Interlocked.Read(ref _sent), Interlocked.Read(ref _lost), _script.Notifications.Count - Volatile.Read(ref _next), Interlocked.Read(ref _givenUp));
 
+    /// <summary>
+    /// Holds every notification back (commands are still answered) until <see cref="Resume"/>. For a test that
+    /// must finish subscribing before what the subscription releases is played: the dispatcher installs a
+    /// route only once the platform confirmed the enable, so a notification right behind that confirmation
+    /// (which real firmware sends some time later) would otherwise race the route and count for nobody.
+    /// </summary>
+    public void Hold() => _held = true;
+
+    /// <summary>Plays again what is due, in recorded order.</summary>
+    public void Resume()
+    {
+        _held = false;
+        _lastActivity = Stopwatch.GetTimestamp();
+        _commands.Writer.TryWrite((0, null));
+    }
+
     /// <summary>Waits for the one agent of this link, then starts playing.</summary>
     public async Task AcceptAsync(CancellationToken cancellationToken)
     {
@@ -148,6 +166,7 @@ public sealed class SmtReplayHost : IAsyncDisposable
             var handled = false;
             while (reader.TryRead(out var c))
             {
+                if (c.Payload is null) continue;
                 handled = true;
                 await AnswerAsync(c.Header, c.Payload, stop).ConfigureAwait(false);
             }
@@ -190,7 +209,7 @@ public sealed class SmtReplayHost : IAsyncDisposable
     /// </summary>
     private async Task PlayDueAsync(int? beforeResponseOf, CancellationToken stop)
     {
-        while (_next < _script.Notifications.Count && !stop.IsCancellationRequested)
+        while (_next < _script.Notifications.Count && !stop.IsCancellationRequested && !_held)
         {
             var n = _script.Notifications[_next];
             if (n.Anchor >= 0 && !_passed[n.Anchor]) return;
@@ -218,7 +237,7 @@ public sealed class SmtReplayHost : IAsyncDisposable
     /// <summary>How long the player may sleep when no command comes: until the next notification's time, or until its anchor stalls.</summary>
     private TimeSpan? NextDeadline()
     {
-        if (_next == _script.Notifications.Count) return null;
+        if (_next == _script.Notifications.Count || _held) return null;
         var n = _script.Notifications[_next];
         var due = n.Anchor >= 0 && !_passed[n.Anchor]
             ? _options.StallTimeout - Stopwatch.GetElapsedTime(_lastActivity)
@@ -228,7 +247,7 @@ public sealed class SmtReplayHost : IAsyncDisposable
 
     private void GiveUpIfStalled()
     {
-        if (_next == _script.Notifications.Count) return;
+        if (_next == _script.Notifications.Count || _held) return;
         var n = _script.Notifications[_next];
         if (n.Anchor < 0 || _passed[n.Anchor] || Stopwatch.GetElapsedTime(_lastActivity) < _options.StallTimeout) return;
         _passed[n.Anchor] = true;
