@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Configuration;
 using ScmiActors.Emulator.Replay;
 using ScmiActors.Messages;
 using ScmiActors.Platform;
@@ -19,7 +20,8 @@ namespace ScmiActors.Tests.Replay;
 /// decoded: the BBM button, RTC 0's events, the sensor trip points. Anchors our agent never sends (the
 /// RTC enable with all three kinds at once, MISC_CONTROL_NOTIFY) are given up after the stall timeout.
 /// </summary>
-public sealed class ImxTranscriptSpec(ITestOutputHelper output) : ScmiTestKit(output)
+// A command timeout for a loaded machine: the test kit's 500 ms is meant for in-memory links.
+public sealed class ImxTranscriptSpec(ITestOutputHelper output) : ScmiTestKit(output, ConfigurationFactory.ParseString("scmi.command-timeout = 5s"))
 {
     private static readonly TimeSpan Bound = SmtTestLink.Bound;
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Akka.Actor;
+using Akka.Configuration;
 using ScmiActors.Emulator.Replay;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
@@ -17,7 +18,8 @@ namespace ScmiActors.Tests.Replay;
 /// Q1–Q7), and the surplus (fan-out to domain 1, the trip point event after the disable) is counted as
 /// delivered to nobody.
 /// </summary>
-public sealed class ScpTranscriptSpec(ITestOutputHelper output) : ScmiTestKit(output)
+// A command timeout for a loaded machine: the test kit's 500 ms is meant for in-memory links.
+public sealed class ScpTranscriptSpec(ITestOutputHelper output) : ScmiTestKit(output, ConfigurationFactory.ParseString("scmi.command-timeout = 5s"))
 {
     private const string Id = "scp";
     private static readonly TimeSpan Bound = SmtTestLink.Bound;
