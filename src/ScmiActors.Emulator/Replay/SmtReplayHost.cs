@@ -128,7 +128,7 @@ public sealed class SmtReplayHost : IAsyncDisposable
     public void Resume()
     {
         _held = false;
-        _lastActivity = Stopwatch.GetTimestamp();
+        Volatile.Write(ref _lastActivity, Stopwatch.GetTimestamp()); // the stall counts from here, not from before the hold
         _commands.Writer.TryWrite((0, null));
     }
 
@@ -240,7 +240,7 @@ public sealed class SmtReplayHost : IAsyncDisposable
         if (_next == _script.Notifications.Count || _held) return null;
         var n = _script.Notifications[_next];
         var due = n.Anchor >= 0 && !_passed[n.Anchor]
-            ? _options.StallTimeout - Stopwatch.GetElapsedTime(_lastActivity)
+            ? _options.StallTimeout - Stopwatch.GetElapsedTime(Volatile.Read(ref _lastActivity))
             : DueIn(n);
         return due > TimeSpan.Zero ? due : TimeSpan.Zero;
     }
@@ -249,7 +249,7 @@ public sealed class SmtReplayHost : IAsyncDisposable
     {
         if (_next == _script.Notifications.Count || _held) return;
         var n = _script.Notifications[_next];
-        if (n.Anchor < 0 || _passed[n.Anchor] || Stopwatch.GetElapsedTime(_lastActivity) < _options.StallTimeout) return;
+        if (n.Anchor < 0 || _passed[n.Anchor] || Stopwatch.GetElapsedTime(Volatile.Read(ref _lastActivity)) < _options.StallTimeout) return;
         _passed[n.Anchor] = true;
         Interlocked.Increment(ref _givenUp);
         _lastActivity = Stopwatch.GetTimestamp();
