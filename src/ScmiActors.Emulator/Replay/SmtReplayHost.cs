@@ -188,14 +188,16 @@ public sealed class SmtReplayHost : IAsyncDisposable
         // Notifications recorded inside this command (before its response) go first, as the firmware sent them.
         await PlayDueAsync(beforeResponseOf: recorded.Index, stop).ConfigureAwait(false);
         var (status, values) = ReplayScript.Split(recorded.Response!);
+        // Counted before the doorbell, as the link counts: a reader who saw the answer arrive sees it counted.
+        Interlocked.Increment(ref _answered);
         try
         {
             _link.Respond(header, status, values);
-            Interlocked.Increment(ref _answered);
         }
         catch (ArgumentException)
         {
             // Recorded values too large for this link's slot: unanswerable here, so the agent times out.
+            Interlocked.Decrement(ref _answered);
             Interlocked.Increment(ref _unmatched);
         }
         var respondedUs = recorded.Response!.TimeUs;

@@ -70,7 +70,10 @@ public sealed class ReplayHostTests
         var receiver = new RecordingReceiver();
         link.Agent.Attach(receiver);
         await link.Host.Finished.WaitAsync(Bound);
+        // Finished says the platform rang; the agent's receive thread posts a moment later.
+        await Eventually.TrueAsync(() => receiver.Count == 2, "both notifications posted");
         Assert.Equal([1u, 2u], receiver.Messages.Select(LevelOf));
+        Assert.Equal(0L, link.Host.Stats.NotificationsLost);
         Assert.Equal((1L, 0L), (link.Host.Stats.AnchorsGivenUp, link.Host.Stats.CommandsReceived));
     }
 
