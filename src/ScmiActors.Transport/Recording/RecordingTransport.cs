@@ -28,6 +28,19 @@ public sealed class RecordingTransport : IScmiTransport, IDisposable
     public static RecordingTransport Wrap(IScmiTransport inner, string path, int capacity = RecordingWriter.DefaultCapacity) =>
         new(inner, RecordingWriter.Create(path, capacity), ownsWriter: true);
 
+    /// <summary>
+    /// The file of one platform when a run records several (a recording is one link): the id inserted before
+    /// the extension, kept to file-name-safe characters, e.g. <c>run.rec</c> → <c>run-soc0.rec</c>.
+    /// </summary>
+    public static string PathFor(string path, string platformId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentException.ThrowIfNullOrEmpty(platformId);
+        var safe = string.Concat(platformId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+        var extension = Path.GetExtension(path);
+        return string.Concat(path.AsSpan(0, path.Length - extension.Length), "-", safe, extension);
+    }
+
     /// <summary>The wrapped transport (for its own statistics).</summary>
     public IScmiTransport Inner { get; }
 

@@ -64,6 +64,13 @@ public sealed class RecordingTransportTests : IDisposable
         Assert.Equal((0L, 1L), (writer.Recorded, writer.Dropped));
     }
 
+    [Fact]
+    public void Several_platforms_record_one_file_each_named_after_the_platform()
+    {
+        Assert.Equal("/tmp/run-soc0.rec", RecordingTransport.PathFor("/tmp/run.rec", "soc0"));
+        Assert.Equal("/tmp/run-a_b", RecordingTransport.PathFor("/tmp/run", "a/b"));
+    }
+
     private sealed class FakeTransport : IScmiTransport, IDisposable
     {
         public List<(uint Header, byte[] Payload)> Sent { get; } = [];
