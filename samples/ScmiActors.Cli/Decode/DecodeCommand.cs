@@ -1,9 +1,11 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.CommandLine;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using ScmiActors.Platform;
+using ScmiActors.Transport.Recording;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Catalogs;
 
@@ -29,6 +31,14 @@ public static class DecodeCommand
           PAYLOAD   the payload bytes in wire order as hex; spaces between groups allowed, each group
                     whole bytes; may be empty. 32-bit fields are little-endian.
           Blank lines and lines starting with # are skipped.
+        A recording (run --record FILE, RecordingTransport) is read as well, one message per line:
+          T_US DIR HEADER [PAYLOAD]   e.g.  1779540 p2a 0x00004f01 0100000000000000703a0f00
+          T_US      decimal microseconds since the recording started; DIR a2p (agent to platform) or p2a
+          Its notifications are decoded as above with "t_us" and "dir" first; commands and responses
+          are shown, not rejected:
+          {"t_us":41,"dir":"a2p","kind":"command","protocol":16,"message":0,"token":1,"payload":""}
+          {"t_us":527,"dir":"p2a","kind":"response","protocol":16,"message":0,"token":1,"status":"SUCCESS","values":"00000200"}
+          (kind "delayed_response" for type 2). Plain and recorded lines may be mixed.
 
         Output (standard output), one compact JSON object per message line, in input order:
           {"protocol":19,"event":"PERFORMANCE_LEVEL_CHANGED","source":0,"fields":{"agent_id":1,...}}
@@ -174,7 +184,12 @@ public static class DecodeCommand
             if (_writer is null) _writer = new Utf8JsonWriter(_buffer, JsonOptions);
             else _writer.Reset(_buffer);
 
-            if (!CaptureLine.TryParse(line, out var header, out var payload, out var parseError))
+            if (RecordingLine.LooksLikeRecording(line))
+            {
+                if (!RecordingLine.TryParse(line, out var recorded, out var recordError)) WriteError(_writer, "bad_input_line", recordError);
+                else FormatRecorded(_writer, recorded);
+            }
+            else if (!CaptureLine.TryParse(line, out var header, out var payload, out var parseError))
             {
                 WriteError(_writer, "bad_input_line", parseError);
             }
@@ -188,9 +203,64 @@ public static class DecodeCommand
             return Encoding.UTF8.GetString(_buffer.WrittenSpan);
         }
 
-        private static void WriteReport(Utf8JsonWriter writer, PlatformDecoder decoder, ScmiReport report)
+        /// <summary>A recorded line: notifications decoded as plain lines are, commands and responses shown.</summary>
+        private void FormatRecorded(Utf8JsonWriter writer, RecordedMessage m)
+        {
+            var type = ScmiHeader.TypeOf(m.Header);
+            var kind = (m.Direction, type) switch
+            {
+                (RecordedDirection.A2P, MessageType.Command) => "command",
+                (RecordedDirection.P2A, MessageType.Command) => "response",
+                (RecordedDirection.P2A, MessageType.DelayedResponse) => "delayed_response",
+                (RecordedDirection.P2A, MessageType.Notification) => "notification",
+                _ => null,
+            };
+            if (kind is null)
+            {
+                WriteError(writer, "bad_input_line", $"an {RecordingLine.Name(m.Direction)} message of type {(int)type} (header 0x{m.Header:x8})");
+                return;
+            }
+            if (kind == "notification")
+            {
+                var result = decoder.Decode(m.Header, m.Payload, TimestampNs);
+                if (result.IsSuccess) WriteReport(writer, decoder, result.Report!, m);
+                else WriteError(writer, result.Code, result.Detail, m);
+                return;
+            }
+            if (kind != "command" && m.Payload.Length < 4)
+            {
+                WriteError(writer, "response_too_short", $"a {kind} of {m.Payload.Length} bytes has no int32 status", m);
+                return;
+            }
+            writer.WriteStartObject();
+            WriteWhen(writer, m);
+            writer.WriteString("kind", kind);
+            writer.WriteNumber("protocol", ScmiHeader.ProtocolOf(m.Header));
+            writer.WriteNumber("message", ScmiHeader.MessageIdOf(m.Header));
+            writer.WriteNumber("token", ScmiHeader.TokenOf(m.Header));
+            if (kind == "command")
+            {
+                writer.WriteString("payload", Convert.ToHexStringLower(m.Payload));
+            }
+            else
+            {
+                writer.WriteString("status", ((ScmiStatus)BinaryPrimitives.ReadInt32LittleEndian(m.Payload)).ToScmiName());
+                writer.WriteString("values", Convert.ToHexStringLower(m.Payload.AsSpan(4)));
+            }
+            writer.WriteEndObject();
+        }
+
+        private static void WriteWhen(Utf8JsonWriter writer, RecordedMessage? m)
+        {
+            if (m is null) return;
+            writer.WriteNumber("t_us", m.TimeUs);
+            writer.WriteString("dir", RecordingLine.Name(m.Direction));
+        }
+
+        private static void WriteReport(Utf8JsonWriter writer, PlatformDecoder decoder, ScmiReport report, RecordedMessage? recorded = null)
         {
             writer.WriteStartObject();
+            WriteWhen(writer, recorded);
             writer.WriteNumber("protocol", report.Protocol);
             writer.WriteString("event", decoder.FindEvent(report.Protocol, report.Event)?.Name ?? $"EVENT_{report.Event}");
             writer.WriteNumber("source", report.Source);
@@ -200,9 +270,10 @@ public static class DecodeCommand
             writer.WriteEndObject();
         }
 
-        private static void WriteError(Utf8JsonWriter writer, string code, string detail)
+        private static void WriteError(Utf8JsonWriter writer, string code, string detail, RecordedMessage? recorded = null)
         {
             writer.WriteStartObject();
+            WriteWhen(writer, recorded);
             writer.WriteString("error", code);
             writer.WriteString("detail", detail);
             writer.WriteEndObject();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ScmiActors.Cli.MainJob;
+using ScmiActors.Emulator.Replay;
 
 namespace ScmiActors.Cli.Platform;
 
@@ -39,10 +40,20 @@ public static class PlatformCommand
         does): Ctrl+C at a terminal reaches the whole process group, and the platforms must outlive
         the parent's ordered stop. SIGTERM still stops it.
 
+        --replay FILE serves a recording (run --record FILE) or a firmware transcript in JSON lines
+        (peers/*/scenario-a.jsonl) as the platform of the one link: a command is answered with the
+        response recorded for the same protocol, message id and payload (the agent's token echoed),
+        else NOT_SUPPORTED; notifications are played in recorded order, each once the last
+        subscription command (a NOTIFY) recorded before it has been answered, before that answer when
+        recorded so; a subscription never sent is given up after 2 s without commands. --speed full
+        plays each as soon as allowed, recorded keeps the recorded distances. A bad file is one line
+        FILE:LINE: reason and exit code 3.
+
         Exit codes: 0 ran and stopped (agents gone or --duration); 1 the --stats-file could not be
         written; 2 bad command line, a --link whose directory does not exist or whose files already
         exist (another platform, or a stale one to remove), an unknown --platform-id, or
-        --platform-id with --platforms; 3 configuration error; 70 internal error;
+        --platform-id with --platforms, or an emulator option with --replay; 3 configuration error or
+        a bad --replay file; 70 internal error;
         130/143 stopped by SIGINT/SIGTERM (the summary is printed, as for the main job).
         """;
 
@@ -121,13 +132,27 @@ public static class PlatformCommand
             Description = "Let SIGINT pass (a parent stops the platforms by closing their links); SIGTERM still stops it",
         };
 
-        var command = new Command(Name, Summary) { link, config, platformId, platforms, rate, duration, fault, statsFile, shutdownAfter, noSigint };
+        var replay = new Option<string?>("--replay")
+        {
+            Description = "Serve this recording (run --record) or firmware transcript (JSON lines, e.g. peers/scp-2.14/scenario-a.jsonl) instead of an emulator",
+            HelpName = "FILE",
+        };
+        var speed = new Option<string>("--speed")
+        {
+            Description = "With --replay: play notifications at full speed or at their recorded distances",
+            HelpName = "recorded|full",
+            DefaultValueFactory = _ => "full",
+        };
+        speed.AcceptOnlyFromAmong("recorded", "full");
+
+        var command = new Command(Name, Summary) { link, config, platformId, platforms, rate, duration, fault, statsFile, shutdownAfter, noSigint, replay, speed };
         command.SetAction(async (parse, cancellation) =>
         {
             if (parse.GetValue(noSigint)) ignoreSigint?.Invoke();
             var options = new PlatformProcessOptions(parse.GetValue(link)!, parse.GetValue(config), parse.GetValue(platformId),
                 parse.GetValue(rate), parse.GetValue(duration), MainJobCommand.ParseFaults(parse.GetValue(fault) ?? []),
-                parse.GetValue(platforms), parse.GetValue(statsFile), parse.GetValue(shutdownAfter));
+                parse.GetValue(platforms), parse.GetValue(statsFile), parse.GetValue(shutdownAfter),
+                parse.GetValue(replay), parse.GetValue(speed) == "recorded" ? ReplaySpeed.Recorded : ReplaySpeed.Full);
             var exitCode = await new PlatformRunner(options, output, error, interruptedExitCode).RunAsync(cancellation);
             return exitCode == ExitCodes.Interrupted && interruptedExitCode is not null ? interruptedExitCode() : exitCode;
         });

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using ScmiActors.Cli.MainJob;
 using ScmiActors.Emulator;
+using ScmiActors.Emulator.Replay;
 using ScmiActors.Transport.Smt;
 using ScmiActors.Wire;
 
@@ -14,6 +15,8 @@ namespace ScmiActors.Cli.Platform;
 /// <param name="Platforms">Serve this many platforms, named and seeded as the main job's <c>--platforms</c>; null: one, <paramref name="PlatformId"/>.</param>
 /// <param name="StatsFile">Where to write one JSON object per platform at exit (<see cref="PlatformSideStats"/>); null: none.</param>
 /// <param name="ShutdownAfter">Ask for a graceful system shutdown this long after the agent linked (2 s timeout), as the main job does half-way.</param>
+/// <param name="Replay">Serve this recording or firmware transcript instead of an emulator (<see cref="ReplayRunner"/>).</param>
+/// <param name="Speed">How fast a replay plays its notifications.</param>
 public sealed record PlatformProcessOptions(
     string Link,
     string? ConfigFile = null,
@@ -23,7 +26,9 @@ public sealed record PlatformProcessOptions(
     EmulatorFault Faults = EmulatorFault.None,
     int? Platforms = null,
     string? StatsFile = null,
-    TimeSpan? ShutdownAfter = null);
+    TimeSpan? ShutdownAfter = null,
+    string? Replay = null,
+    ReplaySpeed Speed = ReplaySpeed.Full);
 
 /// <summary>
 /// Runs emulated platforms on SMT links, one agent each (see <see cref="PlatformCommand"/>). Every
@@ -52,6 +57,15 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
 
     public async Task<int> RunAsync(CancellationToken cancellation)
     {
+        if (options.Replay is not null)
+        {
+            // A replay is one recorded platform: the emulator's knobs do not apply to it.
+            if (options.Platforms is not null || options.PlatformId is not null || options.ConfigFile is not null || options.Faults != EmulatorFault.None
+                || options.ShutdownAfter is not null || options.StatsFile is not null || options.Rate != 1)
+                return Fail(ExitCodes.Usage, "--replay serves one recorded platform: it takes only --link, --speed, --duration and --ignore-sigint");
+            return await new ReplayRunner(options, output, error).RunAsync(cancellation);
+        }
+        if (options.Speed != ReplaySpeed.Full) return Fail(ExitCodes.Usage, "--speed applies to --replay only");
         MainJobConfig config;
         try
         {
@@ -227,7 +241,7 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
     }
 
     /// <summary>Null when both files of the link can be made at <paramref name="link"/>; otherwise why not.</summary>
-    private static string? CheckLink(string link)
+    internal static string? CheckLink(string link)
     {
         if (string.IsNullOrWhiteSpace(link)) return "an empty path";
         string full;

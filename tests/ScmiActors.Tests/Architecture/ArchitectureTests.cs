@@ -18,9 +18,9 @@ public sealed class ArchitectureTests
         ["ScmiActors.Wire.Vendor"],                   // 2 vendor protocols
         ["ScmiActors.Wire.Catalogs"],                 // 3 catalogs that name protocols, so the core need not
         ["ScmiActors.Transport"],                     // 4 the agent's end of a channel
-        ["ScmiActors.Transport.Smt", "ScmiActors.Transport.Raw"], // 5 siblings, independent: the SMT link (both ends) | Linux SCMI raw mode
+        ["ScmiActors.Transport.Smt", "ScmiActors.Transport.Raw", "ScmiActors.Transport.Recording"], // 5 siblings, independent: the SMT link (both ends) | Linux SCMI raw mode | recording decorator
         ["ScmiActors.Emulator.Profiles"],             // 5b firmware profiles: a layer the emulator's SMT host puts around it (knows no EmulatedPlatform)
-        ["ScmiActors.Emulator", "ScmiActors"],        // 6 siblings, independent: emulator | root: settings, PlatformOptions, PlatformStartException
+        ["ScmiActors.Emulator", "ScmiActors.Emulator.Replay", "ScmiActors"], // 6 siblings, independent: emulator | replay of a recording over SMT | root: settings, PlatformOptions, PlatformStartException
         ["ScmiActors.Messages"],                      // 7 the public message protocol
         ["ScmiActors.Ingestion"],                     // 8
         ["ScmiActors.Diagnostics"],                   // 9
