@@ -124,11 +124,31 @@ public static class MainJobCommand
                           "CONFIG_ARM_SCMI_RAW_MODE_SUPPORT) instead of emulated platforms: discover it, subscribe, count; send nothing that changes its state",
             HelpName = "DIR",
         };
-        foreach (var option in new Option[] { platforms, rate, duration, fault, config, noDiscovery, rateLimit, verbose, logFormat, link, connect, raw })
+        var record = new Option<string?>("--record")
+        {
+            Description = "Record every message of every link with its time and direction, one file per platform (run.rec gives run-soc0.rec, ...); read with decode, replay with platform --replay",
+            HelpName = "FILE",
+        };
+        record.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is not { } file) return;
+            var directory = Path.GetDirectoryName(Path.GetFullPath(file));
+            if (directory is null || !Directory.Exists(directory)) r.AddError($"--record: the directory of {file} does not exist");
+        });
+        var profile = new Option<string>("--profile")
+        {
+            Description = "With --link smt: the platform process behaves like recorded firmware (scp: Arm SCP-firmware, imx-sm: NXP i.MX System Manager)",
+            HelpName = string.Join("|", ScmiActors.Emulator.Profiles.FirmwareProfile.Names),
+            DefaultValueFactory = _ => "none",
+        };
+        profile.AcceptOnlyFromAmong([.. ScmiActors.Emulator.Profiles.FirmwareProfile.Names]);
+        foreach (var option in new Option[] { platforms, rate, duration, fault, config, noDiscovery, rateLimit, verbose, logFormat, link, connect, raw, record, profile })
             root.Options.Add(option);
         root.Validators.Add(r =>
         {
             if (r.GetValue(connect) is not null && r.GetValue(link) == "in-memory") r.AddError("--connect: needs --link smt (it attaches to a platform process)");
+            if (r.GetValue(profile) != "none" && (r.GetValue(link) == "in-memory" || r.GetValue(connect) is not null || r.GetValue(raw) is not null))
+                r.AddError("--profile: shapes the platform process this job starts on SMT links (not with --link in-memory, --connect or --raw)");
             if (r.GetValue(raw) is null) return;
             // Options about emulated platforms mean nothing on a real board: say so rather than ignore them.
             foreach (var (option, why) in new (Option, string)[]
@@ -145,7 +165,7 @@ public static class MainJobCommand
                 ParseFaults(parse.GetValue(fault) ?? []), parse.GetValue(config), !parse.GetValue(noDiscovery),
                 RateLimit: parse.GetValue(rateLimit), Logs: parse.GetValue(logFormat) == "json" ? LogFormat.Json : LogFormat.Text, Verbose: parse.GetValue(verbose),
                 Link: parse.GetValue(link) == "in-memory" ? MainJobLink.InMemory : MainJobLink.Smt, Connect: parse.GetValue(connect),
-                Raw: parse.GetValue(raw));
+                Raw: parse.GetValue(raw), Record: parse.GetValue(record), Profile: parse.GetValue(profile)!);
             try
             {
                 var result = await new MainJobRunner(options, output).RunAsync(cancellation);

@@ -43,6 +43,8 @@ public enum MainJobLink
 /// configuration says (its <c>transport = raw</c> platforms), or emulated platforms.</param>
 /// <param name="RawOptions">Tuning of the raw-mode transport (tests point it at a fake debugfs); null: a real board's defaults.</param>
 /// <param name="RawTransportCreated">Told each raw-mode transport before it connects (a test's fake kernel feeds its readers).</param>
+/// <param name="Record">Record every message of every link, one file per platform (<c>run.rec</c> → <c>run-soc0.rec</c>); null: none.</param>
+/// <param name="Profile">With the SMT link's child platform process: the firmware profile it runs (none, scp, imx-sm).</param>
 public sealed record MainJobOptions(
     int Platforms = 1,
     double Rate = 20,
@@ -58,7 +60,9 @@ public sealed record MainJobOptions(
     string? Connect = null,
     string? Raw = null,
     RawModeOptions? RawOptions = null,
-    Action<RawModeTransport>? RawTransportCreated = null)
+    Action<RawModeTransport>? RawTransportCreated = null,
+    string? Record = null,
+    string Profile = "none")
 {
     public TimeSpan RunFor => Duration ?? TimeSpan.FromSeconds(10);
     public TimeSpan Progress => ProgressInterval ?? TimeSpan.FromSeconds(1);

@@ -78,8 +78,9 @@ public sealed record MainJobResult(IReadOnlyList<PlatformOutcome> Platforms, IRe
         var mismatches = new List<string>();
         if (platform.Sent != read.Sent + platform.LeftInSlot)
             mismatches.Add($"across the link: the platform sent {platform.Sent}, the agent's end read {read.Sent} + {platform.LeftInSlot} left in the slot");
-        if (platform.Tried != platform.Sent + platform.LostAtSlot + platform.TooLarge)
-            mismatches.Add($"platform process: tried {platform.Tried} != sent {platform.Sent} + lost at the slot {platform.LostAtSlot} + too large {platform.TooLarge}");
+        if (platform.Tried != platform.Sent + platform.LostAtSlot + platform.TooLarge + platform.LostInQueue + platform.LeftInQueue)
+            mismatches.Add($"platform process: tried {platform.Tried} != sent {platform.Sent} + lost at the slot {platform.LostAtSlot} + too large {platform.TooLarge}" +
+                           $" + lost in its queue {platform.LostInQueue} + left in its queue {platform.LeftInQueue}");
         return mismatches;
     }
 

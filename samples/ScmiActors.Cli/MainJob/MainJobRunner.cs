@@ -9,6 +9,7 @@ using ScmiActors.Emulator;
 using ScmiActors.Hosting;
 using ScmiActors.Messages;
 using ScmiActors.Transport;
+using ScmiActors.Transport.Recording;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Catalogs;
 
@@ -82,7 +83,7 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         var descriptions = options.Raw is not null ? [new PlatformDescription(rawInstances[0].Item1, MainJobConfig.RawTransport, ImmutableSortedDictionary<byte, PlatformProtocol>.Empty)]
             : rawInstances.Count > 0 ? config.Descriptions.ToList()
             : Enumerable.Range(0, options.Platforms).Select(i => DescriptionOf(config.Descriptions, i)).ToList();
-        using var raw = rawInstances.Count == 0 ? null : RawPlatforms.Open(rawInstances, options.RawOptions, options.Raw is null ? "raw-path" : "--raw", options.RawTransportCreated);
+        using var raw = rawInstances.Count == 0 ? null : RawPlatforms.Open(rawInstances, options.RawOptions, options.Raw is null ? "raw-path" : "--raw", options.RawTransportCreated, RecordFileOf);
         // Across a process boundary: a --connect link that is not there is a usage error, before anything starts.
         using var smt = raw is not null || options.Link != MainJobLink.Smt ? null
             : options.Connect is { } connect ? SmtPlatforms.Connect(connect, descriptions.Select(d => d.PlatformId)) : SmtPlatforms.ForChild();
@@ -129,7 +130,7 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
                         : LaunchOnLink(system, scmi, descriptions[i], raw.TransportFor(id)!, deadline, cancellation, listenOnly: true)
                     : smt is null ? Launch(system, scmi, descriptions[i], scenario with { Seed = scenario.Seed + i }, deadline, cancellation)
                     : childFailure is not null ? NeverStarted(descriptions[i].PlatformId, childFailure)
-                    : LaunchOnLink(system, scmi, descriptions[i], smt.TransportFor(descriptions[i].PlatformId), deadline, cancellation));
+                    : LaunchOnLink(system, scmi, descriptions[i], smt.TransportFor(id, RecordFileOf(id)), deadline, cancellation));
             }
             await Task.WhenAll(platforms.Select(p => p.Starting)).WaitAsync(cancellation);
             foreach (var p in platforms) p.Emulator?.Start(); // a platform process started its emulators when their agents linked
@@ -162,6 +163,7 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
             if (p.Emulator is { } emulator) await emulator.StopAsync();
         // Across the link: close every link (the platform process sees EOF and ends), then read what it counted.
         var (links, platformProcess) = smt is null ? ([], null) : await smt.FinishAsync();
+        foreach (var r in _recordings) r.Dispose();
 
         var reports = new List<SubscriberReport>();
         ShutdownOutcome? shutdown = null;
@@ -186,14 +188,24 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
             raw is not null ? new LinkOutcome(null, RawPlatforms.UnknownSide, LinkOutcome.RawMode)
             : smt is null ? null : links.GetValueOrDefault(p.Id) ?? new LinkOutcome(null, p.Failure is null ? "not reported" : "never linked"))).ToList();
         if (raw is not null) platformProcess = string.Join(Environment.NewLine, raw.Describe());
+        if (options.Record is not null) raw?.Dispose(); // flushes the raw links' recordings before the summary names them
         var result = MainJobResult.From(outcomes, reports, shutdown, interrupted, platformProcess);
         // Terminating the node logs a few Information lines after the Serilog logger stopped, through
         // Akka's plain stdout logger (whatever stdout-loglevel says): our part is done, Warning is enough.
         if (!options.Verbose) system.EventStream.SetLogLevel(Akka.Event.LogLevel.WarningLevel);
         await host.StopAsync(TimeSpan.FromSeconds(30));
         SummaryPrinter.Print(result, output);
+        if (options.Record is { } recorded)
+            output.WriteLine($"Recorded every link's messages to {string.Join(", ", descriptions.Select(d => RecordingTransport.PathFor(recorded, d.PlatformId)))}" +
+                             " (read them with: decode FILE, or replay one with: platform --replay FILE --link PATH).");
         return result;
     }
+
+    // In-memory recordings: the links of SMT and raw mode close theirs when they are disposed.
+    private readonly List<RecordingTransport> _recordings = [];
+
+    /// <summary>The recording file of one platform with --record (one per platform: a recording is one link); null without.</summary>
+    private string? RecordFileOf(string platformId) => options.Record is { } file ? RecordingTransport.PathFor(file, platformId) : null;
 
     private MainJobResult Interrupted(string when)
     {
@@ -237,7 +249,9 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         var transport = InMemoryTransport.Create();
         var emulator = new EmulatedPlatform(transport.Platform, description, scenario);
         var platform = new RunningPlatform(description.PlatformId, emulator.GetStats) { Emulator = emulator };
-        platform.Starting = StartHandleAsync(system, scmi, platform, transport.Agent, description, deadline, cancellation);
+        IScmiTransport agent = transport.Agent;
+        if (RecordFileOf(description.PlatformId) is { } record) _recordings.Add((RecordingTransport)(agent = RecordingTransport.Wrap(agent, record)));
+        platform.Starting = StartHandleAsync(system, scmi, platform, agent, description, deadline, cancellation);
         return platform;
     }
 

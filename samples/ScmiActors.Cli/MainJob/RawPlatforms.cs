@@ -1,5 +1,7 @@
 using System.Globalization;
+using ScmiActors.Transport;
 using ScmiActors.Transport.Raw;
+using ScmiActors.Transport.Recording;
 
 namespace ScmiActors.Cli.MainJob;
 
@@ -28,7 +30,7 @@ internal sealed class RawPlatforms : IDisposable
     /// cannot be used (a missing raw file, no permission) becomes that platform's start failure.
     /// </summary>
     public static RawPlatforms Open(IEnumerable<(string Id, string Path)> instances, RawModeOptions? options, string option,
-        Action<RawModeTransport>? created = null)
+        Action<RawModeTransport>? created = null, Func<string, string?>? recordFor = null)
     {
         var platforms = new RawPlatforms();
         try
@@ -39,7 +41,8 @@ internal sealed class RawPlatforms : IDisposable
                 try
                 {
                     var raw = new RawModeTransport(RawModeInstance.Open(number, root), options);
-                    platforms._platforms.Add((id, path, new CountingAgentTransport(raw), raw, null));
+                    IScmiTransport link = recordFor?.Invoke(id) is { } record ? RecordingTransport.Wrap(raw, record) : raw;
+                    platforms._platforms.Add((id, path, new CountingAgentTransport(link), raw, null));
                     created?.Invoke(raw);
                 }
                 catch (Exception e) when (e is RawModeException or IOException or UnauthorizedAccessException)

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using ScmiActors.Cli.Platform;
 using ScmiActors.Emulator;
+using ScmiActors.Transport;
+using ScmiActors.Transport.Recording;
 using ScmiActors.Transport.Smt;
 
 namespace ScmiActors.Cli.MainJob;
@@ -93,6 +95,7 @@ internal sealed class SmtPlatforms : IDisposable
             "--stats-file", StatsFile!, "--ignore-sigint"];
         if (options.ConfigFile is { } config) args.AddRange(["--config", Path.GetFullPath(config)]);
         foreach (var fault in MainJobCommand.FaultNamesOf(options.Faults)) args.AddRange(["--fault", fault]);
+        if (options.Profile != "none") args.AddRange(["--profile", options.Profile]);
         // A bound of its own: a main job killed before its agents connected must not leave it waiting for good.
         if (bound <= MainJobCommand.MaxDuration) args.AddRange(["--duration", Ms(bound)]);
         _child = PlatformChild.Start(args);
@@ -102,11 +105,14 @@ internal sealed class SmtPlatforms : IDisposable
     public Task<string?> WaitReadyAsync(TimeSpan bound, CancellationToken cancellation) =>
         _child?.WaitReadyAsync(bound, cancellation) ?? Task.FromResult<string?>(null);
 
-    public CountingAgentTransport TransportFor(string platformId)
+    /// <param name="record">Where this link's recording goes, under the counter (the file shows the link as it was); null: none.</param>
+    public CountingAgentTransport TransportFor(string platformId, string? record = null)
     {
         var prefix = PlatformRunner.LinkOf(_link, platformId);
-        var transport = new CountingAgentTransport(
+        IScmiTransport link = new SmtAgentTransport(
             new SmtAgentOptions(PlatformRunner.AreaPath(prefix), PlatformRunner.SocketPath(prefix)) { SlotTimeout = SlotTimeout, CommandQueueCapacity = CommandQueue });
+        if (record is not null) link = RecordingTransport.Wrap(link, record);
+        var transport = new CountingAgentTransport(link);
         _transports.Add(platformId, transport);
         return transport;
     }

@@ -40,7 +40,8 @@ public static class SummaryPrinter
                 null => $"emulator posted {e.Sent} = {gate}\n" +
                         $"after stop: posts answered NotRunning (gate closed or handle detached); the gate also saw {d.NotANotification} responses",
                 { Platform: { } w } =>
-                    $"platform wrote {w.Tried} = {w.Sent} sent + {w.LostAtSlot} lost at the busy P2A slot + {w.TooLarge} too large for a slot\n" +
+                    $"platform wrote {w.Tried} = {w.Sent} sent + {w.LostAtSlot} lost at the busy P2A slot + {w.TooLarge} too large for a slot" +
+                    $"{Platform.PlatformRunner.QueueText(w.LostInQueue, w.LeftInQueue)}\n" +
                     $"sent {w.Sent} = link read {e.Sent} + {w.LeftInSlot} left in the slot at the end; link read {e.Sent} = {gate}\n" +
                     $"after stop: read from the link when the gate had closed or the handle detached; the gate also saw {d.NotANotification} responses",
                 { Unknown: var unknown } =>
@@ -66,7 +67,8 @@ public static class SummaryPrinter
             // Two lines, each within 120 columns: a wrapped line would split the figures a script looks for.
             console.WriteLine($"Across the link: {across.Count} platform(s) wrote {across.Sum(x => x.Side.Tried)} notifications = " +
                               $"{across.Sum(x => x.Read.Sent)} read by the agent's end + {across.Sum(x => x.Side.LostAtSlot)} lost at the busy P2A slot");
-            console.WriteLine($"  + {across.Sum(x => x.Side.TooLarge)} too large for a slot + {across.Sum(x => x.Side.LeftInSlot)} left in the slot at the end.");
+            console.WriteLine($"  + {across.Sum(x => x.Side.TooLarge)} too large for a slot + {across.Sum(x => x.Side.LeftInSlot)} left in the slot at the end" +
+                              $"{Platform.PlatformRunner.QueueText(across.Sum(x => x.Side.LostInQueue), across.Sum(x => x.Side.LeftInQueue))}.");
         }
 
         var l = result.Latency;

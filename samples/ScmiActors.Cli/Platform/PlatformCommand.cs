@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ScmiActors.Cli.MainJob;
+using ScmiActors.Emulator.Profiles;
 using ScmiActors.Emulator.Replay;
 
 namespace ScmiActors.Cli.Platform;
@@ -39,6 +40,14 @@ public static class PlatformCommand
         --ignore-sigint: for a parent that ends the platforms by closing their links (the main job
         does): Ctrl+C at a terminal reaches the whole process group, and the platforms must outlive
         the parent's ordered stop. SIGTERM still stops it.
+
+        --profile scp|imx-sm makes each emulated platform behave on its link like the firmware
+        recorded in shared/peers: scp: token 0, LEVEL_SET answered before its notification,
+        LIMITS_SET and SENSOR_READING_GET notify first, fan-out of perf events to every domain,
+        LIMITS_CHANGED with agent 0, trip point events after their disable, loss at a busy P2A slot;
+        imx-sm: a token counter per channel, notifications before replies, the next notification
+        only after the agent's completion doorbell, a queue of 24 words that drops the newest
+        (counted: "lost in the platform queue"). Not with --fault slow-responses.
 
         --replay FILE serves a recording (run --record FILE) or a firmware transcript in JSON lines
         (peers/*/scenario-a.jsonl) as the platform of the one link: a command is answered with the
@@ -144,15 +153,22 @@ public static class PlatformCommand
             DefaultValueFactory = _ => "full",
         };
         speed.AcceptOnlyFromAmong("recorded", "full");
+        var profile = new Option<string>("--profile")
+        {
+            Description = "Behave on the link like recorded firmware (shared/peers): scp (Arm SCP-firmware 2.14) or imx-sm (NXP i.MX System Manager); none: the plain emulator",
+            HelpName = string.Join("|", FirmwareProfile.Names),
+            DefaultValueFactory = _ => "none",
+        };
+        profile.AcceptOnlyFromAmong([.. FirmwareProfile.Names]);
 
-        var command = new Command(Name, Summary) { link, config, platformId, platforms, rate, duration, fault, statsFile, shutdownAfter, noSigint, replay, speed };
+        var command = new Command(Name, Summary) { link, config, platformId, platforms, rate, duration, fault, statsFile, shutdownAfter, noSigint, replay, speed, profile };
         command.SetAction(async (parse, cancellation) =>
         {
             if (parse.GetValue(noSigint)) ignoreSigint?.Invoke();
             var options = new PlatformProcessOptions(parse.GetValue(link)!, parse.GetValue(config), parse.GetValue(platformId),
                 parse.GetValue(rate), parse.GetValue(duration), MainJobCommand.ParseFaults(parse.GetValue(fault) ?? []),
                 parse.GetValue(platforms), parse.GetValue(statsFile), parse.GetValue(shutdownAfter),
-                parse.GetValue(replay), parse.GetValue(speed) == "recorded" ? ReplaySpeed.Recorded : ReplaySpeed.Full);
+                parse.GetValue(replay), parse.GetValue(speed) == "recorded" ? ReplaySpeed.Recorded : ReplaySpeed.Full, parse.GetValue(profile)!);
             var exitCode = await new PlatformRunner(options, output, error, interruptedExitCode).RunAsync(cancellation);
             return exitCode == ExitCodes.Interrupted && interruptedExitCode is not null ? interruptedExitCode() : exitCode;
         });

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using ScmiActors.Cli.MainJob;
 using ScmiActors.Emulator;
+using ScmiActors.Emulator.Profiles;
 using ScmiActors.Emulator.Replay;
 using ScmiActors.Transport.Smt;
 using ScmiActors.Wire;
@@ -28,7 +29,8 @@ public sealed record PlatformProcessOptions(
     string? StatsFile = null,
     TimeSpan? ShutdownAfter = null,
     string? Replay = null,
-    ReplaySpeed Speed = ReplaySpeed.Full);
+    ReplaySpeed Speed = ReplaySpeed.Full,
+    string Profile = "none");
 
 /// <summary>
 /// Runs emulated platforms on SMT links, one agent each (see <see cref="PlatformCommand"/>). Every
@@ -61,11 +63,20 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
         {
             // A replay is one recorded platform: the emulator's knobs do not apply to it.
             if (options.Platforms is not null || options.PlatformId is not null || options.ConfigFile is not null || options.Faults != EmulatorFault.None
-                || options.ShutdownAfter is not null || options.StatsFile is not null || options.Rate != 1)
+                || options.ShutdownAfter is not null || options.StatsFile is not null || options.Rate != 1 || options.Profile != "none")
                 return Fail(ExitCodes.Usage, "--replay serves one recorded platform: it takes only --link, --speed, --duration and --ignore-sigint");
             return await new ReplayRunner(options, output, error).RunAsync(cancellation);
         }
         if (options.Speed != ReplaySpeed.Full) return Fail(ExitCodes.Usage, "--speed applies to --replay only");
+        FirmwareProfile profile;
+        try
+        {
+            profile = FirmwareProfile.Parse(options.Profile);
+        }
+        catch (ArgumentException e)
+        {
+            return Fail(ExitCodes.Usage, $"--profile: {OneLine(e.Message.Split(" (Parameter")[0])}");
+        }
         MainJobConfig config;
         try
         {
@@ -106,8 +117,14 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
         var served = new List<Served>();
         try
         {
-            foreach (var p in plan) served.Add(new Served(p.Description.PlatformId, SmtEmulatorHost.Create(AreaPath(p.Link), SocketPath(p.Link), p.Description, p.Scenario),
+            foreach (var p in plan) served.Add(new Served(p.Description.PlatformId, SmtEmulatorHost.Create(AreaPath(p.Link), SocketPath(p.Link), p.Description, p.Scenario, profile: profile),
                 AreaPath(p.Link), SocketPath(p.Link), p.Scenario.Faults));
+        }
+        catch (ArgumentException e)
+        {
+            // A fault the profile cannot honour (slow responses would reorder replies and notifications).
+            foreach (var s in served) await s.Host.DisposeAsync();
+            return Fail(ExitCodes.Usage, $"--profile {profile.Name}: {OneLine(e.Message.Split(" (Parameter")[0])}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -132,7 +149,8 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
         {
             var all = served.Select(s => s.Final!).ToList();
             output.WriteLine($"All {served.Count} platforms: {all.Sum(x => x.Tried)} tried = {all.Sum(x => x.Sent)} sent + {all.Sum(x => x.LostAtSlot)} lost at the busy P2A slot" +
-                             $" + {all.Sum(x => x.TooLarge)} too large for a slot; {all.Sum(x => x.WithoutAgent)} posted with no agent linked.");
+                             $" + {all.Sum(x => x.TooLarge)} too large for a slot{QueueText(all.Sum(x => x.LostInQueue), all.Sum(x => x.LeftInQueue))};" +
+                             $" {all.Sum(x => x.WithoutAgent)} posted with no agent linked.");
         }
         output.Flush();
         if (options.StatsFile is { } file)
@@ -210,6 +228,10 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
         _ => "stopped",
     };
 
+    /// <summary>Only with a firmware queue (--profile imx-sm): what it dropped, newest first, and what it still held at the end.</summary>
+    internal static string QueueText(long lost, long left) =>
+        lost == 0 && left == 0 ? "" : $" + {lost} lost in the platform queue + {left} left in it";
+
     private void PrintSummary(Served served)
     {
         var s = served.Host.Stats;
@@ -217,7 +239,8 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
         output.WriteLine($"Platform {served.Id} stopped: {served.Ended}; " +
                          (served.LinkedFor is { } t ? $"an agent was linked for {MainJobRunner.Format(t)}." : "no agent was linked."));
         output.WriteLine($"Notifications: {s.NotificationsTried} tried = {s.NotificationsSent} sent + {s.NotificationsLostAtSlot} lost at the busy P2A slot" +
-                         $" + {s.NotificationsTooLarge} too large for a slot; {s.NotificationsWithoutAgent} posted with no agent linked.");
+                         $" + {s.NotificationsTooLarge} too large for a slot{QueueText(s.NotificationsLostInQueue, s.NotificationsInQueue)};" +
+                         $" {s.NotificationsWithoutAgent} posted with no agent linked.");
         output.WriteLine($"Commands: {s.Link.CommandsReceived} received, {s.Link.ResponsesSent} answered" +
                          $" ({emulator.ResponsesWithheld} withheld by a fault, {s.ResponsesTooLarge} too large for a slot);" +
                          $" delayed responses: {s.DelayedResponsesSent} sent, {s.DelayedResponsesLostAtSlot} lost at the busy P2A slot.");

@@ -9,10 +9,12 @@ public sealed record PlatformSideProtocol(byte Protocol, long Sent, long LostAtS
 /// <summary>
 /// One platform's counts as the <c>platform</c> process writes them to <c>--stats-file</c> (one JSON
 /// object per line, per platform), so that the main job, in another process, can reconcile what the
-/// platform wrote with what its gate received: <c>Tried = Sent + LostAtSlot + TooLarge</c>, and
-/// <c>Sent = what the agent's end read + LeftInSlot</c>.
+/// platform wrote with what its gate received: <c>Tried = Sent + LostAtSlot + TooLarge + LostInQueue + LeftInQueue</c>,
+/// and <c>Sent = what the agent's end read + LeftInSlot</c>.
 /// </summary>
 /// <param name="LeftInSlot">Sent, but still in the P2A slot when the link ended: the agent never read it (0 or 1).</param>
+/// <param name="LostInQueue">Dropped by the firmware's own queue in front of the slot (--profile imx-sm: 24 words, newest dropped).</param>
+/// <param name="LeftInQueue">Still in that queue when the link ended: never written.</param>
 public sealed record PlatformSideStats(
     string Platform,
     string Area,
@@ -25,6 +27,8 @@ public sealed record PlatformSideStats(
     long TooLarge,
     long WithoutAgent,
     long LeftInSlot,
+    long LostInQueue,
+    long LeftInQueue,
     long DelayedSent,
     long DelayedLostAtSlot,
     long CommandsReceived,
@@ -39,7 +43,8 @@ public sealed record PlatformSideStats(
         var s = host.Stats;
         var e = host.Emulator.GetStats();
         return new PlatformSideStats(platform, area, socket, ended, linked, s.NotificationsTried, s.NotificationsSent, s.NotificationsLostAtSlot,
-            s.NotificationsTooLarge, s.NotificationsWithoutAgent, host.NotificationsLeftInSlot, s.DelayedResponsesSent, s.DelayedResponsesLostAtSlot,
+            s.NotificationsTooLarge, s.NotificationsWithoutAgent, host.NotificationsLeftInSlot,
+            s.NotificationsLostInQueue, s.NotificationsInQueue, s.DelayedResponsesSent, s.DelayedResponsesLostAtSlot,
             s.Link.CommandsReceived, s.Link.ResponsesSent, e.ResponsesWithheld,
             // The host answers the emulator's posts as the slot went: Queued written, DroppedQueueFull lost at the busy slot.
             e.Protocols.Values.Select(p => new PlatformSideProtocol(p.Protocol, p.Queued, p.DroppedQueueFull, p.PayloadTooLarge, p.NotRunning)).ToList());

@@ -15,30 +15,40 @@ namespace ScmiActors.Tests.Replay;
 /// <summary>
 /// NXP i.MX System Manager's recorded scenario A (peers/imx-sm) served over the real SMT link to a handle
 /// described by the transcript's platform.conf (its discovery lists vendor protocols the catalog lacks and
-/// per-domain queries the transcript never made, so the handle does not discover). The notifications want
-/// a completion doorbell (flags 1), which the agent transport rings. What today's code decodes arrives
-/// decoded: the BBM button, RTC 0's events, the sensor trip points. Anchors our agent never sends (the
-/// RTC enable with all three kinds at once, MISC_CONTROL_NOTIFY) are given up after the stall timeout.
+/// per-domain queries the transcript never made, so the handle does not discover), plus what that file
+/// cannot say and the firmware answered: 2 RTCs, and MISC with 2 device and 4 board controls. The
+/// notifications want a completion doorbell (flags 1), which the agent transport rings. Everything the
+/// firmware sent arrives decoded: the BBM button, RTC 0's "updated" events (the kind subscribed; the
+/// others counted for nobody), both MISC control events (which the README found undecoded), the sensor
+/// trip points. Anchors our agent never sends (the RTC enables with all kinds, or alarm alone) are given
+/// up after the stall timeout.
 /// </summary>
 // A command timeout for a loaded machine: the test kit's 500 ms is meant for in-memory links.
 public sealed class ImxTranscriptSpec(ITestOutputHelper output) : ScmiTestKit(output, ConfigurationFactory.ParseString("scmi.command-timeout = 5s"))
 {
     private static readonly TimeSpan Bound = SmtTestLink.Bound;
 
-    // ---- BBM source numbering and MISC: update here when the BBM RTC sources become rtc_id*3+kind and MISC
-    // (0x84) is plugged in. Today an RTC source is the event mask (1 alarm, 2 rollover, 4 updated) and its
-    // enable carries (rtc 0, mask): the transcript recorded (0, 1) and (0, 4) alone (lines 120, 122).
-    private static readonly uint[] RtcSourcesSubscribed = [1, 4];
-    // The rollover event (line 95) is for a source nobody subscribed to: decoded, delivered to nobody.
-    private const long RtcEventsForNobody = 1;
-    // MISC_CONTROL_EVENT (lines 102-103): no MISC protocol on this platform, refused at the gate.
-    private const long UnknownProtocolMessages = 2;
-    // ---- end of the BBM/MISC-dependent expectations.
+    // RTC sources are rtc_id * 3 + kind (0 alarm, 1 rollover, 2 updated), and one BBM_RTC_NOTIFY carries the
+    // union of the kinds of its RTC. The replay answers only what the firmware was asked: "updated" alone is
+    // (rtc 0, flags 4), recorded at line 122; alarm plus updated would be (0, 5), which it never was.
+    private const uint RtcUpdated = 2;
+    // The alarm (line 91) and the rollover (line 95) are for kinds nobody subscribed to: decoded, delivered to nobody.
+    private const long RtcEventsForNobody = 2;
+    // MISC_CONTROL_NOTIFY for device control 0 and board control 0x8001 (lines 98-100); board control i is
+    // source device-controls + i, so 0x8001 is source 3.
+    private static readonly (uint Source, uint ControlId)[] MiscControls = [(0, 0x0000), (3, 0x8001)];
+
+    /// <summary>The transcript's platform.conf plus what it cannot express (its comments say so).</summary>
+    private static PlatformDescription Description() => PlatformDescriptionLoader.Parse(File.ReadAllText(Peers.ImxPlatformConf) + """
+
+        scmi.platforms.imx-sm-simu.protocols.imx-bbm.rtcs = 2
+        scmi.platforms.imx-sm-simu.protocols.imx-misc { version = "1.1", device-controls = 2, board-controls = 4 }
+        """);
 
     [Fact]
-    public async Task The_imx_transcript_delivers_the_button_the_RTC_0_events_and_the_trip_points_decoded()
+    public async Task The_imx_transcript_delivers_the_button_the_RTC_and_MISC_events_and_the_trip_points_decoded()
     {
-        var description = PlatformDescriptionLoader.Parse(File.ReadAllText(Peers.ImxPlatformConf));
+        var description = Description();
         var script = ReplayScript.Build(ReplayRecording.Load(Peers.ImxScenarioA));
         Assert.Equal(1u, script.Recording.NotificationFlags);
         await using var link = new ReplayLink(script, new ReplayOptions { StallTimeout = TimeSpan.FromMilliseconds(300) });
@@ -48,18 +58,26 @@ public sealed class ImxTranscriptSpec(ITestOutputHelper output) : ScmiTestKit(ou
         var button = CreateTestProbe();
         var rtc = CreateTestProbe();
         var trip = CreateTestProbe();
+        var misc = CreateTestProbe();
         // Held while subscribing: a route exists only once its enable was answered (see ScpTranscriptSpec).
         link.Host.Hold();
         Subscribe(handle, id, ImxBbm.ProtocolId, ImxBbm.Events.Button, 0, button);
-        foreach (var source in RtcSourcesSubscribed) Subscribe(handle, id, ImxBbm.ProtocolId, ImxBbm.Events.Rtc, source, rtc);
+        Subscribe(handle, id, ImxBbm.ProtocolId, ImxBbm.Events.Rtc, RtcUpdated, rtc);
+        foreach (var (source, _) in MiscControls) Subscribe(handle, id, ImxMisc.ProtocolId, ImxMisc.Events.Control, source, misc);
         Subscribe(handle, id, ScmiProtocolId.Sensor, ScmiEvents.Sensor.TripPointEvent, 3, trip);
         Assert.Equal(0L, link.Host.Stats.CommandsUnmatched);
         link.Host.Resume();
 
         Assert.Equal(1u, button.ExpectMsg<ImxBbmButtonEvent>(Bound).Flags); // line 79: detected
-        // RTC 0 in recorded order: updated (85), alarm (91), updated (93), then after the trip points updated (129).
-        var events = Enumerable.Range(0, 4).Select(_ => rtc.ExpectMsg<ImxBbmRtcEvent>(Bound)).Select(e => (e.RtcId, e.EventMask)).ToList();
-        Assert.Equal([((byte)0, 4u), ((byte)0, 1u), ((byte)0, 4u), ((byte)0, 4u)], events);
+        // RTC 0's updated events in recorded order: 85, 93, then after the trip points 129.
+        var events = Enumerable.Range(0, 3).Select(_ => rtc.ExpectMsg<ImxBbmRtcEvent>(Bound)).Select(e => (e.RtcId, e.EventMask, e.Source)).ToList();
+        Assert.Equal([((byte)0, 4u, RtcUpdated), ((byte)0, 4u, RtcUpdated), ((byte)0, 4u, RtcUpdated)], events);
+        // Lines 102-103: device control 0, then board control 0x8001, each flags 1.
+        foreach (var (source, control) in MiscControls)
+        {
+            var e = misc.ExpectMsg<ImxMiscControlEvent>(Bound);
+            Assert.Equal((source, control, 1u), (e.Source, e.ControlId, e.Flags));
+        }
         var rising = trip.ExpectMsg<SensorTripPoint>(Bound);
         Assert.Equal((0u, 3u, (byte)0, true), (rising.AgentId, rising.SensorId, rising.TripPointId, rising.Ascending));
         Assert.False(trip.ExpectMsg<SensorTripPoint>(Bound).Ascending);
@@ -71,7 +89,8 @@ public sealed class ImxTranscriptSpec(ITestOutputHelper output) : ScmiTestKit(ou
         {
             var stats = StatsOf(handle, id);
             Assert.Equal(RtcEventsForNobody, stats.For(ImxBbm.ProtocolId)!.Unmatched);
-            Assert.Equal(UnknownProtocolMessages, stats.UnknownProtocol);
+            Assert.Equal(0L, stats.UnknownProtocol);
+            Assert.Equal(2L, stats.For(ImxMisc.ProtocolId)!.Delivered);
             Assert.Equal(2L, stats.For(ScmiProtocolId.Sensor)!.Delivered);
         }, Bound, TimeSpan.FromMilliseconds(20));
         // Every completion doorbell came: the firmware would otherwise have stalled after the first message.
@@ -81,6 +100,7 @@ public sealed class ImxTranscriptSpec(ITestOutputHelper output) : ScmiTestKit(ou
         button.ExpectNoMsg(TimeSpan.Zero);
         rtc.ExpectNoMsg(TimeSpan.Zero);
         trip.ExpectNoMsg(TimeSpan.Zero);
+        misc.ExpectNoMsg(TimeSpan.Zero);
 
         var complete = await Scmi.StopPlatformAsync(id).WaitAsync(Bound);
         Assert.True(complete.FinalStats.AddsUp);
