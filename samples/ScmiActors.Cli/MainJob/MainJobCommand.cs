@@ -147,7 +147,8 @@ public static class MainJobCommand
         root.Validators.Add(r =>
         {
             if (r.GetValue(connect) is not null && r.GetValue(link) == "in-memory") r.AddError("--connect: needs --link smt (it attaches to a platform process)");
-            if (r.GetValue(profile) != "none" && (r.GetValue(link) == "in-memory" || r.GetValue(connect) is not null || r.GetValue(raw) is not null))
+            if (r.GetResult(profile) is { Implicit: false } && r.GetValue(profile) != "none"
+                && (r.GetValue(link) == "in-memory" || r.GetValue(connect) is not null || r.GetValue(raw) is not null))
                 r.AddError("--profile: shapes the platform process this job starts on SMT links (not with --link in-memory, --connect or --raw)");
             if (r.GetValue(raw) is null) return;
             // Options about emulated platforms mean nothing on a real board: say so rather than ignore them.
