@@ -82,7 +82,14 @@ internal sealed class AllSourcesActor : SourceStepActor
             Bind(add, replyTo);
             return;
         }
+        // Route first, then enable (as Linux registers a notifier before it enables the event): a report the
+        // platform sends the moment a source is on already finds its subscriber.
+        _subscribers.Add((add.Id, add.Subscriber));
+        PublishRoute(() => AcquireHolds(add, replyTo));
+    }
 
+    private void AcquireHolds(AddSubscriber add, IActorRef replyTo)
+    {
         // At most HoldWindow enables in flight: the link has 1024 tokens and the platform a queue.
         var next = 0;
         void SendNext()
@@ -100,14 +107,15 @@ internal sealed class AllSourcesActor : SourceStepActor
             {
                 var reason = failed.FirstOrDefault()?.Failure
                     ?? new SubscriptionFailure.PlatformUnavailable($"no source of {_event.Name} answered the hold");
-                replyTo.Tell(new SubscriberBindFailed(add.Id, reason, add.Generation));
+                _subscribers.RemoveAll(s => s.Id == add.Id);
+                PublishRoute(() => replyTo.Tell(new SubscriberBindFailed(add.Id, reason, add.Generation)));
                 return;
             }
             if (failed.Count > 0 || !settled.Complete)
                 _log.Warning("{Event}: {Enabled} of {Total} sources enabled for all-sources subscribers; first failure {Failure}",
                     _event.Name, _held.Count, _notifiable.Length, failed.FirstOrDefault()?.Failure?.ToString() ?? "no answer");
             _holding = true;
-            Bind(add, replyTo);
+            replyTo.Tell(new SubscriberBound(add.Id, add.Generation));
         });
     }
 

@@ -67,32 +67,36 @@ internal sealed class EventSourceActor : SourceStepActor
     private void OnAdd(AddSubscriber add)
     {
         var replyTo = Sender;
-        EnableIfFirst(failure =>
+        var isNewSubscriber = _direct.All(d => !d.Subscriber.Equals(add.Subscriber));
+        _direct.Add((add.Id, add.Subscriber));
+        // Route first, then enable (as Linux registers a notifier before it enables the event): a report the
+        // platform sends the moment it has switched the source on already finds its subscriber.
+        RouteIfNew(isNewSubscriber, installed =>
         {
-            if (failure is not null)
+            if (!installed)
             {
-                replyTo.Tell(new SubscriberBindFailed(add.Id, failure, add.Generation));
+                _direct.RemoveAll(d => d.Id == add.Id);
+                replyTo.Tell(new SubscriberBindFailed(add.Id,
+                    new SubscriptionFailure.PlatformUnavailable("the protocol actor did not install the route"), add.Generation));
                 return;
             }
-            var isNewSubscriber = _direct.All(d => !d.Subscriber.Equals(add.Subscriber));
-            _direct.Add((add.Id, add.Subscriber));
-            if (!isNewSubscriber)
+            EnableIfFirst(failure =>
             {
-                replyTo.Tell(new SubscriberBound(add.Id, add.Generation));
-                return;
-            }
-            PublishRoute(installed =>
-            {
-                if (installed)
+                if (failure is null)
                 {
                     replyTo.Tell(new SubscriberBound(add.Id, add.Generation));
                     return;
                 }
                 _direct.RemoveAll(d => d.Id == add.Id);
-                DisableIfLast(() => replyTo.Tell(new SubscriberBindFailed(add.Id,
-                    new SubscriptionFailure.PlatformUnavailable("the protocol actor did not install the route"), add.Generation)));
+                RouteIfNew(isNewSubscriber, _ => replyTo.Tell(new SubscriberBindFailed(add.Id, failure, add.Generation)));
             });
         });
+    }
+
+    private void RouteIfNew(bool isNewSubscriber, Action<bool> then)
+    {
+        if (isNewSubscriber) PublishRoute(then);
+        else then(true);
     }
 
     private void OnRemove(RemoveSubscriber remove)
@@ -152,10 +156,13 @@ internal sealed class EventSourceActor : SourceStepActor
 
     // ---- steps ---------------------------------------------------------------------------------
 
-    /// <summary>Sends NOTIFY enable when nobody holds the source yet; <paramref name="then"/> gets null on success.</summary>
+    /// <summary>
+    /// Sends NOTIFY enable when the source is off; <paramref name="then"/> gets null on success. The source
+    /// is on whenever anyone holds it (a failed enable adds nobody), so "off" is "the first one".
+    /// </summary>
     private void EnableIfFirst(Action<SubscriptionFailure?> then)
     {
-        if (Count > 0 || _enabled)
+        if (_enabled)
         {
             then(null);
             return;

@@ -5,6 +5,7 @@ using Akka.Event;
 using Akka.TestKit;
 using ScmiActors.Messages;
 using ScmiActors.Tests.Support;
+using ScmiActors.Transport;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Protocols;
 using Xunit;
@@ -24,6 +25,44 @@ public sealed class SubscriptionEdgesSpec(ITestOutputHelper output) : CoreSpec(o
     """))
 {
     private static readonly PlatformOptions Unregistered = new(RegisterDescribedProtocols: false);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_notification_the_platform_sends_before_it_answers_the_enable_reaches_the_subscriber(bool allSources)
+    {
+        // i.MX System Manager (and SCP for LIMITS_SET) sends what a command caused before its answer; Linux
+        // registers the notifier before it enables. Here too the route is there before the enable goes out.
+        var p = await StartPlatformAsync();
+        AwaitReady(p);
+        p.Firmware.Hold(c => c.Notify.Enable);
+        var subscriber = CreateTestProbe();
+        p.Handle.Tell(new Subscribe(p.Id, Perf, PerfLevel, allSources ? SourceSelector.All : SourceSelector.Id(1), subscriber), TestActor);
+        AwaitHeld(p, allSources ? (int)p.Description.Find(Perf)!.SourceCount : 1);
+
+        p.Firmware.ReleaseHeld(ScmiStatus.Success, beforeAnswer: c =>
+        {
+            if (c.Notify.Source == 1) Assert.Equal(IngestResult.Queued, PostPerfLevel(p, 1, 7));
+        });
+        ExpectMsg<SubscriptionActive>();
+        Assert.Equal(7u, subscriber.ExpectMsg<PerfLevelChanged>().PerformanceLevel);
+        AwaitStats(p, s => Assert.Equal(0L, s.For(Perf)!.Unmatched));
+    }
+
+    [Fact]
+    public async Task A_refused_enable_takes_the_route_away_again()
+    {
+        var p = await StartPlatformAsync();
+        AwaitReady(p);
+        p.Firmware.Answer = c => c.Notify.Enable ? ScmiStatus.Denied : ScmiStatus.Success;
+        var subscriber = CreateTestProbe();
+        p.Handle.Tell(new Subscribe(p.Id, Perf, PerfLevel, SourceSelector.Id(1), subscriber), TestActor);
+        ExpectMsg<SubscriptionFailed>();
+
+        PostPerfLevel(p, 1, 9);
+        AwaitStats(p, s => Assert.Equal(1L, s.For(Perf)!.Unmatched));
+        subscriber.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
 
     [Theory]
     [InlineData(ScmiStatus.Success)]
