@@ -117,10 +117,9 @@ public sealed class SmtReplayHost : IAsyncDisposable
         Interlocked.Read(ref _sent), Interlocked.Read(ref _lost), _script.Notifications.Count - Volatile.Read(ref _next), Interlocked.Read(ref _givenUp));
 
     /// <summary>
-    /// Holds every notification back (commands are still answered) until <see cref="Resume"/>. For a test that
-    /// must finish subscribing before what the subscription releases is played: the dispatcher installs a
-    /// route only once the platform confirmed the enable, so a notification right behind that confirmation
-    /// (which real firmware sends some time later) would otherwise race the route and count for nobody.
+    /// Holds every notification back (commands are still answered) until <see cref="Resume"/>: for a test that
+    /// must finish several subscriptions before any of what they release is played (a notification anchored
+    /// to the first enable would otherwise meet the later subscriptions' sources still unsubscribed).
     /// </summary>
     public void Hold() => _held = true;
 

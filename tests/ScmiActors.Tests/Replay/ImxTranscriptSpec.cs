@@ -59,7 +59,8 @@ public sealed class ImxTranscriptSpec(ITestOutputHelper output) : ScmiTestKit(ou
         var rtc = CreateTestProbe();
         var trip = CreateTestProbe();
         var misc = CreateTestProbe();
-        // Held while subscribing: a route exists only once its enable was answered (see ScpTranscriptSpec).
+        // Held while subscribing: notifications whose anchor our agent never sends (the RTC enables of lines 82
+        // and 120) play after 300 ms without commands, which a slow step could let pass before the later subscriptions.
         link.Host.Hold();
         Subscribe(handle, id, ImxBbm.ProtocolId, ImxBbm.Events.Button, 0, button);
         Subscribe(handle, id, ImxBbm.ProtocolId, ImxBbm.Events.Rtc, RtcUpdated, rtc);

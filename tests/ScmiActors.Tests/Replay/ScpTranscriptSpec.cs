@@ -40,12 +40,10 @@ public sealed class ScpTranscriptSpec(ITestOutputHelper output) : ScmiTestKit(ou
         var limits = CreateTestProbe();
         var trip = CreateTestProbe();
         var power = CreateTestProbe();
-        // Held while subscribing: the handle installs a route only after the enable's answer, and the replay
-        // plays right behind that answer (the firmware sent these 50 ms later, after a LEVEL_SET).
-        link.Host.Hold();
+        // No hold needed: the replay plays right behind the enable's answer (the firmware sent these 50 ms
+        // later, after a LEVEL_SET), and the handle installs a route before it sends the enable.
         Subscribe(handle, ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 0, level);
         Subscribe(handle, ScmiProtocolId.Perf, ScmiEvents.Perf.LimitsChanged, 0, limits);
-        link.Host.Resume();
 
         // Lines 73 and 78: LEVEL_CHANGED carries the requesting agent; LIMITS_CHANGED agent 0, max then min.
         var changed = level.ExpectMsg<PerfLevelChanged>(Bound);
@@ -54,9 +52,7 @@ public sealed class ScpTranscriptSpec(ITestOutputHelper output) : ScmiTestKit(ou
         Assert.Equal((0u, 0u, 1463000u, 665000u), (limited.AgentId, limited.DomainId, limited.RangeMax, limited.RangeMin));
 
         await Eventually.TrueAsync(() => link.Host.Stats.NotificationsSent == 4, "the four perf notifications are played");
-        link.Host.Hold();
         var tripId = Subscribe(handle, ScmiProtocolId.Sensor, ScmiEvents.Sensor.TripPointEvent, 0, trip);
-        link.Host.Resume();
         // Lines 88 and 91: rising then falling, trip point 0, agent 0.
         var rising = trip.ExpectMsg<SensorTripPoint>(Bound);
         Assert.Equal((0u, 0u, (byte)0, true), (rising.AgentId, rising.SensorId, rising.TripPointId, rising.Ascending));
