@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using ScmiActors.Emulator.Profiles;
 using ScmiActors.Transport;
 using ScmiActors.Transport.Smt;
@@ -239,6 +240,7 @@ public sealed class SmtEmulatorHost : IAsyncDisposable
                         return IngestResult.DroppedQueueFull;
                 }
             }
+            if (_queue is null && Profile.BusySlotPatience > TimeSpan.Zero) AwaitFreeSlot(Profile.BusySlotPatience);
             var result = Write(header, payload);
             if (_queue is { } written)
             {
@@ -281,6 +283,16 @@ public sealed class SmtEmulatorHost : IAsyncDisposable
                 break;
         }
         return result;
+    }
+
+    /// <summary>Spins (no sleep: the agent frees within microseconds) until the P2A slot is FREE, the bound passes or the agent leaves.</summary>
+    private void AwaitFreeSlot(TimeSpan bound)
+    {
+        var slot = _link.Options.P2ASlots[0];
+        var deadline = Stopwatch.GetTimestamp() + (long)(bound.TotalSeconds * Stopwatch.Frequency);
+        var spin = new SpinWait();
+        while ((_link.Area.ReadStatus(slot) & SmtLayout.StatusFree) == 0 && IsAgentLinked && Stopwatch.GetTimestamp() < deadline)
+            spin.SpinOnce(sleep1Threshold: -1);
     }
 
     /// <summary>The agent's {0xA0, p2a} (its receive thread): the queue's next message goes into the slot.</summary>

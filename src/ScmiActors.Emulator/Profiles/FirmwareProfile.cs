@@ -26,8 +26,12 @@ public enum CommandNotificationOrder { ReplyFirst, NotificationFirst }
 /// </summary>
 public sealed record FirmwareProfile
 {
-    /// <summary>The emulator's own behaviour, untouched.</summary>
-    public static FirmwareProfile None { get; } = new() { Name = "none" };
+    /// <summary>
+    /// The emulator's own behaviour, untouched, except that it waits up to 200 µs for the agent to free a
+    /// busy P2A slot before it drops: its scenario raises a tick's notifications in one burst, which a
+    /// platform that never waits (SCP-firmware, <see cref="Scp"/>) would mostly lose behind the first.
+    /// </summary>
+    public static FirmwareProfile None { get; } = new() { Name = "none", BusySlotPatience = TimeSpan.FromMicroseconds(200) };
 
     /// <summary>Arm SCP-firmware v2.14 (quirks Q1–Q6 of peers/scp-2.14/README.md).</summary>
     public static FirmwareProfile Scp { get; } = new()
@@ -66,6 +70,9 @@ public sealed record FirmwareProfile
     };
 
     public string Name { get; init; } = "none";
+
+    /// <summary>How long a notification waits for a busy P2A slot to be freed before it is lost; zero: firmware's rule, no wait.</summary>
+    public TimeSpan BusySlotPatience { get; init; }
 
     public bool IsNone => ReferenceEquals(this, None) || this == None;
 

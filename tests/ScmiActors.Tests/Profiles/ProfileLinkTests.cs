@@ -163,6 +163,34 @@ public sealed class ProfileLinkTests
         Assert.All(link.Notifications, m => Assert.True(decoder.Decode(m.Raw, m.Payload, 0).Report is not null, $"{m} decodes"));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_plain_emulator_waits_a_bounded_time_for_a_busy_slot_before_it_drops(bool patient)
+    {
+        // Patient: the wait outlasts the agent's pause, so nothing is lost. Not: the default 200 µs passes while the agent is parked.
+        var profile = patient ? FirmwareProfile.None with { BusySlotPatience = SmtTestLink.Bound } : FirmwareProfile.None;
+        await using var link = await ProfiledSmtLink.StartAsync(profile);
+        using var hold = new AgentHold(link.Receiver);
+        Assert.Equal(ScmiStatus.Success, (await link.CommandAsync(ScmiProtocolId.Perf, ScmiCommands.Perf.NotifyLevel, 0, 1)).Status);
+
+        hold.Arm(); // the agent frees the slot of the first, then parks in its post
+        Assert.Equal(IngestResult.Queued, link.Host.Emulator.EmitOnce(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 0));
+        await Eventually.TrueAsync(() => hold.Entered, "the agent holds the first notification");
+        Assert.Equal(IngestResult.Queued, link.Host.Emulator.EmitOnce(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 0)); // into the free slot
+        var third = Task.Run(() => link.Host.Emulator.EmitOnce(ScmiProtocolId.Perf, ScmiEvents.Perf.LevelChanged, 0)); // finds it busy
+        if (patient) await Eventually.TrueAsync(() => !third.IsCompleted, "the third waits for the slot");
+        else Assert.Equal(IngestResult.DroppedQueueFull, await third.WaitAsync(SmtTestLink.Bound));
+        hold.Release();
+
+        if (patient) Assert.Equal(IngestResult.Queued, await third.WaitAsync(SmtTestLink.Bound));
+        var expected = patient ? (3L, 0L) : (2L, 1L);
+        await Eventually.TrueAsync(() => link.Agent.Stats.NotificationsReceived == expected.Item1, "what was written is read");
+        var stats = link.Host.Stats;
+        Assert.Equal(expected, (stats.NotificationsSent, stats.NotificationsLostAtSlot));
+        Assert.Equal(stats.NotificationsTried, stats.NotificationsSent + stats.NotificationsLostAtSlot);
+    }
+
     [Fact]
     public async Task Scp_loses_the_second_of_two_notifications_raised_together_when_the_slot_was_not_freed_in_between()
     {
