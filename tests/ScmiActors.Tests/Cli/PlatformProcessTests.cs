@@ -36,8 +36,9 @@ public sealed class PlatformProcessTests : ScmiTestKit
     [Fact]
     public async Task A_handle_discovers_and_subscribes_over_the_link_and_the_platform_exits_0_with_a_summary_that_adds_up_when_the_agent_goes()
     {
-        // A storm makes the P2A slot busy often, so the summary's lost-at-slot count is exercised.
-        using var platform = await PlatformProcess.StartAsync("--fault", "storm");
+        // A storm under SCP-firmware's rule (no wait for a busy slot; the plain emulator waits 200 us) makes the
+        // P2A slot busy often, so the summary's lost-at-slot count is exercised.
+        using var platform = await PlatformProcess.StartAsync("--fault", "storm", "--profile", "scp");
         try
         {
             var agent = platform.Agent();
