@@ -59,6 +59,38 @@ public sealed class NodeProcessTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task A_node_killed_with_SIGKILL_is_downed_by_the_split_brain_resolver_and_removed_by_the_others()
+    {
+        var ports = FreePorts(3);
+        var addresses = ports.Select(p => $"akka.tcp://scmi-actors@127.0.0.1:{p}").ToArray();
+        var nodes = new List<CliProcess>();
+        try
+        {
+            // stable-after 1 s keeps the test short; the failure detector still takes its ~5 s to call the node unreachable.
+            for (var i = 0; i < 3; i++)
+                nodes.Add(CliProcess.Start("node", "--port", ports[i].ToString(), "--seed-nodes", addresses[0], "--stable-after", "1s"));
+            for (var i = 0; i < 3; i++) Assert.True(await nodes[i].WaitForOutputAsync("Up; members: 3", Bound), $"node {i} never saw 3 members Up");
+
+            nodes[2].Process.Kill(); // SIGKILL: no leave, the others only see it fall silent
+            foreach (var i in new[] { 0, 1 })
+                Assert.True(await nodes[i].WaitForOutputAsync($"Member {addresses[2]} [platform] Removed; members: 2", Bound),
+                    $"node {i} never saw the killed node Removed");
+            // keep-majority: two of three are the majority, so the survivors down the silent one, not themselves.
+            Assert.Contains("SBR took decision Akka.Cluster.SBR.DownUnreachable", nodes[0].Output + nodes[1].Output);
+            Assert.False(nodes[0].Process.HasExited);
+            Assert.False(nodes[1].Process.HasExited);
+        }
+        finally
+        {
+            for (var i = 0; i < nodes.Count; i++)
+            {
+                log.WriteLine($"--- node {i}:\n{nodes[i].Output}{nodes[i].Error}");
+                nodes[i].Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_single_node_that_is_its_own_seed_leaves_after_its_duration_with_exit_0()
     {
         var port = FreePorts(1)[0];
