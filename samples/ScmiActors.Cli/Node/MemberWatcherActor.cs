@@ -16,9 +16,10 @@ public sealed class MemberWatcherActor : ReceiveActor
     {
         var self = Cluster.Get(Context.System).SelfAddress;
         var shutdown = CoordinatedShutdown.Get(Context.System);
-        // Once this node leaves, its cluster publishes every member as Removed while it shuts down:
-        // that is this node's view ending, not the others leaving, so it is not printed.
-        bool Leaving() => shutdown.ShutdownReason is not null;
+        // Once this node leaves or is downed, its cluster publishes every member as Removed while it
+        // shuts down: that is this node's view ending, not the others leaving, so it is not printed.
+        var selfGone = false;
+        bool Leaving() => selfGone || shutdown.ShutdownReason is not null;
         Receive<ClusterEvent.MemberUp>(e =>
         {
             _up.Add(e.Member.Address);
@@ -35,6 +36,7 @@ public sealed class MemberWatcherActor : ReceiveActor
         Receive<ClusterEvent.IMemberEvent>(e =>
         {
             if (e.Member.Status is not MemberStatus.Up and not MemberStatus.WeaklyUp) _up.Remove(e.Member.Address);
+            if (e.Member.Address == self && e.Member.Status is MemberStatus.Leaving or MemberStatus.Exiting or MemberStatus.Down) selfGone = true;
             // Exiting: the leader took this node's leave (its shards are handed off); the shutdown's own Removed does not count.
             if (e.Member.Address == self && e.Member.Status == MemberStatus.Exiting) selfExiting.TrySetResult();
         });
