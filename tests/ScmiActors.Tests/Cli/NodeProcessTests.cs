@@ -25,8 +25,11 @@ public sealed class NodeProcessTests(ITestOutputHelper log)
         var nodes = new List<CliProcess>();
         try
         {
-            // The first lists itself as the seed and starts the cluster; the others join it.
-            for (var i = 0; i < 3; i++)
+            // The first lists itself as the seed and starts the cluster; the others join it once it is
+            // Up (a node that asks before the seed listens has the seed's address gated for 5 s).
+            nodes.Add(CliProcess.Start("node", "--port", ports[0].ToString(), "--seed-nodes", addresses[0], "--roles", roles[0]));
+            Assert.True(await nodes[0].WaitForOutputAsync($"Node {addresses[0]} is Up", Bound), "the seed node never came Up");
+            for (var i = 1; i < 3; i++)
                 nodes.Add(CliProcess.Start("node", "--port", ports[i].ToString(), "--seed-nodes", addresses[0], "--roles", roles[i]));
 
             for (var i = 0; i < 3; i++)
@@ -58,25 +61,39 @@ public sealed class NodeProcessTests(ITestOutputHelper log)
         }
     }
 
+    private const int SIGCONT = 18;
+    private const int SIGSTOP = 19;
+
     [Fact]
-    public async Task A_node_killed_with_SIGKILL_is_downed_by_the_split_brain_resolver_and_removed_by_the_others()
+    public async Task A_paused_node_is_downed_by_the_majority_and_when_it_wakes_it_stops_with_exit_1()
     {
         var ports = FreePorts(3);
         var addresses = ports.Select(p => $"akka.tcp://scmi-actors@127.0.0.1:{p}").ToArray();
         var nodes = new List<CliProcess>();
         try
         {
-            // stable-after 1 s keeps the test short; the failure detector still takes its ~5 s to call the node unreachable.
-            for (var i = 0; i < 3; i++)
+            nodes.Add(CliProcess.Start("node", "--port", ports[0].ToString(), "--seed-nodes", addresses[0], "--stable-after", "1s"));
+            Assert.True(await nodes[0].WaitForOutputAsync($"Node {addresses[0]} is Up", Bound), "the seed node never came Up");
+            for (var i = 1; i < 3; i++)
                 nodes.Add(CliProcess.Start("node", "--port", ports[i].ToString(), "--seed-nodes", addresses[0], "--stable-after", "1s"));
             for (var i = 0; i < 3; i++) Assert.True(await nodes[i].WaitForOutputAsync("Up; members: 3", Bound), $"node {i} never saw 3 members Up");
 
-            nodes[2].Process.Kill(); // SIGKILL: no leave, the others only see it fall silent
+            // A paused process is a partition of one: alive, but nobody hears it (to the others, the same as SIGKILL).
+            // stable-after 1 s keeps the test short; the failure detector still takes its ~5 s to call it unreachable.
+            nodes[2].Signal(SIGSTOP);
             foreach (var i in new[] { 0, 1 })
                 Assert.True(await nodes[i].WaitForOutputAsync($"Member {addresses[2]} [platform] Removed; members: 2", Bound),
-                    $"node {i} never saw the killed node Removed");
+                    $"node {i} never saw the paused node Removed");
             // keep-majority: two of three are the majority, so the survivors down the silent one, not themselves.
             Assert.Contains("SBR took decision Akka.Cluster.SBR.DownUnreachable", nodes[0].Output + nodes[1].Output);
+            nodes[2].Signal(SIGCONT);
+            // Awake, it is the minority (and quarantined by the others): it downs itself and stops, without claiming a leave.
+            nodes[2].WaitForExit(Bound);
+            Assert.Equal(ExitCodes.NodeDowned, nodes[2].ExitCode);
+            Assert.Contains($"Node {addresses[2]} was downed by the cluster and stopped", nodes[2].Output);
+            Assert.DoesNotContain("left the cluster", nodes[2].Output);
+            // Its shutdown's view of the others is not printed as their removal.
+            Assert.DoesNotContain($"Member {addresses[0]} [platform] Removed", nodes[2].Output);
             Assert.False(nodes[0].Process.HasExited);
             Assert.False(nodes[1].Process.HasExited);
         }
