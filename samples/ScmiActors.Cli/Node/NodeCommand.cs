@@ -24,11 +24,12 @@ public static class NodeCommand
           scmi-actors node --port 4053 --seed-nodes akka.tcp://scmi-actors@127.0.0.1:4053
           scmi-actors node --port 4054 --seed-nodes akka.tcp://scmi-actors@127.0.0.1:4053
           scmi-actors node --port 4055 --seed-nodes akka.tcp://scmi-actors@127.0.0.1:4053 --roles subscriber
-        The first seed node that lists itself first starts the cluster; the others join it. A seed
+        The node that lists itself as the first seed starts the cluster; the others join it. A seed
         node needs a fixed --port; other nodes may use 0 (any free port).
-        Output: "Node ADDRESS is Up as [ROLES]; members: N" once this node is Up, then
-        "Member ADDRESS [ROLES] Up; members: N" and "... Removed; members: N" on every change
-        (N: the members that are Up), and "Node ADDRESS left the cluster" after an ordered leave.
+        Output: "Member ADDRESS [ROLES] Up; members: N" and "... Removed; members: N" on every
+        change (N: the members that are Up), "Node ADDRESS is Up as [ROLES]; members: N" when this
+        node is Up, "Node ADDRESS left the cluster" after an ordered leave, and "Node ADDRESS was
+        downed by the cluster and stopped" when the others downed it.
         A node the others cannot reach is downed by the split-brain resolver (keep-majority) after
         --stable-after; shards of a downed node start elsewhere only after the same margin.
         Exit codes: 0 left in order after --duration; 1 downed by the cluster; 2 bad command line,
@@ -40,7 +41,7 @@ public static class NodeCommand
     {
         var host = new Option<string>("--host")
         {
-            Description = "IP address remoting binds to and other nodes reach this one at; default 127.0.0.1 (loopback: nothing outside this machine can connect)",
+            Description = "IP address remoting binds to and other nodes reach this one at (the default, loopback: nothing outside this machine can connect)",
             HelpName = "IP",
             DefaultValueFactory = _ => "127.0.0.1",
         };
@@ -63,17 +64,17 @@ public static class NodeCommand
         };
         var roles = new Option<string[]>("--roles")
         {
-            Description = $"Comma-separated roles: {NodeCluster.PlatformRole} (hosts the sharded handles) and/or {NodeCluster.SubscriberRole} (only subscribes, through a proxy); default {NodeCluster.PlatformRole}",
+            Description = $"Comma-separated roles: {NodeCluster.PlatformRole} (hosts the sharded handles) and/or {NodeCluster.SubscriberRole} (only subscribes, through a proxy)",
             HelpName = "ROLE[,ROLE]",
             DefaultValueFactory = _ => [NodeCluster.PlatformRole],
             CustomParser = ParseRoles,
         };
-        var stableAfter = new Option<TimeSpan>("--stable-after")
+        // Nullable, the default applied below: the help shows "default 5 s" rather than "[default: 00:00:05]".
+        var stableAfter = new Option<TimeSpan?>("--stable-after")
         {
             Description = $"Split-brain resolver: decide after the membership was stable this long ({Format(NodeCluster.MinStableAfter)}..{Format(NodeCluster.MaxStableAfter)}); " +
                           $"default {Format(NodeCluster.DefaultStableAfter)}. Use the same on every node",
             HelpName = "D",
-            DefaultValueFactory = _ => NodeCluster.DefaultStableAfter,
             CustomParser = ParseStableAfter,
         };
         var duration = new Option<TimeSpan?>("--duration")
@@ -98,7 +99,7 @@ public static class NodeCommand
         command.SetAction(async (parse, cancellation) =>
         {
             var options = new NodeOptions(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(seeds)!, parse.GetValue(roles)!,
-                parse.GetValue(duration), parse.GetValue(stableAfter), parse.GetValue(logFormat) == "json" ? LogFormat.Json : LogFormat.Text,
+                parse.GetValue(duration), parse.GetValue(stableAfter) ?? NodeCluster.DefaultStableAfter, parse.GetValue(logFormat) == "json" ? LogFormat.Json : LogFormat.Text,
                 parse.GetValue(verbose));
             var exitCode = await new NodeRunner(options, output, error).RunAsync(cancellation);
             return exitCode == ExitCodes.Interrupted && interruptedExitCode is not null ? interruptedExitCode() : exitCode;
@@ -139,7 +140,7 @@ public static class NodeCommand
         return roles;
     }
 
-    private static TimeSpan ParseStableAfter(ArgumentResult r)
+    private static TimeSpan? ParseStableAfter(ArgumentResult r)
     {
         var text = r.Tokens.Single().Value;
         var value = MainJobCommand.TryParseDuration(text, out _);
