@@ -15,6 +15,9 @@ public static class ExitCodes
     /// <summary><c>decode</c> only: reading standard input or writing standard output failed part-way (e.g. a closed pipe).</summary>
     public const int IoFailed = 1;
 
+    /// <summary><c>node</c> only: the cluster downed this node (split-brain resolver or an operator); it did not leave by itself.</summary>
+    public const int NodeDowned = 1;
+
     /// <summary>A bad command line (an unknown option, a value out of its documented range); for <c>decode</c> also a bad description.</summary>
     public const int Usage = 2;
 

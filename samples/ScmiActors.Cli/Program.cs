@@ -3,6 +3,7 @@ using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using Microsoft.Win32.SafeHandles;
 using ScmiActors.Cli.Decode;
+using ScmiActors.Cli.Node;
 using ScmiActors.Cli.Platform;
 
 namespace ScmiActors.Cli;
@@ -71,12 +72,15 @@ public static class Program
         root.Add(decode);
         var platform = PlatformCommand.Create(output, error, interruptedExitCode, ignoreSigint);
         root.Add(platform);
+        var node = NodeCommand.Create(output, error, interruptedExitCode);
+        root.Add(node);
 
         // Subcommands may add a longer text after their standard help (decode: formats, exit codes).
         var helpOption = root.Options.OfType<HelpOption>().Single();
         var help = new HelpWithDetails((SynchronousCommandLineAction)helpOption.Action!);
         help.Add(decode, DecodeCommand.HelpDetails);
         help.Add(platform, PlatformCommand.HelpDetails);
+        help.Add(node, NodeCommand.HelpDetails);
         // `run` is the main job by name (scmi-actors run --raw DIR reads better than a bare option).
         var run = new Command("run", "Run the main job (the same as giving no subcommand)");
         root.Add(run);

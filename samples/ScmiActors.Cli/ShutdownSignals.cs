@@ -48,7 +48,7 @@ public sealed class ShutdownSignals : IDisposable
             Environment.Exit(ExitCode);
         }
         ExitCode = code;
-        _error.WriteLine($"scmi-actors: {context.Signal}: stopping in order, then the summary (send it again to exit at once).");
+        _error.WriteLine($"scmi-actors: {context.Signal}: stopping in order (send it again to exit at once).");
         _error.Flush();
         _deadline = new Timer(_ =>
         {

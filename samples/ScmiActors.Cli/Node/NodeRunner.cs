@@ -1,0 +1,121 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Hosting;
+using Akka.Logger.Serilog;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using ScmiActors.Cli.MainJob;
+using ScmiActors.Hosting;
+
+namespace ScmiActors.Cli.Node;
+
+/// <summary>What <c>scmi-actors node</c> was asked to run, already checked by <see cref="NodeCommand"/>.</summary>
+public sealed record NodeOptions(string Host, int Port, IReadOnlyList<Address> Seeds, IReadOnlyList<string> Roles,
+    TimeSpan? Duration, TimeSpan StableAfter, LogFormat Logs, bool Verbose)
+{
+    public bool HostsPlatforms => Roles.Contains(NodeCluster.PlatformRole);
+}
+
+/// <summary>
+/// One cluster node as its own process: joins the seed nodes, hosts the sharded handles when it
+/// has the <c>platform</c> role (a shard-region proxy otherwise), prints when it and the other
+/// members come Up or are Removed, and at a signal or --duration leaves the cluster in order
+/// (CoordinatedShutdown with the cluster-leaving reason: shards handed off, then Exiting, Removed).
+/// </summary>
+public sealed class NodeRunner(NodeOptions options, TextWriter output, TextWriter error)
+{
+    /// <summary>Long enough for the leave (hand-off, Exiting, Removed) on a loaded machine; the signal deadline is 60 s.</summary>
+    private static readonly TimeSpan StopBudget = TimeSpan.FromSeconds(30);
+
+    /// <summary>Runs until a signal, --duration, or the cluster downs this node; returns the exit code.</summary>
+    public async Task<int> RunAsync(CancellationToken cancellation)
+    {
+        // Akka.Hosting prints a failed start with its whole stack: a port someone else holds is found here first.
+        if (CannotListen() is { } reason)
+        {
+            error.WriteLine($"scmi-actors: --host/--port: cannot listen on {options.Host}:{options.Port} ({reason}) (see --help)");
+            error.Flush();
+            return ExitCodes.Usage;
+        }
+        // The watcher's actor thread and this method both print.
+        output = TextWriter.Synchronized(output);
+        output.WriteLine($"Starting node on {options.Host}:{options.Port} as [{string.Join(",", options.Roles)}]; seed nodes: {string.Join(", ", options.Seeds)}.");
+        output.Flush();
+
+        using var host = BuildHost();
+        // Not cancellable: a half-started host cannot be stopped in order. It takes well under a second.
+        await host.StartAsync(CancellationToken.None);
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        var cluster = Cluster.Get(system);
+        var self = cluster.SelfAddress;
+        var exiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        system.ActorOf(MemberWatcherActor.Props(output, exiting), "member-watcher");
+
+        var exitCode = ExitCodes.Ok;
+        var running = options.Duration is { } d ? Task.Delay(d, cancellation) : Task.Delay(Timeout.Infinite, cancellation);
+        if (await Task.WhenAny(running, system.WhenTerminated) == system.WhenTerminated)
+        {
+            // run-coordinated-shutdown-when-down: the split-brain resolver (or an operator) downed this node.
+            output.WriteLine($"Node {self} was downed by the cluster and stopped");
+            exitCode = ExitCodes.NodeDowned;
+        }
+        else
+        {
+            if (cancellation.IsCancellationRequested) exitCode = ExitCodes.Interrupted;
+            // Our part is done: the stop's Information lines (remoting shut down ...) are noise.
+            if (!options.Verbose) system.EventStream.SetLogLevel(Akka.Event.LogLevel.WarningLevel);
+            await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance).WaitAsync(StopBudget, CancellationToken.None)
+                .ContinueWith(_ => { }, TaskScheduler.Default);
+            output.WriteLine(exiting.Task.IsCompleted ? $"Node {self} left the cluster"
+                : $"Node {self} stopped before the cluster confirmed its leave (the others will remove it as unreachable)");
+        }
+        await host.StopAsync(StopBudget);
+        output.Flush();
+        return exitCode;
+    }
+
+    /// <summary>Why remoting could not bind its address, or null (port 0 always can).</summary>
+    private string? CannotListen()
+    {
+        if (options.Port == 0) return null;
+        try
+        {
+            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Parse(options.Host), options.Port);
+            listener.Start();
+            listener.Stop();
+            return null;
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            return e.Message;
+        }
+    }
+
+    private IHost BuildHost() => new HostBuilder()
+        // The CLI handles SIGINT/SIGTERM itself (Program): the default console lifetime would start a second stop.
+        .ConfigureServices(services => services.AddSingleton<IHostLifetime, NoSignalsLifetime>())
+        .ConfigureServices(services => services.AddAkka(NodeCluster.SystemName, (builder, _) =>
+        {
+            // Two shutdowns (Akka's process-exit hook and the host's) hang the stop: only the host runs it.
+            builder.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
+            builder.AddHocon(NodeCluster.Hocon(options.Host, options.Port, options.Roles, options.Seeds, options.StableAfter), HoconAddMode.Prepend);
+            // The embedded default's cluster.conf underneath (provider, sharding store, shutdown phases);
+            // its port and join are overridden above and by the seed nodes.
+            builder.AddHocon(ScmiSettings.ReadResource("ScmiActors.cluster.conf"), HoconAddMode.Append);
+            builder.WithScmiNotifications(o =>
+            {
+                o.Role = NodeCluster.PlatformRole;
+                o.HostsPlatforms = options.HostsPlatforms;
+            });
+            // Akka's fallback logger prints what comes after the Serilog logger stopped (remoting shut down ...).
+            if (!options.Verbose) builder.AddHocon("akka.stdout-loglevel = WARNING", HoconAddMode.Prepend);
+            // Serilog must be configured before the ActorSystem starts its loggers.
+            Serilog.Log.Logger = ConsoleLogs.Create(options.Logs, options.Verbose);
+            builder.ConfigureLoggers(loggers =>
+            {
+                loggers.ClearLoggers();
+                loggers.AddLogger<SerilogLogger>();
+            });
+        }))
+        .Build();
+}
