@@ -1,3 +1,6 @@
+using System.CommandLine;
+using Akka.Hosting;
+using Akka.Logger.Serilog;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
@@ -17,6 +20,45 @@ public static class ConsoleLogs
     public const string ShortTemplate = "{Timestamp:HH:mm:ss.fff} {Level:u3} {ShortSource}: {Message:lj}{NewLine}{Exception}";
 
     public const string VerboseTemplate = "[{Timestamp:HH:mm:ss.fff} {Level:u3}] [{LogSource}] {Message:lj} {Properties:j}{NewLine}{Exception}";
+
+    /// <summary>The <c>--log-format text|json</c> option every command that runs an ActorSystem takes.</summary>
+    public static Option<string> FormatOption()
+    {
+        var option = new Option<string>("--log-format")
+        {
+            Description = "Console logs as 'text' (short lines) or 'json' (one object per event)",
+            HelpName = "text|json",
+            DefaultValueFactory = _ => "text",
+        };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is not ("text" or "json") and var other) r.AddError($"--log-format: '{other}' is not text or json");
+        });
+        return option;
+    }
+
+    public static LogFormat Parse(string? text) => text == "json" ? LogFormat.Json : LogFormat.Text;
+
+    /// <summary>
+    /// Akka's logging for a CLI host: none at all for <see cref="LogFormat.None"/>; otherwise Serilog on the
+    /// console (configured before the ActorSystem starts its loggers), and Akka's fallback stdout logger,
+    /// which prints what comes after the Serilog logger stopped, only from Warning up unless verbose.
+    /// </summary>
+    public static void Configure(AkkaConfigurationBuilder builder, LogFormat format, bool verbose)
+    {
+        if (format == LogFormat.None)
+        {
+            builder.AddHocon("akka.loglevel = OFF\nakka.stdout-loglevel = OFF", HoconAddMode.Prepend);
+            return;
+        }
+        if (!verbose) builder.AddHocon("akka.stdout-loglevel = WARNING", HoconAddMode.Prepend);
+        Log.Logger = Create(format, verbose);
+        builder.ConfigureLoggers(loggers =>
+        {
+            loggers.ClearLoggers();
+            loggers.AddLogger<SerilogLogger>();
+        });
+    }
 
     public static Logger Create(LogFormat format, bool verbose)
     {

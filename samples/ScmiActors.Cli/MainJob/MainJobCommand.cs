@@ -93,16 +93,7 @@ public static class MainJobCommand
             if (r.GetValueOrDefault<int?>() is { } v) Range(r, v, 1, MaxRateLimit, "--rate-limit");
         });
         var verbose = new Option<bool>("--verbose") { Description = "Every log line, Akka's infrastructure included, and per-protocol progress" };
-        var logFormat = new Option<string>("--log-format")
-        {
-            Description = "Console logs as 'text' (short lines) or 'json' (one object per event)",
-            HelpName = "text|json",
-            DefaultValueFactory = _ => "text",
-        };
-        logFormat.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<string>() is not ("text" or "json") and var other) r.AddError($"--log-format: '{other}' is not text or json");
-        });
+        var logFormat = ConsoleLogs.FormatOption();
         var link = new Option<string>("--link")
         {
             Description = "How the platforms run: 'smt' (a platform process, this executable's `platform` command, on SMT links) or 'in-memory' (emulators in this process)",
@@ -164,7 +155,7 @@ public static class MainJobCommand
         {
             var options = new MainJobOptions(parse.GetValue(platforms), parse.GetValue(rate), parse.GetValue(duration),
                 ParseFaults(parse.GetValue(fault) ?? []), parse.GetValue(config), !parse.GetValue(noDiscovery),
-                RateLimit: parse.GetValue(rateLimit), Logs: parse.GetValue(logFormat) == "json" ? LogFormat.Json : LogFormat.Text, Verbose: parse.GetValue(verbose),
+                RateLimit: parse.GetValue(rateLimit), Logs: ConsoleLogs.Parse(parse.GetValue(logFormat)), Verbose: parse.GetValue(verbose),
                 Link: parse.GetValue(link) == "in-memory" ? MainJobLink.InMemory : MainJobLink.Smt, Connect: parse.GetValue(connect),
                 Raw: parse.GetValue(raw), Record: parse.GetValue(record), Profile: parse.GetValue(profile)!);
             try

@@ -225,20 +225,7 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
             builder.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
             builder.WithScmiEmbeddedCluster();
             builder.WithScmiNotifications();
-            if (options.Logs == LogFormat.None)
-            {
-                builder.AddHocon("akka.loglevel = OFF\nakka.stdout-loglevel = OFF", HoconAddMode.Prepend);
-                return;
-            }
-            // Akka's fallback logger prints what comes after the Serilog logger stopped (remoting shut down ...).
-            if (!options.Verbose) builder.AddHocon("akka.stdout-loglevel = WARNING", HoconAddMode.Prepend);
-            // Serilog must be configured before the ActorSystem starts its loggers.
-            Serilog.Log.Logger = ConsoleLogs.Create(options.Logs, options.Verbose);
-            builder.ConfigureLoggers(loggers =>
-            {
-                loggers.ClearLoggers();
-                loggers.AddLogger<SerilogLogger>();
-            });
+            ConsoleLogs.Configure(builder, options.Logs, options.Verbose);
         }))
         .Build();
 

@@ -83,23 +83,14 @@ public static class NodeCommand
             HelpName = "D",
             CustomParser = r => MainJobCommand.ParseDuration(r),
         };
-        var logFormat = new Option<string>("--log-format")
-        {
-            Description = "Console logs as 'text' (short lines) or 'json' (one object per event)",
-            HelpName = "text|json",
-            DefaultValueFactory = _ => "text",
-        };
-        logFormat.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<string>() is not ("text" or "json") and var other) r.AddError($"--log-format: '{other}' is not text or json");
-        });
+        var logFormat = ConsoleLogs.FormatOption();
         var verbose = new Option<bool>("--verbose") { Description = "Every log line, Akka's cluster and remoting included" };
 
         var command = new Command(Name, Summary) { host, port, seeds, roles, stableAfter, duration, logFormat, verbose };
         command.SetAction(async (parse, cancellation) =>
         {
             var options = new NodeOptions(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(seeds)!, parse.GetValue(roles)!,
-                parse.GetValue(duration), parse.GetValue(stableAfter) ?? NodeCluster.DefaultStableAfter, parse.GetValue(logFormat) == "json" ? LogFormat.Json : LogFormat.Text,
+                parse.GetValue(duration), parse.GetValue(stableAfter) ?? NodeCluster.DefaultStableAfter, ConsoleLogs.Parse(parse.GetValue(logFormat)),
                 parse.GetValue(verbose));
             var exitCode = await new NodeRunner(options, output, error).RunAsync(cancellation);
             return exitCode == ExitCodes.Interrupted && interruptedExitCode is not null ? interruptedExitCode() : exitCode;

@@ -107,15 +107,7 @@ public sealed class NodeRunner(NodeOptions options, TextWriter output, TextWrite
                 o.Role = NodeCluster.PlatformRole;
                 o.HostsPlatforms = options.HostsPlatforms;
             });
-            // Akka's fallback logger prints what comes after the Serilog logger stopped (remoting shut down ...).
-            if (!options.Verbose) builder.AddHocon("akka.stdout-loglevel = WARNING", HoconAddMode.Prepend);
-            // Serilog must be configured before the ActorSystem starts its loggers.
-            Serilog.Log.Logger = ConsoleLogs.Create(options.Logs, options.Verbose);
-            builder.ConfigureLoggers(loggers =>
-            {
-                loggers.ClearLoggers();
-                loggers.AddLogger<SerilogLogger>();
-            });
+            ConsoleLogs.Configure(builder, options.Logs, options.Verbose);
         }))
         .Build();
 }
