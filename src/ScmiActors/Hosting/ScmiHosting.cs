@@ -70,7 +70,13 @@ public static class ScmiHostingExtensions
         builder.WithActors((system, registry) =>
         {
             var scmi = ScmiNotifications.Get(system);
-            if (options.Sharding) scmi.UseShardRegion(registry.Get<ScmiHandles>());
+            if (options.Sharding)
+            {
+                scmi.UseShardRegion(registry.Get<ScmiHandles>(), options.HostsPlatforms);
+                // The replicator of offered platforms' subscriptions must run on every node from the start, or
+                // a majority read or write finds no peer (the extension starts it on first use otherwise).
+                Akka.DistributedData.DistributedData.Get(system);
+            }
             else registry.TryRegister<ScmiHandles>(scmi.Handles);
         });
         return builder;

@@ -4,6 +4,7 @@ using Akka;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.DependencyInjection;
+using Akka.Event;
 using ScmiActors.Diagnostics;
 using ScmiActors.Messages;
 using ScmiActors.Platform;
@@ -26,7 +27,10 @@ public sealed class ScmiNotifications : IExtension
     // Sharded mode: the platforms this node hosts (their transports are local to this node).
     private readonly ConcurrentDictionary<string, HostedPlatform> _hosted = new();
     private bool _sharded;
+    private bool _hostsPlatforms = true;
     private volatile bool _shuttingDown;
+    // Platforms this node can reach and would host wherever the shard coordinator places them.
+    private readonly ConcurrentDictionary<string, PlatformOffer> _offers = new();
 
     public ScmiNotifications(ExtendedActorSystem system)
     {
@@ -45,7 +49,10 @@ public sealed class ScmiNotifications : IExtension
             _shuttingDown = true;
             try
             {
-                var stops = _hosted.Keys.Select(id => (Task)Handles.Ask<PlatformShutdownComplete>(new StopPlatform(id), deadline)).ToList();
+                // Offered platforms are not stopped: their shards are handed off with the region, and the
+                // handle starts on another node that offers them, with its subscriptions.
+                var stops = _hosted.Where(h => !h.Value.Offered)
+                    .Select(h => (Task)Handles.Ask<PlatformShutdownComplete>(new StopPlatform(h.Key), deadline)).ToList();
                 stops.Add(registry.Ask<AllPlatformsStopped>(StopAllPlatforms.Instance, deadline));
                 await Task.WhenAll(stops);
             }
@@ -225,18 +232,75 @@ public sealed class ScmiNotifications : IExtension
         }
     }
 
+    /// <summary>
+    /// Offers a platform this node can reach, in a cluster where several nodes can (each offers it with
+    /// a transport of its own to the same platform, e.g. the same shared-memory link). Its handle runs as
+    /// a sharded entity on one of them, wherever the coordinator places its shard; when that node leaves
+    /// or dies, the shard starts on another that offers it, and the handle there connects (retrying while
+    /// the platform still holds the previous agent), discovers, restores the subscriptions from
+    /// distributed data and enables again what they need: their subscribers are told SubscriptionPending,
+    /// then SubscriptionActive, without subscribing again. <paramref name="transport"/> makes a new
+    /// transport for each incarnation on this node; it is disposed when that incarnation stops. Only on a
+    /// node that hosts handles in a cluster; an id offered twice on a node throws.
+    /// </summary>
+    /// <returns>What this node knows of the offered platform: whether it is ready and which node hosts it.</returns>
+    public PlatformOfferStatus OfferPlatform(string platformId, Func<IScmiTransport> transport, PlatformDescription description,
+        PlatformOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(platformId);
+        ArgumentNullException.ThrowIfNull(transport);
+        ArgumentNullException.ThrowIfNull(description);
+        if (!_sharded || !_hostsPlatforms)
+            throw new InvalidOperationException("a platform is offered only on a cluster node that hosts handles (sharding on, HostsPlatforms)");
+        if (_shuttingDown) throw new InvalidOperationException("the node is shutting down");
+        var offer = new PlatformOffer(transport, description, options ?? PlatformOptions.Default, new PlatformOfferStatus(platformId));
+        if (!_offers.TryAdd(platformId, offer)) throw new InvalidOperationException($"platform {platformId} is offered already");
+        _system.ActorOf(PlatformOfferActor.Props(platformId, Handles, offer.Status, PlatformOfferActor.CheckInterval), $"offer-{Uri.EscapeDataString(platformId)}");
+        return offer.Status;
+    }
+
+    /// <summary>The platforms this node offers, with what it knows of each.</summary>
+    public IReadOnlyList<PlatformOfferStatus> Offers => _offers.Values.Select(o => o.Status).ToList();
+
     /// <summary>Switches to sharded handles: <see cref="Handles"/> becomes the shard region (or proxy).</summary>
-    internal void UseShardRegion(IActorRef region)
+    internal void UseShardRegion(IActorRef region, bool hostsPlatforms = true)
     {
         Handles = region;
         _sharded = true;
+        _hostsPlatforms = hostsPlatforms;
     }
 
-    /// <summary>Props of the sharded entity for a platform id: its handle if this node hosts it, else a stand-in that answers PlatformNotFound.</summary>
-    internal Props EntityProps(string platformId) =>
-        _hosted.TryGetValue(platformId, out var hosted) && !hosted.Stopping
-            ? HandleActor.ShardedProps(hosted, Settings, _catalog, Metrics)
-            : UnknownPlatformActor.Props(platformId);
+    /// <summary>
+    /// Props of the sharded entity for a platform id: its handle if this node hosts it or offers it (a new
+    /// incarnation with a transport of its own), else a stand-in that answers PlatformNotFound.
+    /// </summary>
+    internal Props EntityProps(string platformId)
+    {
+        if (_hosted.TryGetValue(platformId, out var hosted) && !hosted.Stopping && !hosted.Offered)
+            return HandleActor.ShardedProps(hosted, Settings, _catalog, Metrics);
+        if (_offers.TryGetValue(platformId, out var offer) && !_shuttingDown)
+        {
+            IScmiTransport transport;
+            try
+            {
+                transport = offer.Transport();
+            }
+            catch (Exception e)
+            {
+                _system.Log.Error(e, "Platform {0}: its offered transport could not be made: {1}", platformId, e.Message);
+                return UnknownPlatformActor.Props(platformId);
+            }
+            var incarnation = new HostedPlatform(new StartPlatform(platformId, transport, offer.Description, offer.Options), _hosted, offered: true);
+            // A stopping incarnation of the same id has left the shard already (the shard creates an entity
+            // only once the previous one terminated); its own MarkGone removes only itself.
+            _hosted[platformId] = incarnation;
+            return HandleActor.ShardedProps(incarnation, Settings, _catalog, Metrics);
+        }
+        return UnknownPlatformActor.Props(platformId);
+    }
+
+    private sealed record PlatformOffer(Func<IScmiTransport> Transport, PlatformDescription Description, PlatformOptions Options,
+        PlatformOfferStatus Status);
 
     private static void ImmutableInterlocked(ref ProtocolCatalog location, Func<ProtocolCatalog, ProtocolCatalog> update)
     {

@@ -22,6 +22,10 @@ namespace ScmiActors.Platform;
 /// <see cref="DeregisterProtocolEvents"/>, <see cref="GetStats"/> and <see cref="StopPlatform"/>
 /// (ordered shutdown: close the gate, drain within a deadline, disable, tell subscribers, stop).
 /// Watches subscribers: one that terminates is unsubscribed.
+/// An offered handle (made by the shard from an offer of a platform several nodes can reach) can move
+/// between nodes: its subscriptions are kept in distributed data by its <see cref="SubscriptionReplicaActor"/>
+/// child and restored by the next incarnation, it keeps trying to connect instead of failing, and a
+/// hand-off tells its subscribers SubscriptionPending rather than PlatformStopped.
 /// </summary>
 public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IControlPlane<IActorRef>
 {
@@ -56,6 +60,12 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
     private readonly HostedPlatform? _hosted;
     // A sharded entity passivates instead of stopping; only sharded handles have a hosted incarnation.
     private bool _sharded => _hosted is not null;
+    // Offered: it may move to another node, so its subscriptions are replicated and restored.
+    private bool _offered => _hosted?.Offered == true;
+    private IActorRef _replica = ActorRefs.Nobody;
+    private bool _everReady;
+    // A hand-off (the shard moves), not a stop: the subscriptions live on in the next incarnation.
+    private bool _movingOut;
 
     private HandleActor(string platformId, IScmiTransport transport, PlatformDescription description, ScmiSettings settings,
         PlatformOptions options, ProtocolCatalog catalog, HostedPlatform? hosted, ScmiMetrics? systemMetrics)
@@ -127,9 +137,20 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
         _systemMetrics?.Register(_metrics);
 
         PlatformStartup.ConnectAsync(_transport, _settings.ConnectTimeout, _connectCancel.Token).PipeTo(Self);
+        if (_offered)
+        {
+            // No start timeout: an offered handle keeps trying until the platform lets it in (it may still
+            // serve the agent of a node that is being downed); whoever offered it asks whether it is ready.
+            _replica = Context.ActorOf(SubscriptionReplicaActor.Props(_platformId, ReplicaTimeout), "replica");
+            _replica.Tell(SubscriptionReplicaActor.Restore.Instance);
+            return;
+        }
         // Connect and discovery are each bounded; this bounds the whole way to ready.
         Timers.StartSingleTimer("start-timeout", StartTimedOut.Instance, _settings.StartTimeout);
     }
+
+    /// <summary>How long a majority read or write of the replicated subscriptions may take.</summary>
+    private static readonly TimeSpan ReplicaTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>
     /// A bug in the handle's own code must not restart it: a restart would lose every subscription
@@ -213,8 +234,17 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
                 _log.Debug("Platform {Platform} protocols: {Protocols}", _platformId, PlatformStartup.Describe(d.Description, _catalog));
             BecomeReady();
         });
-        Receive<DiscoveryFailed>(f => Fail($"discovery: {f.Reason}"));
-        Receive<ConnectFailed>(f => Fail($"transport did not connect: {f.Reason}"));
+        Receive<DiscoveryFailed>(f =>
+        {
+            if (_offered) WaitForPlatform($"discovery: {f.Reason}");
+            else Fail($"discovery: {f.Reason}");
+        });
+        Receive<ConnectFailed>(f =>
+        {
+            if (_offered) WaitForPlatform($"transport did not connect: {f.Reason}");
+            else Fail($"transport did not connect: {f.Reason}");
+        });
+        Receive<SubscriptionReplicaActor.Restored>(OnRestored);
         Receive<StartTimedOut>(_ =>
         {
             _connectCancel.Cancel();
@@ -222,7 +252,12 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
         });
         Receive<GetStats>(_ => Sender.Tell(Stats()));
         // A stop while connecting or discovering does not wait for them: nothing is registered yet.
-        Receive<HandOff>(_ => Self.Tell(new StopPlatform(_platformId)));
+        Receive<HandOff>(_ =>
+        {
+            _movingOut = true;
+            _shutdown.HandedOff = true;
+            Self.Tell(new StopPlatform(_platformId));
+        });
         Receive<StopPlatform>(_ =>
         {
             _shutdown.AddRequester(Sender);
@@ -247,8 +282,24 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
         return true;
     }
 
+    /// <summary>
+    /// An offered handle that could not connect or discover at its start keeps its requests answered as
+    /// while reconnecting (subscriptions pending) and tries again with back-off; it never fails for good.
+    /// </summary>
+    private void WaitForPlatform(string reason)
+    {
+        _log.Warning("Platform {Platform} not reachable yet: {Reason}; trying again", _platformId, reason);
+        DetachTransport();
+        _state = PlatformState.Reconnecting;
+        Become(Reconnecting);
+        _backoff.Reset();
+        ScheduleReconnect();
+        Stash.UnstashAll();
+    }
+
     private void BecomeReady()
     {
+        _everReady = true;
         Timers.Cancel("start-timeout");
         _state = PlatformState.Ready;
         Become(Ready);
@@ -312,7 +363,13 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
             _shutdown.AddRequester(Sender);
             BeginShutdown();
         });
-        Receive<HandOff>(_ => BeginShutdown());
+        Receive<HandOff>(_ =>
+        {
+            // The shard waits for this entity to stop (it takes no Passivate while handing off).
+            _movingOut = true;
+            _shutdown.HandedOff = true;
+            BeginShutdown();
+        });
         ReceiveControlPlane();
         Receive<TransportLost>(l => OnTransportLost(l.Reason));
     }
@@ -332,6 +389,27 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
         Receive<SourcesReleased>(_ => { });
         Receive<Terminated>(OnTerminated);
         Receive<LogDrops>(_ => LogDropsSinceLast());
+        Receive<SubscriptionReplicaActor.Restored>(OnRestored);
+    }
+
+    /// <summary>What earlier incarnations (on this node or another) had: each subscription comes back without its subscriber asking.</summary>
+    private void OnRestored(SubscriptionReplicaActor.Restored restored)
+    {
+        var provider = ((ExtendedActorSystem)Context.System).Provider;
+        var entries = new List<(SubscriptionId, byte, byte, SourceSelector, IActorRef)>();
+        foreach (var s in restored.Subscriptions)
+        {
+            var subscriber = provider.ResolveActorRef(s.SubscriberPath);
+            if (subscriber.IsNobody() || subscriber is DeadLetterActorRef)
+            {
+                _replica.Tell(new SubscriptionReplicaActor.Forget(s));
+                continue;
+            }
+            entries.Add((s.Id, s.Protocol, s.Event, s.Source, subscriber));
+        }
+        if (entries.Count > 0)
+            _log.Info("Platform {Platform}: {Count} subscriptions restored from the cluster; their subscribers are told SubscriptionPending", _platformId, entries.Count);
+        _subscriptions.Restore(entries);
     }
 
     private void OnSubscribe(Subscribe s)
@@ -381,6 +459,8 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
         });
         Receive<HandOff>(_ =>
         {
+            _movingOut = true;
+            _shutdown.HandedOff = true;
             _connectCancel.Cancel();
             BeginShutdown();
         });
@@ -429,6 +509,13 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
     /// </summary>
     private void Resume()
     {
+        // An offered handle that reaches its platform for the first time: the start it never finished.
+        if (!_everReady)
+        {
+            _backoff.Reset();
+            BecomeReady();
+            return;
+        }
         if (_protocols.OldSources.Any())
         {
             _resumeWhenReleased = true;
@@ -516,6 +603,7 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
         Receive<ConnectFailed>(_ => { });
         Receive<Discovered>(_ => { });
         Receive<DiscoveryFailed>(_ => { });
+        Receive<SubscriptionReplicaActor.Restored>(_ => { });
     }
 
     /// <summary>Stopped, waiting for the shard to take the entity away; anything that still arrives is told so.</summary>
@@ -579,6 +667,19 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
 
     void IControlPlane<IActorRef>.RemoveSubscriber(IActorRef source, SubscriptionId id, int generation) =>
         source.Tell(new RemoveSubscriber(id, generation));
+
+    void IControlPlane<IActorRef>.Recorded(SubscriptionEntry<IActorRef> entry)
+    {
+        if (_offered) _replica.Tell(new SubscriptionReplicaActor.Record(Replicated(entry)));
+    }
+
+    void IControlPlane<IActorRef>.Forgotten(SubscriptionEntry<IActorRef> entry)
+    {
+        if (_offered) _replica.Tell(new SubscriptionReplicaActor.Forget(Replicated(entry)));
+    }
+
+    private static ReplicatedSubscription Replicated(SubscriptionEntry<IActorRef> entry) =>
+        new(entry.Id, entry.Protocol, entry.Event, entry.Source, Akka.Serialization.Serialization.SerializedActorPath(entry.Subscriber));
 
     void IControlPlane<IActorRef>.Watch(IActorRef subscriber) => Context.Watch(subscriber);
 
@@ -702,7 +803,17 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
         foreach (var registration in _protocols.Registered)
             if (!_shutdown.IsDraining(registration.Protocol)) DiscardRemaining(registration.Runtime.Counters);
         foreach (var (to, reply) in deferred) to.Tell(reply);
-        _subscriptions.TellSubscribersStopped();
+        if (_offered && _movingOut) _subscriptions.TellSubscribersMoving();
+        else
+        {
+            _subscriptions.TellSubscribersStopped();
+            // Stopped for good: the next incarnation must not bring back subscriptions told they ended. Sent
+            // from here, not through the replica, which stops with this actor; the replicator's answer is of no use.
+            if (_offered)
+                Akka.DistributedData.DistributedData.Get(Context.System).Replicator.Tell(Akka.DistributedData.Dsl.Update(SubscriptionReplicaActor.KeyOf(_platformId),
+                    Akka.DistributedData.ORSet<string>.Empty, new Akka.DistributedData.WriteMajority(ReplicaTimeout), set => set.Clear(Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress)),
+                    ActorRefs.Nobody);
+        }
         _state = PlatformState.Stopped;
         // Detach before answering, so a caller that awaited the stop sees the transport released.
         DetachTransport();

@@ -27,4 +27,10 @@ internal interface IControlPlane<TRef> where TRef : class
 
     /// <summary>Sends a public answer or notice (SubscriptionActive, Unsubscribed, PlatformStopped ...).</summary>
     void Tell(TRef to, object message);
+
+    /// <summary>A subscription entered the table (a Subscribe): a handle that can move keeps it where another node can read it.</summary>
+    void Recorded(SubscriptionEntry<TRef> entry) { }
+
+    /// <summary>A subscription left the table for good (unsubscribed, failed, its subscriber terminated).</summary>
+    void Forgotten(SubscriptionEntry<TRef> entry) { }
 }

@@ -26,6 +26,7 @@ internal sealed class SubscriptionControl<TRef>(string platformId, ProtocolRegis
         }
         var entry = new SubscriptionEntry<TRef>(chosen ?? Table.NextId(), protocol, evt, source, subscriber);
         if (Table.Add(entry)) port.Watch(subscriber);
+        port.Recorded(entry);
         if (registrations.Find(protocol) is { } registration) Bind(entry, registration, replyTo);
         else port.Tell(replyTo, new SubscriptionPending(platformId, entry.Id));
     }
@@ -96,6 +97,7 @@ internal sealed class SubscriptionControl<TRef>(string platformId, ProtocolRegis
             if (!running || entry.State == SubscriptionState.Pending)
             {
                 Table.Remove(entry);
+                port.Forgotten(entry);
                 continue;
             }
             if (entry.State == SubscriptionState.Binding) Cancel(entry, "the subscriber terminated");
@@ -161,6 +163,34 @@ internal sealed class SubscriptionControl<TRef>(string platformId, ProtocolRegis
             }
         }
         return owed;
+    }
+
+    /// <summary>
+    /// Subscriptions a previous incarnation of this platform had (on another node, before a take-over or
+    /// hand-off): each comes back pending, its subscriber is told SubscriptionPending, and it binds as
+    /// soon as its protocol is registered (SubscriptionActive or SubscriptionFailed follows to the
+    /// subscriber), without the subscriber asking again. An id already in the table is left alone.
+    /// </summary>
+    public void Restore(IEnumerable<(SubscriptionId Id, byte Protocol, byte Event, SourceSelector Source, TRef Subscriber)> restored)
+    {
+        foreach (var (id, protocol, evt, source, subscriber) in restored)
+        {
+            if (Table.Contains(id)) continue;
+            var entry = new SubscriptionEntry<TRef>(id, protocol, evt, source, subscriber);
+            if (Table.Add(entry)) port.Watch(subscriber);
+            port.Tell(subscriber, new SubscriptionPending(platformId, id));
+            if (registrations.Find(protocol) is { } registration) Bind(entry, registration, subscriber);
+        }
+    }
+
+    /// <summary>
+    /// The handle moves to another node (its shard is handed off): every subscription that has not ended is
+    /// told SubscriptionPending, and the next incarnation restores it (<see cref="Restore"/>).
+    /// </summary>
+    public void TellSubscribersMoving()
+    {
+        foreach (var entry in Table.Entries.Where(e => e.State != SubscriptionState.Unbinding && !e.SubscriberGone))
+            port.Tell(entry.Subscriber, new SubscriptionPending(platformId, entry.Id));
     }
 
     /// <summary>Once to each live subscriber that still has a subscription.</summary>
@@ -262,6 +292,7 @@ internal sealed class SubscriptionControl<TRef>(string platformId, ProtocolRegis
     private void Remove(SubscriptionEntry<TRef> entry)
     {
         if (Table.Remove(entry)) port.Unwatch(entry.Subscriber);
+        port.Forgotten(entry);
     }
 
     /// <summary>Tells <paramref name="to"/>, unless it is the subscription's subscriber and that has terminated.</summary>

@@ -52,8 +52,12 @@ public sealed class ClusterNode : IAsyncDisposable
         return node;
     }
 
+    private int _disposed;
+
+    /// <summary>Leaves the cluster in order and stops; a second call (a test that stopped a node early) does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _host.StopAsync(TimeSpan.FromSeconds(15));
         _host.Dispose();
     }

@@ -297,5 +297,85 @@ public sealed class SubscriptionControlTests
         public void Unwatch(string subscriber) => Calls.Add($"unwatch {subscriber}");
 
         public void Tell(string to, object message) => Told.Add((to, message));
+
+        /// <summary>What a handle that can move would keep in distributed data: "+#id" recorded, "-#id" forgotten.</summary>
+        public List<string> Replicated { get; } = new();
+
+        public void Recorded(SubscriptionEntry<string> entry) => Replicated.Add($"+#{entry.Id.Value}");
+
+        public void Forgotten(SubscriptionEntry<string> entry) => Replicated.Add($"-#{entry.Id.Value}");
+    }
+
+    // ---- the replicated set, and a take-over's restore ------------------------------------------
+
+    [Fact]
+    public void Every_subscription_is_recorded_once_and_forgotten_when_it_ends_whichever_way()
+    {
+        Register();
+        Subscribe(1, source: 1);
+        Subscribe(2, source: 9); // out of range: fails at once
+        Subscribe(3, source: 2, subscriber: "bob");
+        Subscribe(1, source: 3); // a duplicate id: refused, the first one stays
+        _control.Bound(new SubscriberBound(Id(1), 1));
+        _control.Bound(new SubscriberBound(Id(3), 1));
+        Assert.Equal(["+#1", "+#2", "-#2", "+#3"], _port.Replicated);
+
+        _control.Unsubscribe(Id(1), "caller");
+        Assert.Equal(["+#1", "+#2", "-#2", "+#3"], _port.Replicated); // not before it is unbound
+        _control.Unbound(new SubscriberUnbound(Id(1), 1));
+        _control.SubscriberTerminated("bob", running: false);
+        Assert.Equal(["+#1", "+#2", "-#2", "+#3", "-#1", "-#3"], _port.Replicated);
+    }
+
+    [Fact]
+    public void Restored_subscriptions_are_told_pending_and_bind_when_their_protocol_registers_without_being_recorded_again()
+    {
+        _control.Restore([(Id(5), Vendor, (byte)0, SourceSelector.Id(1), "alice"), (Id(6), Vendor, (byte)0, SourceSelector.Id(2), "bob")]);
+        Assert.Equal([("alice", (object)new SubscriptionPending(Platform, Id(5))), ("bob", new SubscriptionPending(Platform, Id(6)))], _port.Told);
+        Assert.Equal(["watch alice", "watch bob"], _port.Calls);
+        Assert.Empty(_port.Replicated);
+        _port.Clear();
+
+        Register();
+        _control.Bound(new SubscriberBound(Id(5), 1));
+        // Nobody asked: the answers go to the subscribers.
+        Assert.Equal([("alice", (object)new SubscriptionActive(Platform, Id(5)))], _port.Told);
+
+        // Restored again (a second read): what is in the table is left alone.
+        _port.Clear();
+        _control.Restore([(Id(5), Vendor, (byte)0, SourceSelector.Id(1), "alice")]);
+        Assert.Empty(_port.Told);
+        Assert.Equal(SubscriptionState.Active, _control.Table.Find(Id(5))!.State);
+    }
+
+    [Fact]
+    public void A_restored_subscription_to_a_registered_protocol_binds_at_once_and_one_that_no_longer_fits_fails_to_its_subscriber()
+    {
+        Register();
+        _control.Restore([(Id(7), Vendor, (byte)0, SourceSelector.Id(2), "alice"), (Id(8), Vendor, (byte)0, SourceSelector.Id(40), "bob")]);
+        Assert.Contains("add src-g1-e0-s2 #7 alice g1", _port.Calls);
+        Assert.Equal(new SubscriptionPending(Platform, Id(8)), _port.Told[1].Message);
+        var failed = Assert.IsType<SubscriptionFailed>(_port.Told[2].Message);
+        Assert.Equal(("bob", Id(8)), (_port.Told[2].To, failed.Id));
+        Assert.IsType<SubscriptionFailure.SourceOutOfRange>(failed.Reason);
+        Assert.Equal(["-#8"], _port.Replicated);
+    }
+
+    [Fact]
+    public void A_handle_that_moves_tells_each_live_subscription_pending_and_nothing_to_an_ended_one()
+    {
+        Register();
+        Subscribe(1, source: 1);
+        Subscribe(2, source: 2, subscriber: "bob");
+        Subscribe(3, source: 3, subscriber: "carol");
+        _control.Bound(new SubscriberBound(Id(1), 1));
+        _control.Bound(new SubscriberBound(Id(2), 1));
+        _control.Bound(new SubscriberBound(Id(3), 1));
+        _control.Unsubscribe(Id(2), "caller");
+        _control.SubscriberTerminated("carol", running: true);
+        _port.Clear();
+
+        _control.TellSubscribersMoving();
+        Assert.Equal([("alice", (object)new SubscriptionPending(Platform, Id(1)))], _port.Told);
     }
 }
