@@ -83,15 +83,28 @@ public static class NodeCommand
             HelpName = "D",
             CustomParser = r => MainJobCommand.ParseDuration(r),
         };
+        var offers = NodePlatforms.OfferOption();
+        var subscribe = NodePlatforms.SubscribeOption();
         var logFormat = ConsoleLogs.FormatOption();
         var verbose = new Option<bool>("--verbose") { Description = "Every log line, Akka's cluster and remoting included" };
 
-        var command = new Command(Name, Summary) { host, port, seeds, roles, stableAfter, duration, logFormat, verbose };
+        var command = new Command(Name, Summary) { host, port, seeds, roles, stableAfter, duration, offers, subscribe, logFormat, verbose };
+        command.Validators.Add(r =>
+        {
+            // Only once both parsed: a value with errors of its own is reported by its option, and reading it throws.
+            if (r.GetResult(offers) is not { Errors: var e1 } || e1.Any() || r.GetResult(roles) is { Errors: var e2 } && e2.Any()) return;
+            if (r.GetValue(offers) is { Length: > 0 } && r.GetValue(roles) is { Length: > 0 } given && !given.Contains(NodeCluster.PlatformRole))
+                r.AddError($"--offer: only a node with the {NodeCluster.PlatformRole} role hosts platforms");
+        });
         command.SetAction(async (parse, cancellation) =>
         {
             var options = new NodeOptions(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(seeds)!, parse.GetValue(roles)!,
                 parse.GetValue(duration), parse.GetValue(stableAfter) ?? NodeCluster.DefaultStableAfter, ConsoleLogs.Parse(parse.GetValue(logFormat)),
-                parse.GetValue(verbose));
+                parse.GetValue(verbose))
+            {
+                Offers = parse.GetValue(offers) ?? [],
+                Subscribe = parse.GetValue(subscribe) ?? [],
+            };
             var exitCode = await new NodeRunner(options, output, error).RunAsync(cancellation);
             return exitCode == ExitCodes.Interrupted && interruptedExitCode is not null ? interruptedExitCode() : exitCode;
         });

@@ -14,6 +14,12 @@ public sealed record NodeOptions(string Host, int Port, IReadOnlyList<Address> S
     TimeSpan? Duration, TimeSpan StableAfter, LogFormat Logs, bool Verbose)
 {
     public bool HostsPlatforms => Roles.Contains(NodeCluster.PlatformRole);
+
+    /// <summary>Platforms this node can reach (--offer).</summary>
+    public IReadOnlyList<NodeOffer> Offers { get; init; } = [];
+
+    /// <summary>Platforms this node subscribes to (--subscribe).</summary>
+    public IReadOnlyList<string> Subscribe { get; init; } = [];
 }
 
 /// <summary>
@@ -50,6 +56,7 @@ public sealed class NodeRunner(NodeOptions options, TextWriter output, TextWrite
         var self = cluster.SelfAddress;
         var exiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         system.ActorOf(MemberWatcherActor.Props(output, exiting), "member-watcher");
+        NodePlatforms.Start(system, options.Offers, options.Subscribe, output);
 
         var exitCode = ExitCodes.Ok;
         var running = options.Duration is { } d ? Task.Delay(d, cancellation) : Task.Delay(Timeout.Infinite, cancellation);

@@ -47,6 +47,9 @@ public sealed class ScmiNotifications : IExtension
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "scmi-stop-platforms", async () =>
         {
             _shuttingDown = true;
+            // Nothing may ask for an offered handle any more: during the hand-off that follows, a question
+            // for a shard on its way to another node would wait in the region and hold the node's stop up.
+            foreach (var offer in _offers.Values) system.Stop(offer.Keeper);
             try
             {
                 // Offered platforms are not stopped: their shards are handed off with the region, and the
@@ -255,7 +258,8 @@ public sealed class ScmiNotifications : IExtension
         if (_shuttingDown) throw new InvalidOperationException("the node is shutting down");
         var offer = new PlatformOffer(transport, description, options ?? PlatformOptions.Default, new PlatformOfferStatus(platformId));
         if (!_offers.TryAdd(platformId, offer)) throw new InvalidOperationException($"platform {platformId} is offered already");
-        _system.ActorOf(PlatformOfferActor.Props(platformId, Handles, offer.Status, PlatformOfferActor.CheckInterval), $"offer-{Uri.EscapeDataString(platformId)}");
+        offer.Keeper = _system.ActorOf(PlatformOfferActor.Props(platformId, Handles, offer.Status, PlatformOfferActor.CheckInterval),
+            $"offer-{Uri.EscapeDataString(platformId)}");
         return offer.Status;
     }
 
@@ -300,7 +304,10 @@ public sealed class ScmiNotifications : IExtension
     }
 
     private sealed record PlatformOffer(Func<IScmiTransport> Transport, PlatformDescription Description, PlatformOptions Options,
-        PlatformOfferStatus Status);
+        PlatformOfferStatus Status)
+    {
+        public IActorRef Keeper { get; set; } = ActorRefs.Nobody;
+    }
 
     private static void ImmutableInterlocked(ref ProtocolCatalog location, Func<ProtocolCatalog, ProtocolCatalog> update)
     {

@@ -1,0 +1,143 @@
+using Akka.Actor;
+using ScmiActors.Messages;
+using ScmiActors.Wire;
+using ScmiActors.Wire.Catalogs;
+
+namespace ScmiActors.Cli.Node;
+
+/// <summary>
+/// <c>node --subscribe ID</c>: subscribes to every event of every protocol the platform's description
+/// names (all sources) through the node's handles (region or proxy, so the handle may be on any node),
+/// counts the reports, and prints when its subscriptions settle ("N active") and when they go pending
+/// (the platform is moving to another node, or reconnecting). A subscription refused because no node
+/// hosts the platform yet, or ended because it stopped, is asked for again a second later; one the
+/// platform cannot serve is left out and counted. Prints the report count every two seconds when it
+/// changed, and once more when it stops.
+/// </summary>
+public sealed class NodeSubscriberActor : ReceiveActor, IWithTimers
+{
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan PrintEvery = TimeSpan.FromSeconds(2);
+
+    private enum State { Asked, Pending, Active, Unsupported }
+
+    private readonly IActorRef _handles;
+    private readonly string _platformId;
+    private readonly TextWriter _output;
+    private readonly Dictionary<(byte Protocol, byte Event), SubscriptionId> _ids = new();
+    private readonly Dictionary<SubscriptionId, ((byte Protocol, byte Event) Key, State State)> _subscriptions = new();
+    private bool _settled;
+    private long _reports;
+    private long _printed = -1;
+    private string? _waitingReason;
+
+    public NodeSubscriberActor(IActorRef handles, PlatformDescription description, ProtocolCatalog catalog, TextWriter output)
+    {
+        _handles = handles;
+        _platformId = description.PlatformId;
+        _output = output;
+        foreach (var protocol in description.Protocols.Keys.Order())
+            if (catalog.Find(protocol) is { } descriptor)
+                foreach (var evt in descriptor.Events)
+                    _ids[(protocol, evt.EventId)] = default;
+
+        Receive<ScmiReport>(_ => _reports++);
+        Receive<SubscriptionActive>(a => Set(a.Id, State.Active));
+        Receive<SubscriptionPending>(p => Set(p.Id, State.Pending));
+        Receive<SubscriptionFailed>(OnFailed);
+        Receive<PlatformStopped>(_ =>
+        {
+            // Every subscription ended with the platform: ask again, for when it is started again.
+            foreach (var (id, (key, state)) in _subscriptions.ToList())
+                if (state != State.Unsupported) Retry(id, key, "the platform stopped");
+        });
+        Receive<PlatformNotFound>(_ => { });
+        Receive<Ask>(a => SubscribeTo(a.Key));
+        Receive<Print>(_ =>
+        {
+            if (_reports == _printed) return;
+            _printed = _reports;
+            Write($"Reports from {_platformId}: {_reports}");
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IActorRef handles, PlatformDescription description, ProtocolCatalog catalog, TextWriter output) =>
+        Akka.Actor.Props.Create(() => new NodeSubscriberActor(handles, description, catalog, output));
+
+    protected override void PreStart()
+    {
+        foreach (var key in _ids.Keys.ToList()) SubscribeTo(key);
+        Timers.StartPeriodicTimer("print", Print.Instance, PrintEvery);
+    }
+
+    protected override void PostStop() => Write($"Reports from {_platformId}: {_reports} (final)");
+
+    private void SubscribeTo((byte Protocol, byte Event) key)
+    {
+        var id = SubscriptionId.NewRandom();
+        _ids[key] = id;
+        _subscriptions[id] = (key, State.Asked);
+        _handles.Tell(new Subscribe(_platformId, key.Protocol, key.Event, SourceSelector.All, Self, id));
+    }
+
+    private void OnFailed(SubscriptionFailed failed)
+    {
+        if (!_subscriptions.TryGetValue(failed.Id, out var s)) return;
+        switch (failed.Reason)
+        {
+            case SubscriptionFailure.NoSuchEvent or SubscriptionFailure.NotSupportedByPlatform or SubscriptionFailure.SourceOutOfRange:
+                Set(failed.Id, State.Unsupported);
+                break;
+            default:
+                // No node hosts it yet, it is stopping, or the platform refused for now: ask again.
+                Retry(failed.Id, s.Key, failed.Reason.ToString());
+                break;
+        }
+    }
+
+    private void Retry(SubscriptionId id, (byte Protocol, byte Event) key, string reason)
+    {
+        _subscriptions.Remove(id);
+        _ids[key] = default;
+        if (_waitingReason is null) Write($"Subscriptions to {_platformId}: waiting ({reason})");
+        _waitingReason = reason;
+        Unsettle();
+        Timers.StartSingleTimer(key, new Ask(key), RetryAfter);
+    }
+
+    private void Set(SubscriptionId id, State state)
+    {
+        if (!_subscriptions.TryGetValue(id, out var s)) return;
+        _subscriptions[id] = (s.Key, state);
+        if (state == State.Pending) Unsettle();
+        var unsettled = _ids.Values.Count(i => i == default) + _subscriptions.Values.Count(v => v.State is State.Asked or State.Pending);
+        if (unsettled > 0 || _settled) return;
+        _settled = true;
+        _waitingReason = null;
+        var active = _subscriptions.Values.Count(v => v.State == State.Active);
+        var unsupported = _subscriptions.Values.Count(v => v.State == State.Unsupported);
+        Write($"Subscriptions to {_platformId}: {active} active" + (unsupported > 0 ? $" ({unsupported} events the platform cannot notify)" : ""));
+    }
+
+    private void Unsettle()
+    {
+        if (!_settled) return;
+        _settled = false;
+        Write($"Subscriptions to {_platformId}: pending (the platform is moving to another node or reconnecting)");
+    }
+
+    private void Write(string line)
+    {
+        _output.WriteLine(line);
+        _output.Flush();
+    }
+
+    private sealed record Ask((byte Protocol, byte Event) Key);
+
+    private sealed record Print
+    {
+        public static readonly Print Instance = new();
+    }
+}
