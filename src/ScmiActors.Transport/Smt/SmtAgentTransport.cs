@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using ScmiActors.Wire;
 
 namespace ScmiActors.Transport.Smt;
@@ -25,6 +26,15 @@ public sealed record SmtAgentOptions(string AreaPath, string SocketPath)
 
     /// <summary>Commands that may wait for the A2P slot; one more is refused with <see cref="InvalidOperationException"/>.</summary>
     public int CommandQueueCapacity { get; init; } = 16;
+
+    /// <summary>
+    /// How long <see cref="SmtAgentTransport.ConnectAsync"/> watches a new connection for the platform's
+    /// refusal (it closes a second agent's connection at once, before any doorbell) before it maps the
+    /// area. The kernel completes the connect before the platform accepts, so only this wait tells a
+    /// refused agent from an accepted one; an accepted connection pays it in full on every connect.
+    /// Zero skips the check (a refusal then shows as the link lost at its first read).
+    /// </summary>
+    public TimeSpan RefusalWait { get; init; } = TimeSpan.FromMilliseconds(100);
 }
 
 /// <summary>What the agent's end of an SMT link has seen, counted since it was created, over all its connections.</summary>
@@ -110,6 +120,7 @@ public sealed class SmtAgentTransport : IScmiTransport, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.CommandQueueCapacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.SlotTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.RefusalWait, TimeSpan.Zero);
         var slots = options.P2ASlots.Append(options.A2PSlot).ToList();
         if (slots.Any(s => s is < 0 or >= SmtLayout.MaxSlots))
             throw new ArgumentException($"slots must be 0..{SmtLayout.MaxSlots - 1}", nameof(options));
@@ -167,7 +178,8 @@ public sealed class SmtAgentTransport : IScmiTransport, IDisposable
     /// <summary>
     /// Connects to the platform's socket, then maps its area (the platform created the area before it
     /// listened). A missing socket or file fails with an <see cref="IOException"/> that says which, and
-    /// may be retried. After a link ended it connects again (the handle does so when the platform was lost);
+    /// may be retried; a platform that already serves another agent closes the connection at once, which
+    /// fails with <see cref="SmtAgentRefusedException"/> (see <see cref="SmtAgentOptions.RefusalWait"/>). After a link ended it connects again (the handle does so when the platform was lost);
     /// while connected, or while another attempt runs, it throws <see cref="InvalidOperationException"/>.
     /// </summary>
     public async Task ConnectAsync(CancellationToken cancellationToken)
@@ -202,6 +214,8 @@ public sealed class SmtAgentTransport : IScmiTransport, IDisposable
         Connection? connection = null;
         try
         {
+            if (_options.RefusalWait > TimeSpan.Zero && await Task.Run(() => IsRefused(socket, _options.RefusalWait), cancellationToken).ConfigureAwait(false))
+                throw new SmtAgentRefusedException(_options.SocketPath);
             cancellationToken.ThrowIfCancellationRequested();
             area = SmtArea.Open(_options.AreaPath);
             var highest = Math.Max(_options.A2PSlot, _options.P2ASlots.DefaultIfEmpty(0).Max());
@@ -232,6 +246,25 @@ public sealed class SmtAgentTransport : IScmiTransport, IDisposable
                 socket.Dispose();
             }
             throw;
+        }
+    }
+
+    /// <summary>
+    /// True when the platform closed the new connection (EOF) within <paramref name="wait"/>. A packet
+    /// that came first (the platform rang already) is only peeked at and stays for the receive thread.
+    /// Poll and a peeking Receive keep the socket blocking (see <see cref="SmtDoorbell.ConnectAsync"/>).
+    /// </summary>
+    private static bool IsRefused(Socket socket, TimeSpan wait)
+    {
+        if (!socket.Poll(wait, SelectMode.SelectRead)) return false;
+        Span<byte> peek = stackalloc byte[16];
+        try
+        {
+            return socket.Receive(peek, SocketFlags.Peek) == 0;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            return true;
         }
     }
 

@@ -122,24 +122,80 @@ public sealed class SmtDoorbell : IDisposable
             return listener.Accept();
         }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    /// <summary>The platform's side: binds and listens for one agent. An existing path is refused with a clear message.</summary>
+    /// <summary>
+    /// The platform's side: binds and listens, the socket file mode 0600 from the moment its path exists.
+    /// An existing path is refused with a clear message.
+    /// </summary>
+    /// <remarks>
+    /// bind() creates the file with 0777 &amp; ~umask, and a chmod after it leaves a window in which, with a
+    /// umask such as 002, another user may connect (connecting needs write permission on the file). Changing
+    /// the umask is process-wide and races with every other thread; fchmod before bind is Linux-only and not
+    /// in .NET. So the socket is bound inside a fresh directory of mode 0700 beside the final path (nobody
+    /// else can reach it there), made 0600, then moved to the final path with a hard link (File.Move without
+    /// overwrite: link + unlink, atomic and refusing an existing path). A connection follows the inode, so
+    /// the listening socket answers at its new name.
+    /// </remarks>
     public static Socket Listen(string socketPath)
     {
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("the SMT link needs Unix file modes and SOCK_SEQPACKET");
+        var full = Path.GetFullPath(socketPath);
+        if (File.Exists(full) || Directory.Exists(full)) throw AlreadyExists(socketPath);
+        var parent = Path.GetDirectoryName(full) ?? "/";
+        // Short: the temporary path must fit in sun_path as the final one does.
+        var privateDirectory = Path.Combine(parent, "." + Guid.NewGuid().ToString("N")[..8]);
+        var bound = Path.Combine(privateDirectory, "s");
         var socket = NewSocket();
         try
         {
-            socket.Bind(new UnixDomainSocketEndPoint(socketPath));
-            socket.Listen(1);
+            Directory.CreateDirectory(privateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            socket.Bind(new UnixDomainSocketEndPoint(bound));
+            File.SetUnixFileMode(bound, SmtArea.OwnerOnly);
+            try
+            {
+                File.Move(bound, full, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(full))
+            {
+                throw AlreadyExists(socketPath);
+            }
+            socket.Listen(ListenBacklog);
             return socket;
         }
         catch (SocketException e)
         {
             socket.Dispose();
             throw new IOException(e.SocketErrorCode == SocketError.AddressAlreadyInUse
-                ? $"SMT doorbell socket {socketPath} already exists (another platform, or a stale one to remove)"
+                ? AlreadyExists(socketPath).Message
                 : $"SMT doorbell socket {socketPath}: cannot listen ({e.SocketErrorCode}: {e.Message})");
         }
+        catch (IOException)
+        {
+            socket.Dispose();
+            throw;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            socket.Dispose();
+            throw new IOException($"SMT doorbell socket {socketPath}: cannot listen ({e.Message})");
+        }
+        finally
+        {
+            try
+            {
+                if (Directory.Exists(privateDirectory)) Directory.Delete(privateDirectory, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Best effort: an empty hidden directory left behind harms nobody.
+            }
+        }
     }
+
+    /// <summary>Connections the kernel holds before the platform accepts them: the agent, and any second one it refuses.</summary>
+    private const int ListenBacklog = 4;
+
+    private static IOException AlreadyExists(string socketPath) =>
+        new($"SMT doorbell socket {socketPath} already exists (another platform, or a stale one to remove)");
 
     /// <summary>Starts the receive thread; <paramref name="handler"/> gets every valid doorbell and the end of the link.</summary>
     public void Start(string threadName, ISmtDoorbellHandler handler)
