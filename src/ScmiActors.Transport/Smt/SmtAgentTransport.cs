@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using ScmiActors.Wire;
 
 namespace ScmiActors.Transport.Smt;
@@ -209,13 +208,11 @@ public sealed class SmtAgentTransport : IScmiTransport, IDisposable
 
     private async Task ConnectNewAsync(CancellationToken cancellationToken)
     {
-        var socket = await SmtDoorbell.ConnectAsync(_options.SocketPath, cancellationToken).ConfigureAwait(false);
+        var socket = await SmtDoorbell.ConnectAsync(_options.SocketPath, cancellationToken, _options.RefusalWait).ConfigureAwait(false);
         SmtArea? area = null;
         Connection? connection = null;
         try
         {
-            if (_options.RefusalWait > TimeSpan.Zero && await Task.Run(() => IsRefused(socket, _options.RefusalWait), cancellationToken).ConfigureAwait(false))
-                throw new SmtAgentRefusedException(_options.SocketPath);
             cancellationToken.ThrowIfCancellationRequested();
             area = SmtArea.Open(_options.AreaPath);
             var highest = Math.Max(_options.A2PSlot, _options.P2ASlots.DefaultIfEmpty(0).Max());
@@ -246,25 +243,6 @@ public sealed class SmtAgentTransport : IScmiTransport, IDisposable
                 socket.Dispose();
             }
             throw;
-        }
-    }
-
-    /// <summary>
-    /// True when the platform closed the new connection (EOF) within <paramref name="wait"/>. A packet
-    /// that came first (the platform rang already) is only peeked at and stays for the receive thread.
-    /// Poll and a peeking Receive keep the socket blocking (see <see cref="SmtDoorbell.ConnectAsync"/>).
-    /// </summary>
-    private static bool IsRefused(Socket socket, TimeSpan wait)
-    {
-        if (!socket.Poll(wait, SelectMode.SelectRead)) return false;
-        Span<byte> peek = stackalloc byte[16];
-        try
-        {
-            return socket.Receive(peek, SocketFlags.Peek) == 0;
-        }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
-        {
-            return true;
         }
     }
 

@@ -82,9 +82,11 @@ public sealed class SmtDoorbell : IDisposable
 
     /// <summary>
     /// The agent's side: connects to the platform's socket. A missing socket or a refusal is an
-    /// <see cref="IOException"/> whose message says which, without a chain of inner exceptions.
+    /// <see cref="IOException"/> whose message says which, without a chain of inner exceptions. With a
+    /// <paramref name="refusalWait"/>, a platform that closes the new connection within it (it already
+    /// serves an agent) is a <see cref="SmtAgentRefusedException"/>.
     /// </summary>
-    public static async Task<Socket> ConnectAsync(string socketPath, CancellationToken cancellationToken)
+    public static async Task<Socket> ConnectAsync(string socketPath, CancellationToken cancellationToken, TimeSpan refusalWait = default)
     {
         var socket = NewSocket();
         try
@@ -92,8 +94,15 @@ public sealed class SmtDoorbell : IDisposable
             // A synchronous connect: an async operation would turn the socket non-blocking for good, and
             // .NET's emulation of the blocking Receive then allocates on every packet. A Unix-domain
             // connect completes at once (or fails); the token bounds the rare wait for a full backlog.
-            await Task.Run(() => socket.Connect(new UnixDomainSocketEndPoint(socketPath)), cancellationToken)
+            // The refusal check runs in the same work item: the platform may link this agent as soon as
+            // the connect completes, so no second hop through a busy thread pool may follow it.
+            var refused = await Task.Run(() =>
+                {
+                    socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+                    return refusalWait > TimeSpan.Zero && IsRefused(socket, refusalWait);
+                }, cancellationToken)
                 .WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (refused) throw new SmtAgentRefusedException(socketPath);
             return socket;
         }
         catch (SocketException e)
@@ -107,6 +116,25 @@ public sealed class SmtDoorbell : IDisposable
         {
             socket.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// True when the platform closed the new connection (EOF) within <paramref name="wait"/>. A packet
+    /// that came first (the platform rang already) is only peeked at and stays for the receive thread.
+    /// Poll and a peeking Receive keep the socket blocking.
+    /// </summary>
+    private static bool IsRefused(Socket socket, TimeSpan wait)
+    {
+        if (!socket.Poll(wait, SelectMode.SelectRead)) return false;
+        Span<byte> peek = stackalloc byte[16];
+        try
+        {
+            return socket.Receive(peek, SocketFlags.Peek) == 0;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            return true;
         }
     }
 
