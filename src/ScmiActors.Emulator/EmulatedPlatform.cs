@@ -133,6 +133,19 @@ public sealed partial class EmulatedPlatform : IAsyncDisposable
     public bool IsEnabled(byte protocol, byte eventId, uint source) =>
         _slots.TryGetValue(Key(protocol, eventId), out var slot) && slot.IsEnabled(source);
 
+    /// <summary>
+    /// The agent went and the next one starts from nothing, as after an agent reset: every notification
+    /// enable is cleared (what an agent once enabled is kept for <see cref="EmulatorFault.KeepSendingAfterStop"/>).
+    /// The simulated world (levels, readings, trip points) goes on. Serialized with commands.
+    /// </summary>
+    public void ForgetEnables()
+    {
+        lock (_commandLock)
+            foreach (var slot in _slotOrder)
+                for (uint source = 0; source < slot.Sources; source++)
+                    if (slot.IsEnabled(source)) Volatile.Write(ref slot.Enabled[source], 0);
+    }
+
     // ---- driving ----------------------------------------------------------------------------------
 
     /// <summary>Starts the background loop (idempotent while it runs).</summary>

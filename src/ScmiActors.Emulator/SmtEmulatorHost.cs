@@ -54,6 +54,11 @@ public readonly record struct SmtEmulatorStats(
 /// notification tokens as that firmware does when it writes the slot, and, for a firmware with a P2A
 /// queue (i.MX), keeps a <see cref="P2AQueue"/> that writes the next message only on the agent's
 /// completion doorbell and drops the newest when full (<see cref="SmtEmulatorStats.NotificationsLostInQueue"/>).</para>
+/// <para>With <see cref="SmtPlatformOptions.AgentsInTurn"/> the host outlives its agents: when one goes, the
+/// link resets the area, the emulator forgets that agent's enables (so does the profile layer), the
+/// profile queue is emptied (its notifications counted as lost in the queue) and a notification the
+/// agent left unread in the slot is counted in <see cref="NotificationsLeftInSlot"/>; meanwhile
+/// notifications count as posted without an agent, and the next agent enables what it wants.</para>
 /// </summary>
 public sealed class SmtEmulatorHost : IAsyncDisposable
 {
@@ -68,9 +73,9 @@ public sealed class SmtEmulatorHost : IAsyncDisposable
     private readonly Lock _p2aLock = new(); // one P2A writer at a time, so the last message's kind is the slot's
     private readonly NotificationTokens _tokens;  // under _p2aLock
     private readonly P2AQueue? _queue;            // under _p2aLock
-    private volatile bool _linked;
     private bool _lastP2AWasNotification; // under _p2aLock
     private long? _leftInSlotAtEnd, _inQueueAtEnd;
+    private long _leftInSlotByGoneAgents; // under _p2aLock
     private long _sent, _lost, _tooLarge, _withoutAgent, _delayedSent, _delayedLost, _responsesTooLarge, _lostInQueue;
 
     private SmtEmulatorHost(SmtPlatformEnd link, PlatformDescription description, EmulatorScenario scenario, FirmwareProfile profile)
@@ -83,15 +88,16 @@ public sealed class SmtEmulatorHost : IAsyncDisposable
             _queue = new P2AQueue(profile.P2AQueueWords);
             _link.OnCompletion(OnCompletion);
         }
+        if (link.Options.AgentsInTurn) _link.OnAgentLeft(OnAgentLeft);
         if (profile.IsNone)
         {
             // Today's emulator, untouched: no layer in between.
-            Emulator = new EmulatedPlatform(Send, description, scenario, () => _linked && !_link.AgentGone.IsCompleted);
+            Emulator = new EmulatedPlatform(Send, description, scenario, () => _link.IsAgentLinked);
             _link.OnCommand((header, payload) => Emulator.HandleCommand(header, payload));
             return;
         }
         var layer = new ProfileLayer(profile, description, scenario.AgentId, Send);
-        Emulator = new EmulatedPlatform(layer.FromPlatform, description, scenario, () => _linked && !_link.AgentGone.IsCompleted);
+        Emulator = new EmulatedPlatform(layer.FromPlatform, description, scenario, () => _link.IsAgentLinked);
         layer.Bind(Emulator.HandleCommand);
         Layer = layer;
         _link.OnCommand((header, payload) => layer.OnCommand(header, payload));
@@ -137,11 +143,11 @@ public sealed class SmtEmulatorHost : IAsyncDisposable
 
     public SmtPlatformEnd Link => _link;
 
-    /// <summary>Completes when the agent's link ends: EOF (the agent is gone), a protocol error, or dispose.</summary>
+    /// <summary>Completes when the agent's link ends: EOF (the agent is gone), a protocol error, or dispose. With agents in turn, the current agent's.</summary>
     public Task<SmtLinkClosed> AgentGone => _link.AgentGone;
 
     /// <summary>True from the agent's arrival until its link ends.</summary>
-    public bool IsAgentLinked => _linked && !_link.AgentGone.IsCompleted;
+    public bool IsAgentLinked => _link.IsAgentLinked;
 
     public SmtEmulatorStats Stats
     {
@@ -168,7 +174,8 @@ public sealed class SmtEmulatorHost : IAsyncDisposable
 
     /// <summary>
     /// 1 when the last notification written into the P2A slot is still there, unread: the link ended before
-    /// the agent took it, so it was sent but no gate can have seen it; else 0. Frozen at dispose. With
+    /// the agent took it, so it was sent but no gate can have seen it; else 0. With agents in turn, plus
+    /// one for each gone agent that left one there. Frozen at dispose. With
     /// <see cref="SmtEmulatorStats.NotificationsSent"/> this reconciles exactly with what the agent's end read.
     /// </summary>
     public long NotificationsLeftInSlot => _leftInSlotAtEnd ?? LeftInSlotNow();
@@ -178,15 +185,33 @@ public sealed class SmtEmulatorHost : IAsyncDisposable
         lock (_p2aLock)
         {
             var slot = _link.Options.P2ASlots[0];
-            return _lastP2AWasNotification && (_link.Area.ReadStatus(slot) & SmtLayout.StatusFree) == 0 ? 1 : 0;
+            return _leftInSlotByGoneAgents + (_lastP2AWasNotification && (_link.Area.ReadStatus(slot) & SmtLayout.StatusFree) == 0 ? 1 : 0);
         }
     }
 
-    /// <summary>Waits for the one agent of this link. The emulator's loop is not started: call <see cref="EmulatedPlatform.Start"/>.</summary>
-    public async Task AcceptAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for the agent of this link (with agents in turn: for the next one, at once while one is linked).
+    /// The emulator's loop is not started: call <see cref="EmulatedPlatform.Start"/>.
+    /// </summary>
+    public Task AcceptAsync(CancellationToken cancellationToken) => _link.AcceptAsync(cancellationToken);
+
+    /// <summary>
+    /// Agents in turn: the link reset the area after an agent went (its receive thread, no link lock held).
+    /// What that agent left unread and what waited for it in the queue is counted, then its enables go.
+    /// </summary>
+    private void OnAgentLeft(SmtAgentLeft left)
     {
-        await _link.AcceptAsync(cancellationToken).ConfigureAwait(false);
-        _linked = true;
+        lock (_p2aLock)
+        {
+            if (_lastP2AWasNotification && left.UnreadP2ASlots.Contains(_link.Options.P2ASlots[0])) _leftInSlotByGoneAgents++;
+            _lastP2AWasNotification = false;
+            if (_queue is { } queue && _inQueueAtEnd is null)
+                foreach (var header in queue.Clear())
+                    if (ScmiHeader.TypeOf(header) == MessageType.Notification) _lostInQueue++;
+                    else _delayedLost++;
+        }
+        Emulator.ForgetEnables();
+        Layer?.ForgetSubscriptions();
     }
 
     // The emulator's EmulatorSend: by message type, as firmware routes them (TRANSPORTS.md §1.3, §1.4).

@@ -7,7 +7,7 @@ namespace ScmiActors.Cli.Platform;
 
 /// <summary>
 /// <c>scmi-actors platform --link PATH [--config FILE] [--platform-id ID | --platforms N] [--fault MODE]...
-/// [--rate X] [--duration D] [--stats-file FILE] [--shutdown-after D] [--ignore-sigint]</c>: emulated
+/// [--rate X] [--duration D] [--stats-file FILE] [--shutdown-after D] [--ignore-sigint] [--agents-in-turn]</c>: emulated
 /// platforms as their own process on SMT links (TRANSPORTS.md §1). One platform creates the area
 /// <c>PATH.smt</c> and the doorbell socket <c>PATH.sock</c>; <c>--platforms N</c> serves N from this one
 /// process, each on <c>PATH-ID.smt</c> and <c>PATH-ID.sock</c>. Each waits for its agent, answers its
@@ -40,6 +40,15 @@ public static class PlatformCommand
         --ignore-sigint: for a parent that ends the platforms by closing their links (the main job
         does): Ctrl+C at a terminal reaches the whole process group, and the platforms must outlive
         the parent's ordered stop. SIGTERM still stops it.
+
+        A second agent that connects while one is linked is refused at once (its connection is closed
+        before any doorbell; an SmtAgentTransport reports "SMT platform at PATH already serves an
+        agent"), and counted in the summary. --agents-in-turn: a platform outlives its agents. When
+        the agent goes, the area is reset (FREE in every slot, nothing in flight), the emulator
+        forgets that agent's notification enables, and the next agent to connect is linked and
+        enables what it wants (take-over by another node). Notifications made while no agent is
+        linked count as posted with no agent linked. The process then ends only on SIGINT/SIGTERM or
+        at --duration. Not with --replay.
 
         --profile scp|imx-sm makes each emulated platform behave on its link like the firmware
         recorded in shared/peers: scp: token 0, LEVEL_SET answered before its notification,
@@ -161,14 +170,20 @@ public static class PlatformCommand
         };
         profile.AcceptOnlyFromAmong([.. FirmwareProfile.Names]);
 
-        var command = new Command(Name, Summary) { link, config, platformId, platforms, rate, duration, fault, statsFile, shutdownAfter, noSigint, replay, speed, profile };
+        var agentsInTurn = new Option<bool>("--agents-in-turn")
+        {
+            Description = "Outlive each agent: reset the link and forget its enables when it goes, then serve the next one; ends only on a signal or --duration",
+        };
+
+        var command = new Command(Name, Summary) { link, config, platformId, platforms, rate, duration, fault, statsFile, shutdownAfter, noSigint, replay, speed, profile, agentsInTurn };
         command.SetAction(async (parse, cancellation) =>
         {
             if (parse.GetValue(noSigint)) ignoreSigint?.Invoke();
             var options = new PlatformProcessOptions(parse.GetValue(link)!, parse.GetValue(config), parse.GetValue(platformId),
                 parse.GetValue(rate), parse.GetValue(duration), MainJobCommand.ParseFaults(parse.GetValue(fault) ?? []),
                 parse.GetValue(platforms), parse.GetValue(statsFile), parse.GetValue(shutdownAfter),
-                parse.GetValue(replay), parse.GetValue(speed) == "recorded" ? ReplaySpeed.Recorded : ReplaySpeed.Full, parse.GetValue(profile)!);
+                parse.GetValue(replay), parse.GetValue(speed) == "recorded" ? ReplaySpeed.Recorded : ReplaySpeed.Full, parse.GetValue(profile)!,
+                parse.GetValue(agentsInTurn));
             var exitCode = await new PlatformRunner(options, output, error, interruptedExitCode).RunAsync(cancellation);
             return exitCode == ExitCodes.Interrupted && interruptedExitCode is not null ? interruptedExitCode() : exitCode;
         });

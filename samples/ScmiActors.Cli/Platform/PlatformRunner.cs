@@ -18,6 +18,7 @@ namespace ScmiActors.Cli.Platform;
 /// <param name="ShutdownAfter">Ask for a graceful system shutdown this long after the agent linked (2 s timeout), as the main job does half-way.</param>
 /// <param name="Replay">Serve this recording or firmware transcript instead of an emulator (<see cref="ReplayRunner"/>).</param>
 /// <param name="Speed">How fast a replay plays its notifications.</param>
+/// <param name="AgentsInTurn">Each platform outlives its agents and serves the next one (<see cref="SmtPlatformOptions.AgentsInTurn"/>); the process ends only on a signal or at <paramref name="Duration"/>.</param>
 public sealed record PlatformProcessOptions(
     string Link,
     string? ConfigFile = null,
@@ -30,7 +31,8 @@ public sealed record PlatformProcessOptions(
     TimeSpan? ShutdownAfter = null,
     string? Replay = null,
     ReplaySpeed Speed = ReplaySpeed.Full,
-    string Profile = "none");
+    string Profile = "none",
+    bool AgentsInTurn = false);
 
 /// <summary>
 /// Runs emulated platforms on SMT links, one agent each (see <see cref="PlatformCommand"/>). Every
@@ -42,6 +44,9 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
 {
     public const string AreaSuffix = ".smt";
     public const string SocketSuffix = ".sock";
+
+    /// <summary>Printed, with --agents-in-turn, when an agent went and the link is ready for the next.</summary>
+    public const string NextAgentLine = "waiting for the next agent";
 
     /// <summary>Printed once every platform of a <c>--platforms</c> process listens: a parent waits for it.</summary>
     public const string AllWaitingLine = "platform(s) waiting for their agents";
@@ -63,7 +68,7 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
         {
             // A replay is one recorded platform: the emulator's knobs do not apply to it.
             if (options.Platforms is not null || options.PlatformId is not null || options.ConfigFile is not null || options.Faults != EmulatorFault.None
-                || options.ShutdownAfter is not null || options.StatsFile is not null || options.Rate != 1 || options.Profile != "none")
+                || options.ShutdownAfter is not null || options.StatsFile is not null || options.Rate != 1 || options.Profile != "none" || options.AgentsInTurn)
                 return Fail(ExitCodes.Usage, "--replay serves one recorded platform: it takes only --link, --speed, --duration and --ignore-sigint");
             return await new ReplayRunner(options, output, error).RunAsync(cancellation);
         }
@@ -117,7 +122,8 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
         var served = new List<Served>();
         try
         {
-            foreach (var p in plan) served.Add(new Served(p.Description.PlatformId, SmtEmulatorHost.Create(AreaPath(p.Link), SocketPath(p.Link), p.Description, p.Scenario, profile: profile),
+            foreach (var p in plan) served.Add(new Served(p.Description.PlatformId, SmtEmulatorHost.Create(AreaPath(p.Link), SocketPath(p.Link), p.Description, p.Scenario,
+                new SmtPlatformOptions { AgentsInTurn = options.AgentsInTurn }, profile),
                 AreaPath(p.Link), SocketPath(p.Link), p.Scenario.Faults));
         }
         catch (ArgumentException e)
@@ -184,14 +190,31 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
                     output.WriteLine($"Agent linked: running {s.Id} (rate x{options.Rate:G}, faults: {s.Faults}).");
                     output.Flush();
                 }
-                await host.AgentGone.WaitAsync(stop);
+                var gone = await host.AgentGone.WaitAsync(stop);
+                while (options.AgentsInTurn)
+                {
+                    // Only a signal or --duration ends a platform that takes agents in turn.
+                    lock (output)
+                    {
+                        output.WriteLine($"Agent gone from {s.Id}: {Describe(gone)}; {NextAgentLine}.");
+                        output.Flush();
+                    }
+                    await host.AcceptAsync(stop);
+                    lock (output)
+                    {
+                        output.WriteLine($"Next agent linked: {s.Id} (agent {host.Link.Stats.AgentsLinked}).");
+                        output.Flush();
+                    }
+                    gone = await host.AgentGone.WaitAsync(stop);
+                }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 // A signal or --duration; the agent's end, if any, is still up and sees EOF on dispose.
             }
             await host.Emulator.StopAsync();
-            s.Ended = host.AgentGone.IsCompleted ? Describe(host.AgentGone.Result)
+            // Agents in turn: an agent's end never ends the platform, so only a signal or --duration can have.
+            s.Ended = !options.AgentsInTurn && host.AgentGone.IsCompleted ? Describe(host.AgentGone.Result)
                 : cancellation.IsCancellationRequested ? $"interrupted by {SignalName()}"
                 : $"--duration {MainJobRunner.Format(options.Duration!.Value)} reached";
             s.LinkedFor = s.LinkedAt is { } at ? clock.Elapsed - at : null;
@@ -241,6 +264,8 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
         output.WriteLine($"Notifications: {s.NotificationsTried} tried = {s.NotificationsSent} sent + {s.NotificationsLostAtSlot} lost at the busy P2A slot" +
                          $" + {s.NotificationsTooLarge} too large for a slot{QueueText(s.NotificationsLostInQueue, s.NotificationsInQueue)};" +
                          $" {s.NotificationsWithoutAgent} posted with no agent linked.");
+        if (options.AgentsInTurn || s.Link.AgentsRefused > 0)
+            output.WriteLine($"Agents: {s.Link.AgentsLinked} linked{(options.AgentsInTurn ? " in turn" : "")}, {s.Link.AgentsRefused} refused while one was linked.");
         output.WriteLine($"Commands: {s.Link.CommandsReceived} received, {s.Link.ResponsesSent} answered" +
                          $" ({emulator.ResponsesWithheld} withheld by a fault, {s.ResponsesTooLarge} too large for a slot);" +
                          $" delayed responses: {s.DelayedResponsesSent} sent, {s.DelayedResponsesLostAtSlot} lost at the busy P2A slot.");

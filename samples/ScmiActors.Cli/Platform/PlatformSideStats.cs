@@ -15,6 +15,8 @@ public sealed record PlatformSideProtocol(byte Protocol, long Sent, long LostAtS
 /// <param name="LeftInSlot">Sent, but still in the P2A slot when the link ended: the agent never read it (0 or 1).</param>
 /// <param name="LostInQueue">Dropped by the firmware's own queue in front of the slot (--profile imx-sm: 24 words, newest dropped).</param>
 /// <param name="LeftInQueue">Still in that queue when the link ended: never written.</param>
+/// <param name="AgentsLinked">Agents served (more than 1 only with --agents-in-turn).</param>
+/// <param name="AgentsRefused">Connections refused because an agent was linked.</param>
 public sealed record PlatformSideStats(
     string Platform,
     string Area,
@@ -34,7 +36,9 @@ public sealed record PlatformSideStats(
     long CommandsReceived,
     long ResponsesSent,
     long ResponsesWithheld,
-    IReadOnlyList<PlatformSideProtocol> Protocols)
+    IReadOnlyList<PlatformSideProtocol> Protocols,
+    long AgentsLinked = 0,
+    long AgentsRefused = 0)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -47,7 +51,8 @@ public sealed record PlatformSideStats(
             s.NotificationsLostInQueue, s.NotificationsInQueue, s.DelayedResponsesSent, s.DelayedResponsesLostAtSlot,
             s.Link.CommandsReceived, s.Link.ResponsesSent, e.ResponsesWithheld,
             // The host answers the emulator's posts as the slot went: Queued written, DroppedQueueFull lost at the busy slot.
-            e.Protocols.Values.Select(p => new PlatformSideProtocol(p.Protocol, p.Queued, p.DroppedQueueFull, p.PayloadTooLarge, p.NotRunning)).ToList());
+            e.Protocols.Values.Select(p => new PlatformSideProtocol(p.Protocol, p.Queued, p.DroppedQueueFull, p.PayloadTooLarge, p.NotRunning)).ToList(),
+            s.Link.AgentsLinked, s.Link.AgentsRefused);
     }
 
     public string ToJsonLine() => JsonSerializer.Serialize(this, Json);

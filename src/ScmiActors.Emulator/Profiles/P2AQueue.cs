@@ -125,6 +125,16 @@ public sealed class P2AQueue
         return true;
     }
 
+    /// <summary>The agent went: every waiting message is dropped (their headers returned, for counting) and the slot is idle.</summary>
+    public IReadOnlyList<uint> Clear()
+    {
+        var headers = _queue.Select(m => m.Header).ToList();
+        _queue.Clear();
+        Words = 0;
+        State = P2ASlotState.Idle;
+        return headers;
+    }
+
     private void Move(P2ASlotState from, P2ASlotState to)
     {
         if (State != from) throw new InvalidOperationException($"P2A slot is {State}, not {from}: cannot become {to}");

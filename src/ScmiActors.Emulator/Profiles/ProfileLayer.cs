@@ -84,6 +84,16 @@ public sealed class ProfileLayer
             return _perfSubscribed.TryGetValue(eventId, out var set) && (_profile.PerfFanOut ? set.Count > 0 : set.Contains(domain));
     }
 
+    /// <summary>The agent went: its subscriptions, as the layer tracked them, are forgotten with the emulator's enables.</summary>
+    public void ForgetSubscriptions()
+    {
+        lock (_stateLock)
+        {
+            foreach (var set in _perfSubscribed.Values) set.Clear();
+            _tripSubscribed.Clear();
+        }
+    }
+
     // ---- out: the emulator's messages ---------------------------------------------------------------
 
     /// <summary>The emulator's send delegate: responses to the command in hand are captured, notifications rewritten and sent.</summary>

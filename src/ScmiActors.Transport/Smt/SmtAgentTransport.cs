@@ -25,6 +25,15 @@ public sealed record SmtAgentOptions(string AreaPath, string SocketPath)
 
     /// <summary>Commands that may wait for the A2P slot; one more is refused with <see cref="InvalidOperationException"/>.</summary>
     public int CommandQueueCapacity { get; init; } = 16;
+
+    /// <summary>
+    /// How long <see cref="SmtAgentTransport.ConnectAsync"/> watches a new connection for the platform's
+    /// refusal (it closes a second agent's connection at once, before any doorbell) before it maps the
+    /// area. The kernel completes the connect before the platform accepts, so only this wait tells a
+    /// refused agent from an accepted one; an accepted connection pays it in full on every connect.
+    /// Zero skips the check (a refusal then shows as the link lost at its first read).
+    /// </summary>
+    public TimeSpan RefusalWait { get; init; } = TimeSpan.FromMilliseconds(100);
 }
 
 /// <summary>What the agent's end of an SMT link has seen, counted since it was created, over all its connections.</summary>
@@ -110,6 +119,7 @@ public sealed class SmtAgentTransport : IScmiTransport, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.CommandQueueCapacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.SlotTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.RefusalWait, TimeSpan.Zero);
         var slots = options.P2ASlots.Append(options.A2PSlot).ToList();
         if (slots.Any(s => s is < 0 or >= SmtLayout.MaxSlots))
             throw new ArgumentException($"slots must be 0..{SmtLayout.MaxSlots - 1}", nameof(options));
@@ -167,7 +177,8 @@ public sealed class SmtAgentTransport : IScmiTransport, IDisposable
     /// <summary>
     /// Connects to the platform's socket, then maps its area (the platform created the area before it
     /// listened). A missing socket or file fails with an <see cref="IOException"/> that says which, and
-    /// may be retried. After a link ended it connects again (the handle does so when the platform was lost);
+    /// may be retried; a platform that already serves another agent closes the connection at once, which
+    /// fails with <see cref="SmtAgentRefusedException"/> (see <see cref="SmtAgentOptions.RefusalWait"/>). After a link ended it connects again (the handle does so when the platform was lost);
     /// while connected, or while another attempt runs, it throws <see cref="InvalidOperationException"/>.
     /// </summary>
     public async Task ConnectAsync(CancellationToken cancellationToken)
@@ -197,7 +208,7 @@ public sealed class SmtAgentTransport : IScmiTransport, IDisposable
 
     private async Task ConnectNewAsync(CancellationToken cancellationToken)
     {
-        var socket = await SmtDoorbell.ConnectAsync(_options.SocketPath, cancellationToken).ConfigureAwait(false);
+        var socket = await SmtDoorbell.ConnectAsync(_options.SocketPath, cancellationToken, _options.RefusalWait).ConfigureAwait(false);
         SmtArea? area = null;
         Connection? connection = null;
         try

@@ -29,6 +29,9 @@ public sealed unsafe class SmtArea : IDisposable
         _base = pointer + view.PointerOffset;
     }
 
+    /// <summary>The mode of the area file and of the doorbell socket: the owner alone reads and writes them.</summary>
+    public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
     /// <summary>The area file.</summary>
     public string Path { get; }
 
@@ -36,7 +39,7 @@ public sealed unsafe class SmtArea : IDisposable
     public int SlotCount { get; }
 
     /// <summary>
-    /// The platform's side: creates the file (it must not exist: a live platform's area is never
+    /// The platform's side: creates the file, mode 0600 (it must not exist: a live platform's area is never
     /// clobbered), sized <paramref name="slots"/> × 128, with FREE in every slot's status.
     /// </summary>
     public static SmtArea Create(string path, int slots = SmtLayout.DefaultSlots)
@@ -44,10 +47,20 @@ public sealed unsafe class SmtArea : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(slots, SmtLayout.MaxSlots);
         RequireLittleEndian();
+        // Unix only (file modes; SOCK_SEQPACKET for the doorbell); the throw is also the analyzer's platform guard.
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("the SMT link needs Unix file modes");
         FileStream stream;
         try
         {
-            stream = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite);
+            // 0600 from creation (open with O_CREAT's mode, not a chmod after): the area carries every
+            // command and notification, so no other user may map it, not even for an instant.
+            stream = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.ReadWrite,
+                Share = FileShare.ReadWrite,
+                UnixCreateMode = OwnerOnly,
+            });
         }
         catch (IOException e) when (File.Exists(path))
         {

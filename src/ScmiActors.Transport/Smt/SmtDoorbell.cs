@@ -82,9 +82,11 @@ public sealed class SmtDoorbell : IDisposable
 
     /// <summary>
     /// The agent's side: connects to the platform's socket. A missing socket or a refusal is an
-    /// <see cref="IOException"/> whose message says which, without a chain of inner exceptions.
+    /// <see cref="IOException"/> whose message says which, without a chain of inner exceptions. With a
+    /// <paramref name="refusalWait"/>, a platform that closes the new connection within it (it already
+    /// serves an agent) is a <see cref="SmtAgentRefusedException"/>.
     /// </summary>
-    public static async Task<Socket> ConnectAsync(string socketPath, CancellationToken cancellationToken)
+    public static async Task<Socket> ConnectAsync(string socketPath, CancellationToken cancellationToken, TimeSpan refusalWait = default)
     {
         var socket = NewSocket();
         try
@@ -92,8 +94,15 @@ public sealed class SmtDoorbell : IDisposable
             // A synchronous connect: an async operation would turn the socket non-blocking for good, and
             // .NET's emulation of the blocking Receive then allocates on every packet. A Unix-domain
             // connect completes at once (or fails); the token bounds the rare wait for a full backlog.
-            await Task.Run(() => socket.Connect(new UnixDomainSocketEndPoint(socketPath)), cancellationToken)
+            // The refusal check runs in the same work item: the platform may link this agent as soon as
+            // the connect completes, so no second hop through a busy thread pool may follow it.
+            var refused = await Task.Run(() =>
+                {
+                    socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+                    return refusalWait > TimeSpan.Zero && IsRefused(socket, refusalWait);
+                }, cancellationToken)
                 .WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (refused) throw new SmtAgentRefusedException(socketPath);
             return socket;
         }
         catch (SocketException e)
@@ -111,6 +120,25 @@ public sealed class SmtDoorbell : IDisposable
     }
 
     /// <summary>
+    /// True when the platform closed the new connection (EOF) within <paramref name="wait"/>. A packet
+    /// that came first (the platform rang already) is only peeked at and stays for the receive thread.
+    /// Poll and a peeking Receive keep the socket blocking.
+    /// </summary>
+    private static bool IsRefused(Socket socket, TimeSpan wait)
+    {
+        if (!socket.Poll(wait, SelectMode.SelectRead)) return false;
+        Span<byte> peek = stackalloc byte[16];
+        try
+        {
+            return socket.Receive(peek, SocketFlags.Peek) == 0;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>
     /// The platform's side: waits for one agent on a listening socket from <see cref="Listen"/>. The
     /// accept is synchronous (after a poll that lets the token in) so that the accepted socket stays
     /// blocking, as in <see cref="ConnectAsync"/>.
@@ -122,24 +150,80 @@ public sealed class SmtDoorbell : IDisposable
             return listener.Accept();
         }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    /// <summary>The platform's side: binds and listens for one agent. An existing path is refused with a clear message.</summary>
+    /// <summary>
+    /// The platform's side: binds and listens, the socket file mode 0600 from the moment its path exists.
+    /// An existing path is refused with a clear message.
+    /// </summary>
+    /// <remarks>
+    /// bind() creates the file with 0777 &amp; ~umask, and a chmod after it leaves a window in which, with a
+    /// umask such as 002, another user may connect (connecting needs write permission on the file). Changing
+    /// the umask is process-wide and races with every other thread; fchmod before bind is Linux-only and not
+    /// in .NET. So the socket is bound inside a fresh directory of mode 0700 beside the final path (nobody
+    /// else can reach it there), made 0600, then moved to the final path with a hard link (File.Move without
+    /// overwrite: link + unlink, atomic and refusing an existing path). A connection follows the inode, so
+    /// the listening socket answers at its new name.
+    /// </remarks>
     public static Socket Listen(string socketPath)
     {
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("the SMT link needs Unix file modes and SOCK_SEQPACKET");
+        var full = Path.GetFullPath(socketPath);
+        if (File.Exists(full) || Directory.Exists(full)) throw AlreadyExists(socketPath);
+        var parent = Path.GetDirectoryName(full) ?? "/";
+        // Short: the temporary path must fit in sun_path as the final one does.
+        var privateDirectory = Path.Combine(parent, "." + Guid.NewGuid().ToString("N")[..8]);
+        var bound = Path.Combine(privateDirectory, "s");
         var socket = NewSocket();
         try
         {
-            socket.Bind(new UnixDomainSocketEndPoint(socketPath));
-            socket.Listen(1);
+            Directory.CreateDirectory(privateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            socket.Bind(new UnixDomainSocketEndPoint(bound));
+            File.SetUnixFileMode(bound, SmtArea.OwnerOnly);
+            try
+            {
+                File.Move(bound, full, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(full))
+            {
+                throw AlreadyExists(socketPath);
+            }
+            socket.Listen(ListenBacklog);
             return socket;
         }
         catch (SocketException e)
         {
             socket.Dispose();
             throw new IOException(e.SocketErrorCode == SocketError.AddressAlreadyInUse
-                ? $"SMT doorbell socket {socketPath} already exists (another platform, or a stale one to remove)"
+                ? AlreadyExists(socketPath).Message
                 : $"SMT doorbell socket {socketPath}: cannot listen ({e.SocketErrorCode}: {e.Message})");
         }
+        catch (IOException)
+        {
+            socket.Dispose();
+            throw;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            socket.Dispose();
+            throw new IOException($"SMT doorbell socket {socketPath}: cannot listen ({e.Message})");
+        }
+        finally
+        {
+            try
+            {
+                if (Directory.Exists(privateDirectory)) Directory.Delete(privateDirectory, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Best effort: an empty hidden directory left behind harms nobody.
+            }
+        }
     }
+
+    /// <summary>Connections the kernel holds before the platform accepts them: the agent, and any second one it refuses.</summary>
+    private const int ListenBacklog = 4;
+
+    private static IOException AlreadyExists(string socketPath) =>
+        new($"SMT doorbell socket {socketPath} already exists (another platform, or a stale one to remove)");
 
     /// <summary>Starts the receive thread; <paramref name="handler"/> gets every valid doorbell and the end of the link.</summary>
     public void Start(string threadName, ISmtDoorbellHandler handler)

@@ -22,6 +22,22 @@ public sealed record SmtPlatformOptions
     /// message into a slot only after the agent's {0xA0, slot}.
     /// </summary>
     public uint NotificationFlags { get; init; }
+
+    /// <summary>
+    /// Serve agents one after the other on the same area and socket: when the agent's link ends, the
+    /// platform resets the area (FREE in every slot, nothing in flight), tells <see cref="SmtPlatformEnd.OnAgentLeft"/>
+    /// (an emulator forgets that agent's enables) and links the next agent that connects. False (the
+    /// default): one agent for the platform's life. Either way a second agent while one is linked is refused.
+    /// </summary>
+    public bool AgentsInTurn { get; init; }
+
+    /// <summary>
+    /// With <see cref="AgentsInTurn"/>: how long a connection that arrives while an agent is linked waits
+    /// for that agent's link to end before it is refused. It covers a hand-over whose new agent connects
+    /// before the platform has read the old one's EOF; keep it well under the agent's
+    /// <see cref="SmtAgentOptions.RefusalWait"/>, or a refused agent believes itself accepted.
+    /// </summary>
+    public TimeSpan HandoverGrace { get; init; } = TimeSpan.FromMilliseconds(20);
 }
 
 /// <summary>What the platform's end of an SMT link has done and seen.</summary>
@@ -34,6 +50,8 @@ public sealed record SmtPlatformOptions
 /// <param name="UnexpectedCompletionDoorbells">{0xA0, p2a} for a message without INTR_ENABLED, or while the slot was not FREE (SCP would misread it).</param>
 /// <param name="EmptyCommandDoorbells">{0xA0, a2p} on a FREE slot: no command there, no reply (as firmware).</param>
 /// <param name="ProtocolErrors">Doorbell packets that were not valid (the first drops the link).</param>
+/// <param name="AgentsLinked">Agents accepted as the link's agent (at most 1 unless <see cref="SmtPlatformOptions.AgentsInTurn"/>).</param>
+/// <param name="AgentsRefused">Connections closed at once because an agent was linked (or, without agents in turn, had been).</param>
 public readonly record struct SmtPlatformStats(
     long NotificationsSent,
     long LostAtSlot,
@@ -43,14 +61,22 @@ public readonly record struct SmtPlatformStats(
     long CompletionDoorbells,
     long UnexpectedCompletionDoorbells,
     long EmptyCommandDoorbells,
-    long ProtocolErrors);
+    long ProtocolErrors,
+    long AgentsLinked = 0,
+    long AgentsRefused = 0);
+
+/// <summary>An agent's link ended on a platform that takes agents in turn; the area is FREE again everywhere.</summary>
+/// <param name="Closed">Why the link ended.</param>
+/// <param name="Agent">Which agent it was: 1 for the first linked, 2 for the next, ...</param>
+/// <param name="UnreadP2ASlots">P2A slots that still held a message the agent never took (written, rung, then reset to FREE).</param>
+public sealed record SmtAgentLeft(SmtLinkClosed Closed, long Agent, IReadOnlyList<int> UnreadP2ASlots);
 
 /// <summary>What became of a platform-to-agent message: written and rung, dropped at a busy P2A slot (counted), or no agent linked.</summary>
 public enum SmtSendResult { Sent, LostAtBusySlot, NoAgent }
 
 /// <summary>
 /// The platform's end of the SMT link (TRANSPORTS.md §1.2–1.4), as firmware behaves: it creates the
-/// area with FREE everywhere and listens for one agent; it reads commands from the A2P slot on
+/// area and the socket (both mode 0600) with FREE everywhere and listens for one agent; it reads commands from the A2P slot on
 /// {0xA0, a2p} and answers into the same slot (header and flags echoed, then FREE, then {0xD0, a2p});
 /// it writes a notification only into a FREE P2A slot and otherwise drops it without retry, counted.
 /// Each write checks the slot afresh and nothing is held back, so of two notifications raised together
@@ -58,6 +84,12 @@ public enum SmtSendResult { Sent, LostAtBusySlot, NoAgent }
 /// the second survives only if the agent freed the slot between the two writes. With INTR_ENABLED
 /// flags a slot stays taken until the agent's completion doorbell; a firmware that queues behind the
 /// slot (i.MX) does so above this class (the emulator host's profile queue).
+/// <para>One agent per link: the platform keeps listening while its agent is linked and closes any
+/// other connection at once, before any doorbell (counted in <see cref="SmtPlatformStats.AgentsRefused"/>);
+/// the agent's <see cref="SmtAgentTransport.ConnectAsync"/> sees that end of file and throws
+/// <see cref="SmtAgentRefusedException"/>. The doorbell format is unchanged: a refusal carries no packet.
+/// With <see cref="SmtPlatformOptions.AgentsInTurn"/> the next agent is linked once the last one's link
+/// ended and the area was reset.</para>
 /// Used by tests and by the emulator running as its own process. It removes its area file and socket
 /// on dispose.
 /// </summary>
@@ -68,7 +100,14 @@ public sealed class SmtPlatformEnd : IDisposable
     private readonly SmtArea _area;
     private readonly Socket _listener;
     private readonly Lock _lock = new();
-    private readonly TaskCompletionSource<SmtLinkClosed> _agentGone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stopAccepting = new();
+    private TaskCompletionSource<SmtLinkClosed> _agentGone = NewGone(); // under _lock: the current agent's end, or the next agent's
+    private TaskCompletionSource _agentLinked = NewSignal();             // under _lock: completes when the next agent is linked
+    private TaskCompletionSource _vacated = NewSignal();                 // under _lock: completes when the current agent's link ended and was reset
+    private bool _agentActive;  // under _lock: an agent is linked, or its link ended and the reset is not done
+    private Thread? _acceptThread; // under _lock
+    private int _acceptCalls;      // under _lock
+    private volatile Action<SmtAgentLeft>? _agentLeftHandler;
     private readonly bool[] _awaitingCompletion = new bool[SmtLayout.MaxSlots]; // under _lock
     private readonly uint[] _lastP2AFlags = new uint[SmtLayout.MaxSlots];       // under _lock
     private readonly byte[] _commandBuffer = new byte[SmtLayout.MaxPayload];   // receive thread only
@@ -76,10 +115,10 @@ public sealed class SmtPlatformEnd : IDisposable
     private volatile Action<int>? _completionHandler;
     private SmtDoorbell? _doorbell;
     private uint _commandFlags; // under _lock
-    private int _acceptStarted;
     private bool _disposed;     // under _lock
 
-    private long _sent, _lost, _commands, _responses, _delayedResponses, _completions, _unexpectedCompletions, _emptyCommandDoorbells;
+    private long _sent, _lost, _commands, _responses, _delayedResponses, _completions, _unexpectedCompletions, _emptyCommandDoorbells,
+        _protocolErrors, _agentsLinked, _agentsRefused;
 
     private SmtPlatformEnd(SmtPlatformOptions options, string socketPath, SmtArea area, Socket listener)
     {
@@ -118,8 +157,20 @@ public sealed class SmtPlatformEnd : IDisposable
     /// <summary>The area this platform created.</summary>
     public SmtArea Area => _area;
 
-    /// <summary>Completes once when the agent's link ends: EOF (the agent is gone), a protocol error, or <see cref="Dispose"/>.</summary>
-    public Task<SmtLinkClosed> AgentGone => _agentGone.Task;
+    /// <summary>
+    /// Completes when the agent's link ends: EOF (the agent is gone), a protocol error, or <see cref="Dispose"/>.
+    /// With agents in turn each agent has its own: read it again once the next agent is linked.
+    /// </summary>
+    public Task<SmtLinkClosed> AgentGone
+    {
+        get { lock (_lock) return _agentGone.Task; }
+    }
+
+    /// <summary>True from an agent's link until its link ended.</summary>
+    public bool IsAgentLinked
+    {
+        get { lock (_lock) return _doorbell is { Closed.IsCompleted: false }; }
+    }
 
     public SmtPlatformStats Stats => new(
         Interlocked.Read(ref _sent),
@@ -130,26 +181,153 @@ public sealed class SmtPlatformEnd : IDisposable
         Interlocked.Read(ref _completions),
         Interlocked.Read(ref _unexpectedCompletions),
         Interlocked.Read(ref _emptyCommandDoorbells),
-        _doorbell?.ProtocolErrors ?? 0);
+        Interlocked.Read(ref _protocolErrors),
+        Interlocked.Read(ref _agentsLinked),
+        Interlocked.Read(ref _agentsRefused));
 
-    /// <summary>Waits for the one agent of this link, then stops listening (a second agent is refused).</summary>
+    /// <summary>
+    /// Starts accepting (once; it goes on until <see cref="Dispose"/>) and waits until an agent is linked.
+    /// Without agents in turn it may be called once; with them, again for each next agent (at once while
+    /// one is linked). Cancelling stops the wait, not the accepting.
+    /// </summary>
     public async Task AcceptAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _acceptStarted, 1) != 0)
-            throw new InvalidOperationException("an SMT platform end accepts one agent");
-        var socket = await SmtDoorbell.AcceptAsync(_listener, cancellationToken).ConfigureAwait(false);
-        var doorbell = new SmtDoorbell(socket, SmtLayout.DoorbellToPlatform, _options.P2ASlots.Append(_options.A2PSlot));
+        Task linked;
         lock (_lock)
         {
-            if (_disposed)
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_options.AgentsInTurn && _acceptCalls > 0) throw new InvalidOperationException("an SMT platform end accepts one agent");
+            _acceptCalls++;
+            if (_acceptThread is null)
             {
-                doorbell.Dispose();
-                throw new ObjectDisposedException(nameof(SmtPlatformEnd));
+                // A dedicated thread: it lives as long as the platform and blocks in poll/accept.
+                _acceptThread = new Thread(AcceptLoop) { IsBackground = true, Name = $"smt-accept {Path.GetFileName(_socketPath)}" };
+                _acceptThread.Start();
             }
-            _doorbell = doorbell;
+            linked = _doorbell is { Closed.IsCompleted: false } ? Task.CompletedTask : _agentLinked.Task;
         }
-        _listener.Dispose();
-        doorbell.Start($"smt-platform {Path.GetFileName(_socketPath)}", new DoorbellHandler(this));
+        await linked.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// With agents in turn: called when an agent's link ended, on its receive thread, after the area was
+    /// reset and before the next agent can be linked (so the handler's own reset, e.g. forgetting that
+    /// agent's enables, never reaches the next one). Must not block for long.
+    /// </summary>
+    public void OnAgentLeft(Action<SmtAgentLeft>? handler) => _agentLeftHandler = handler;
+
+    private void AcceptLoop()
+    {
+        var stop = _stopAccepting.Token;
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                // Poll first so that Dispose is noticed; an accept after a successful poll does not block.
+                if (!_listener.Poll(TimeSpan.FromMilliseconds(50), SelectMode.SelectRead)) continue;
+                var socket = _listener.Accept();
+                if (!TryLink(socket)) Refuse(socket);
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The listener was disposed (Dispose) or failed: no further agent is linked or refused.
+        }
+    }
+
+    /// <summary>Links the connection as the agent if the link has none (waiting the hand-over grace for one that is leaving); false to refuse it.</summary>
+    private bool TryLink(Socket socket)
+    {
+        Task vacated;
+        lock (_lock)
+        {
+            if (_disposed) return false;
+            if (!_agentActive && (_options.AgentsInTurn || Interlocked.Read(ref _agentsLinked) == 0))
+            {
+                LinkLocked(socket);
+                return true;
+            }
+            if (!_options.AgentsInTurn) return false;
+            vacated = _vacated.Task;
+        }
+        // The current agent may be on its way out (its EOF not read yet): give it a moment.
+        if (!vacated.Wait(_options.HandoverGrace)) return false;
+        lock (_lock)
+        {
+            if (_disposed || _agentActive) return false;
+            LinkLocked(socket);
+            return true;
+        }
+    }
+
+    private void LinkLocked(Socket socket)
+    {
+        var doorbell = new SmtDoorbell(socket, SmtLayout.DoorbellToPlatform, _options.P2ASlots.Append(_options.A2PSlot));
+        if (_agentGone.Task.IsCompleted) _agentGone = NewGone(); // the last agent's end stays with it
+        var agent = Interlocked.Increment(ref _agentsLinked);
+        var handler = new DoorbellHandler(this, doorbell, agent, _agentGone, _vacated = NewSignal());
+        _doorbell = doorbell;
+        _agentActive = true;
+        // Started under the lock: a command of the new agent then finds _doorbell set. Nothing the
+        // receive thread does at first takes this lock before its first packet.
+        doorbell.Start($"smt-platform {Path.GetFileName(_socketPath)}", handler);
+        var linked = _agentLinked;
+        _agentLinked = NewSignal();
+        linked.TrySetResult();
+    }
+
+    /// <summary>Closes a connection at once, before any doorbell: the agent's connect reads that end of file as a refusal.</summary>
+    private void Refuse(Socket socket)
+    {
+        lock (_lock)
+            if (!_disposed) Interlocked.Increment(ref _agentsRefused); // counted before the agent can see it
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // The agent already went.
+        }
+        socket.Dispose();
+    }
+
+    /// <summary>
+    /// Last on an agent's receive thread. With agents in turn (and not disposed): the area back to FREE
+    /// everywhere with nothing in flight, the handler told, then the next agent may be linked.
+    /// </summary>
+    private void OnAgentStopped(DoorbellHandler agent)
+    {
+        SmtAgentLeft? left = null;
+        lock (_lock)
+        {
+            if (!_disposed && _options.AgentsInTurn && _doorbell == agent.Doorbell)
+            {
+                var unread = _options.P2ASlots.Where(p => (_area.ReadStatus(p) & SmtLayout.StatusFree) == 0).ToList();
+                for (var slot = 0; slot < _area.SlotCount; slot++)
+                {
+                    _area.SlotBytes(slot).Clear();
+                    _area.WriteStatus(slot, SmtLayout.StatusFree);
+                }
+                Array.Clear(_awaitingCompletion);
+                Array.Clear(_lastP2AFlags);
+                _commandFlags = 0;
+                left = new SmtAgentLeft(agent.Doorbell.Closed.Result, agent.Number, unread);
+            }
+        }
+        try
+        {
+            if (left is not null) _agentLeftHandler?.Invoke(left);
+        }
+        finally
+        {
+            agent.Doorbell.Dispose(); // its socket; no join on its own thread
+            lock (_lock)
+            {
+                if (_doorbell == agent.Doorbell) _agentActive = false;
+            }
+            agent.Vacated.TrySetResult();
+        }
     }
 
     /// <summary>
@@ -320,9 +498,18 @@ public sealed class SmtPlatformEnd : IDisposable
             _disposed = true;
             doorbell = _doorbell;
         }
+        _stopAccepting.Cancel();
         doorbell?.Dispose();
         _listener.Dispose();
-        _agentGone.TrySetResult(new SmtLinkClosed(SmtCloseReason.Disposed, "the platform was disposed"));
+        TaskCompletionSource<SmtLinkClosed> gone;
+        TaskCompletionSource linked;
+        lock (_lock)
+        {
+            gone = _agentGone;
+            linked = _agentLinked;
+        }
+        gone.TrySetResult(new SmtLinkClosed(SmtCloseReason.Disposed, "the platform was disposed"));
+        if (linked.TrySetException(new ObjectDisposedException(nameof(SmtPlatformEnd)))) _ = linked.Task.Exception; // observed: nobody may wait
         lock (_lock) _area.Dispose();
         TryDelete(_area.Path);
         TryDelete(_socketPath);
@@ -340,10 +527,27 @@ public sealed class SmtPlatformEnd : IDisposable
         }
     }
 
-    private sealed class DoorbellHandler(SmtPlatformEnd owner) : ISmtDoorbellHandler
+    private static TaskCompletionSource<SmtLinkClosed> NewGone() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>One agent's link: its doorbell, its number and its end.</summary>
+    private sealed class DoorbellHandler(SmtPlatformEnd owner, SmtDoorbell doorbell, long number,
+        TaskCompletionSource<SmtLinkClosed> gone, TaskCompletionSource vacated) : ISmtDoorbellHandler
     {
+        public SmtDoorbell Doorbell { get; } = doorbell;
+        public long Number { get; } = number;
+        public TaskCompletionSource Vacated { get; } = vacated;
+
         public void OnDoorbell(int slot) => owner.OnDoorbell(slot);
 
-        public void OnClosed(SmtLinkClosed closed) => owner._agentGone.TrySetResult(closed);
+        public void OnClosed(SmtLinkClosed closed)
+        {
+            // Counted before the end is told: whoever awaited it reads the count.
+            if (closed.Reason == SmtCloseReason.ProtocolError) Interlocked.Increment(ref owner._protocolErrors);
+            gone.TrySetResult(closed);
+        }
+
+        public void OnReceiveStopped() => owner.OnAgentStopped(this);
     }
 }

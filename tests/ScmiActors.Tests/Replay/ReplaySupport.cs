@@ -44,7 +44,13 @@ internal sealed class ReplayLink : IAsyncDisposable
         try
         {
             Host = SmtReplayHost.Create(Directory.AreaPath, Directory.SocketPath, script, options);
-            Agent = new SmtAgentTransport(new SmtAgentOptions(Directory.AreaPath, Directory.SocketPath) { SlotTimeout = SmtTestLink.Bound });
+            // A short refusal wait: the player starts when the platform links the agent, and a stall timeout of
+            // 100 ms must not play into a connect still watching for a refusal, before the test attaches.
+            Agent = new SmtAgentTransport(new SmtAgentOptions(Directory.AreaPath, Directory.SocketPath)
+            {
+                SlotTimeout = SmtTestLink.Bound,
+                RefusalWait = TimeSpan.FromMilliseconds(10),
+            });
             Accepted = Host.AcceptAsync(_accepting.Token);
         }
         catch
