@@ -135,7 +135,7 @@ public static class MainJobCommand
         profile.AcceptOnlyFromAmong([.. ScmiActors.Emulator.Profiles.FirmwareProfile.Names]);
         foreach (var option in new Option[] { platforms, rate, duration, fault, config, noDiscovery, rateLimit, verbose, logFormat, link, connect, raw, record, profile })
             root.Options.Add(option);
-        var metrics = new Observability.MetricsCommandLine(root);
+        var metrics = new Observability.MetricsCommandLine(root, "127.0.0.1");
         root.Validators.Add(r =>
         {
             if (r.GetValue(connect) is not null && r.GetValue(link) == "in-memory") r.AddError("--connect: needs --link smt (it attaches to a platform process)");

@@ -87,11 +87,11 @@ public static class NodeCommand
         var verbose = new Option<bool>("--verbose") { Description = "Every log line, Akka's cluster and remoting included" };
 
         var command = new Command(Name, Summary) { host, port, seeds, roles, stableAfter, duration, logFormat, verbose };
-        var metrics = new Observability.MetricsCommandLine(command);
+        var metrics = new Observability.MetricsCommandLine(command, "HOST (--host)");
         command.SetAction(async (parse, cancellation) =>
         {
             // The scrape endpoint binds where remoting does: loopback unless --host says otherwise.
-            if (metrics.Read(parse, parse.GetValue(host)!, error) is not { } metricsOptions) return ExitCodes.Usage;
+            if (metrics.Read(parse, parse.GetValue(host)!, error, (parse.GetValue(port), "--port")) is not { } metricsOptions) return ExitCodes.Usage;
             var options = new NodeOptions(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(seeds)!, parse.GetValue(roles)!,
                 parse.GetValue(duration), parse.GetValue(stableAfter) ?? NodeCluster.DefaultStableAfter, ConsoleLogs.Parse(parse.GetValue(logFormat)),
                 parse.GetValue(verbose)) { Metrics = metricsOptions };

@@ -62,12 +62,13 @@ public sealed class MetricsCommandLine
 
     private readonly Func<string, string?> _environment;
 
-    public MetricsCommandLine(Command command, Func<string, string?>? environment = null)
+    /// <param name="host">How the help names the scrape endpoint's address.</param>
+    public MetricsCommandLine(Command command, string host, Func<string, string?>? environment = null)
     {
         _environment = environment ?? Environment.GetEnvironmentVariable;
         Port = new Option<int>("--metrics-port")
         {
-            Description = "Serve the metrics for Prometheus at http://HOST:N/metrics, N 1..65535; 0 (the default): not served",
+            Description = $"Serve the metrics for Prometheus at http://{host}:N/metrics, N 1..65535; 0 (the default): not served",
             HelpName = "N",
             CustomParser = ParsePort,
         };
@@ -90,7 +91,8 @@ public sealed class MetricsCommandLine
     /// The options of this command line for a scrape endpoint on <paramref name="host"/>; null after
     /// one line on <paramref name="error"/> when the port cannot be listened on or the variable is not a URL.
     /// </summary>
-    public MetricsOptions? Read(ParseResult parse, string host, TextWriter error)
+    /// <param name="taken">A port of the same host the command itself will listen on (the node's --port), with its option's name.</param>
+    public MetricsOptions? Read(ParseResult parse, string host, TextWriter error, (int Port, string Option) taken = default)
     {
         var endpoint = parse.GetValue(OtlpEndpoint);
         var fromEnvironment = false;
@@ -98,6 +100,9 @@ public sealed class MetricsCommandLine
         if (endpoint is null && _environment(OtlpEndpointVariable) is { Length: > 0 } variable)
             fromEnvironment = ParseUrl(variable, OtlpEndpointVariable, e => problem = e) is not null;
         var options = new MetricsOptions(host, parse.GetValue(Port), endpoint, fromEnvironment);
+        // Free now, but the command binds it itself a moment later: one of the two would fail inside the host's start.
+        if (problem is null && options.PrometheusPort != 0 && options.PrometheusPort == taken.Port)
+            problem = $"--metrics-port: {taken.Port} is the {taken.Option} of this command too";
         if (problem is null && options.CannotListen() is { } reason)
             problem = $"--metrics-port: cannot listen on {host}:{options.PrometheusPort} ({reason})";
         if (problem is null) return options;
