@@ -87,7 +87,7 @@ public static class NodeCommand
         var verbose = new Option<bool>("--verbose") { Description = "Every log line, Akka's cluster and remoting included" };
 
         var command = new Command(Name, Summary) { host, port, seeds, roles, stableAfter, duration, logFormat, verbose };
-        var metrics = new Observability.MetricsCommandLine(command, "HOST (--host)");
+        var metrics = new Observability.MetricsCommandLine(command, "IP");
         command.SetAction(async (parse, cancellation) =>
         {
             // The scrape endpoint binds where remoting does: loopback unless --host says otherwise.

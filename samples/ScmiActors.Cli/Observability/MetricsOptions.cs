@@ -62,7 +62,7 @@ public sealed class MetricsCommandLine
 
     private readonly Func<string, string?> _environment;
 
-    /// <param name="host">How the help names the scrape endpoint's address.</param>
+    /// <param name="host">How the help names the scrape endpoint's address (the node's: IP, as its --host).</param>
     public MetricsCommandLine(Command command, string host, Func<string, string?>? environment = null)
     {
         _environment = environment ?? Environment.GetEnvironmentVariable;
