@@ -135,6 +135,7 @@ public static class MainJobCommand
         profile.AcceptOnlyFromAmong([.. ScmiActors.Emulator.Profiles.FirmwareProfile.Names]);
         foreach (var option in new Option[] { platforms, rate, duration, fault, config, noDiscovery, rateLimit, verbose, logFormat, link, connect, raw, record, profile })
             root.Options.Add(option);
+        var metrics = new Observability.MetricsCommandLine(root, "127.0.0.1");
         root.Validators.Add(r =>
         {
             if (r.GetValue(connect) is not null && r.GetValue(link) == "in-memory") r.AddError("--connect: needs --link smt (it attaches to a platform process)");
@@ -153,11 +154,13 @@ public static class MainJobCommand
 
         root.SetAction(async (parse, cancellation) =>
         {
+            // The scrape endpoint binds loopback: the main job is one machine's tool.
+            if (metrics.Read(parse, "127.0.0.1", error) is not { } metricsOptions) return ExitCodes.Usage;
             var options = new MainJobOptions(parse.GetValue(platforms), parse.GetValue(rate), parse.GetValue(duration),
                 ParseFaults(parse.GetValue(fault) ?? []), parse.GetValue(config), !parse.GetValue(noDiscovery),
                 RateLimit: parse.GetValue(rateLimit), Logs: ConsoleLogs.Parse(parse.GetValue(logFormat)), Verbose: parse.GetValue(verbose),
                 Link: parse.GetValue(link) == "in-memory" ? MainJobLink.InMemory : MainJobLink.Smt, Connect: parse.GetValue(connect),
-                Raw: parse.GetValue(raw), Record: parse.GetValue(record), Profile: parse.GetValue(profile)!);
+                Raw: parse.GetValue(raw), Record: parse.GetValue(record), Profile: parse.GetValue(profile)!, Metrics: metricsOptions);
             try
             {
                 var result = await new MainJobRunner(options, output).RunAsync(cancellation);

@@ -45,6 +45,7 @@ public enum MainJobLink
 /// <param name="RawTransportCreated">Told each raw-mode transport before it connects (a test's fake kernel feeds its readers).</param>
 /// <param name="Record">Record every message of every link, one file per platform (<c>run.rec</c> → <c>run-soc0.rec</c>); null: none.</param>
 /// <param name="Profile">With the SMT link's child platform process: the firmware profile it runs (none, scp, imx-sm).</param>
+/// <param name="Metrics">Where the host exports the library's meter (Prometheus, OTLP); null: nowhere.</param>
 public sealed record MainJobOptions(
     int Platforms = 1,
     double Rate = 20,
@@ -62,7 +63,8 @@ public sealed record MainJobOptions(
     RawModeOptions? RawOptions = null,
     Action<RawModeTransport>? RawTransportCreated = null,
     string? Record = null,
-    string Profile = "none")
+    string Profile = "none",
+    Observability.MetricsOptions? Metrics = null)
 {
     public TimeSpan RunFor => Duration ?? TimeSpan.FromSeconds(10);
     public TimeSpan Progress => ProgressInterval ?? TimeSpan.FromSeconds(1);

@@ -5,6 +5,7 @@ using Akka.Logger.Serilog;
 using HdrHistogram;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using ScmiActors.Cli.Observability;
 using ScmiActors.Emulator;
 using ScmiActors.Hosting;
 using ScmiActors.Messages;
@@ -193,6 +194,7 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
         // Terminating the node logs a few Information lines after the Serilog logger stopped, through
         // Akka's plain stdout logger (whatever stdout-loglevel says): our part is done, Warning is enough.
         if (!options.Verbose) system.EventStream.SetLogLevel(Akka.Event.LogLevel.WarningLevel);
+        MetricsExport.Flush(host.Services);
         await host.StopAsync(TimeSpan.FromSeconds(30));
         SummaryPrinter.Print(result, output);
         if (options.Record is { } recorded)
@@ -218,6 +220,7 @@ public sealed class MainJobRunner(MainJobOptions options, TextWriter output)
     private IHost BuildHost() => new HostBuilder()
         // The CLI handles SIGINT/SIGTERM itself (Program): the default console lifetime would start a second stop.
         .ConfigureServices(services => services.AddSingleton<IHostLifetime, NoSignalsLifetime>())
+        .UseScmiMetricsExport(options.Metrics)
         .ConfigureServices(services => services.AddAkka("scmi-actors", (builder, _) =>
         {
             if (options.RateLimit is { } limit) builder.AddHocon($"scmi.rate-limit = {limit}", HoconAddMode.Prepend);

@@ -96,14 +96,18 @@ public static class NodeCommand
             if (r.GetValue(offers) is { Length: > 0 } && r.GetValue(roles) is { Length: > 0 } given && !given.Contains(NodeCluster.PlatformRole))
                 r.AddError($"--offer: only a node with the {NodeCluster.PlatformRole} role hosts platforms");
         });
+        var metrics = new Observability.MetricsCommandLine(command, "IP");
         command.SetAction(async (parse, cancellation) =>
         {
+            // The scrape endpoint binds where remoting does: loopback unless --host says otherwise.
+            if (metrics.Read(parse, parse.GetValue(host)!, error, (parse.GetValue(port), "--port")) is not { } metricsOptions) return ExitCodes.Usage;
             var options = new NodeOptions(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(seeds)!, parse.GetValue(roles)!,
                 parse.GetValue(duration), parse.GetValue(stableAfter) ?? NodeCluster.DefaultStableAfter, ConsoleLogs.Parse(parse.GetValue(logFormat)),
                 parse.GetValue(verbose))
             {
                 Offers = parse.GetValue(offers) ?? [],
                 Subscribe = parse.GetValue(subscribe) ?? [],
+                Metrics = metricsOptions,
             };
             var exitCode = await new NodeRunner(options, output, error).RunAsync(cancellation);
             return exitCode == ExitCodes.Interrupted && interruptedExitCode is not null ? interruptedExitCode() : exitCode;

@@ -5,6 +5,7 @@ using Akka.Logger.Serilog;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ScmiActors.Cli.MainJob;
+using ScmiActors.Cli.Observability;
 using ScmiActors.Hosting;
 
 namespace ScmiActors.Cli.Node;
@@ -13,6 +14,9 @@ namespace ScmiActors.Cli.Node;
 public sealed record NodeOptions(string Host, int Port, IReadOnlyList<Address> Seeds, IReadOnlyList<string> Roles,
     TimeSpan? Duration, TimeSpan StableAfter, LogFormat Logs, bool Verbose)
 {
+    /// <summary>Where the host exports the library's meter (Prometheus, OTLP); null: nowhere.</summary>
+    public MetricsOptions? Metrics { get; init; }
+
     public bool HostsPlatforms => Roles.Contains(NodeCluster.PlatformRole);
 
     /// <summary>Platforms this node can reach (--offer).</summary>
@@ -71,6 +75,7 @@ public sealed class NodeRunner(NodeOptions options, TextWriter output, TextWrite
             if (cancellation.IsCancellationRequested) exitCode = ExitCodes.Interrupted;
             // Our part is done: the stop's Information lines (remoting shut down ...) are noise.
             if (!options.Verbose) system.EventStream.SetLogLevel(Akka.Event.LogLevel.WarningLevel);
+            MetricsExport.Flush(host.Services);
             await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance).WaitAsync(StopBudget, CancellationToken.None)
                 .ContinueWith(_ => { }, TaskScheduler.Default);
             output.WriteLine(exiting.Task.IsCompleted ? $"Node {self} left the cluster"
@@ -101,6 +106,7 @@ public sealed class NodeRunner(NodeOptions options, TextWriter output, TextWrite
     private IHost BuildHost() => new HostBuilder()
         // The CLI handles SIGINT/SIGTERM itself (Program): the default console lifetime would start a second stop.
         .ConfigureServices(services => services.AddSingleton<IHostLifetime, NoSignalsLifetime>())
+        .UseScmiMetricsExport(options.Metrics)
         .ConfigureServices(services => services.AddAkka(NodeCluster.SystemName, (builder, _) =>
         {
             // Two shutdowns (Akka's process-exit hook and the host's) hang the stop: only the host runs it.

@@ -29,8 +29,14 @@ internal sealed class CliProcess : IDisposable
 
     public static CliProcess Start(params string[] args) => Start(redirectInput: false, readOutput: true, args);
 
+    /// <summary>Starts with these variables added to (or, with a null value, removed from) the child's environment.</summary>
+    public static CliProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        Start(redirectInput: false, readOutput: true, args, environment);
+
     /// <param name="readOutput">False: standard output is left to the test (<see cref="Process"/>.StandardOutput).</param>
-    public static CliProcess Start(bool redirectInput, bool readOutput, params string[] args)
+    public static CliProcess Start(bool redirectInput, bool readOutput, params string[] args) => Start(redirectInput, readOutput, args, null);
+
+    private static CliProcess Start(bool redirectInput, bool readOutput, string[] args, IReadOnlyDictionary<string, string?>? environment)
     {
         var info = new ProcessStartInfo(Binary)
         {
@@ -41,6 +47,9 @@ internal sealed class CliProcess : IDisposable
             WorkingDirectory = Path.GetTempPath(),
         };
         foreach (var arg in args) info.ArgumentList.Add(arg);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+            if (value is null) info.Environment.Remove(name);
+            else info.Environment[name] = value;
         var process = new Process { StartInfo = info };
         var cli = new CliProcess(process);
         process.OutputDataReceived += (_, e) => cli.Append(cli._output, e.Data);
