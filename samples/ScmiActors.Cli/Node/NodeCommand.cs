@@ -87,11 +87,12 @@ public static class NodeCommand
         var verbose = new Option<bool>("--verbose") { Description = "Every log line, Akka's cluster and remoting included" };
 
         var command = new Command(Name, Summary) { host, port, seeds, roles, stableAfter, duration, logFormat, verbose };
+        var tls = NodeTls.AddTo(command, seeds);
         command.SetAction(async (parse, cancellation) =>
         {
             var options = new NodeOptions(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(seeds)!, parse.GetValue(roles)!,
                 parse.GetValue(duration), parse.GetValue(stableAfter) ?? NodeCluster.DefaultStableAfter, ConsoleLogs.Parse(parse.GetValue(logFormat)),
-                parse.GetValue(verbose));
+                parse.GetValue(verbose)) { Tls = tls.Read(parse) };
             var exitCode = await new NodeRunner(options, output, error).RunAsync(cancellation);
             return exitCode == ExitCodes.Interrupted && interruptedExitCode is not null ? interruptedExitCode() : exitCode;
         });
