@@ -67,15 +67,28 @@ public static class NodeTls
             {
                 if (envName is not null) r.AddError("--tls-password-env: only with --tls-cert");
                 // Without TLS a node speaks akka.tcp: an akka.ssl.tcp seed would never answer it.
-                else if (r.GetValue(seeds)?.FirstOrDefault(s => s.Protocol == Scheme) is { } ssl)
+                else if (SeedsOf(r, seeds).FirstOrDefault(s => s.Protocol == Scheme) is { } ssl)
                     r.AddError($"--seed-nodes: '{ssl}' is a TLS address; give --tls-cert, or use akka.tcp://");
                 return;
             }
             if (Load(file.FullName, envName, out var reason) is null) r.AddError(reason);
-            else if (r.GetValue(seeds)?.FirstOrDefault(s => s.Protocol != Scheme) is { } plain)
+            else if (SeedsOf(r, seeds).FirstOrDefault(s => s.Protocol != Scheme) is { } plain)
                 r.AddError($"--seed-nodes: '{plain}' is not a TLS address: with --tls-cert, nodes are {Scheme}://{NodeCluster.SystemName}@HOST:PORT");
         });
         return new Options(cert, passwordEnv);
+    }
+
+    /// <summary>The parsed seed addresses; none when --seed-nodes is missing or has its own error (already reported).</summary>
+    private static Address[] SeedsOf(CommandResult r, Option<Address[]> seeds)
+    {
+        try
+        {
+            return r.GetValue(seeds) ?? [];
+        }
+        catch (InvalidOperationException)
+        {
+            return [];
+        }
     }
 
     /// <summary>
