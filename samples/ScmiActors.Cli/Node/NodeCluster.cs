@@ -72,7 +72,9 @@ public static class NodeCluster
     public static Address? TryParseSeed(string text, out string reason)
     {
         reason = "";
-        var prefix = $"akka.tcp://{SystemName}@";
+        // akka.ssl.tcp: a node with --tls-cert (NodeTls checks that the scheme matches).
+        var protocol = text.StartsWith($"{NodeTls.Scheme}://", StringComparison.Ordinal) ? NodeTls.Scheme : "akka.tcp";
+        var prefix = $"{protocol}://{SystemName}@";
         if (!text.StartsWith(prefix, StringComparison.Ordinal))
         {
             reason = $"--seed-nodes: '{text}' is not a node address (akka.tcp://{SystemName}@HOST:PORT)";
@@ -87,7 +89,7 @@ public static class NodeCluster
             reason = $"--seed-nodes: '{text}' is not a node address (akka.tcp://{SystemName}@HOST:PORT, PORT 1..65535)";
             return null;
         }
-        return new Address("akka.tcp", SystemName, host, port);
+        return new Address(protocol, SystemName, host, port);
     }
 
     /// <summary>An IP address to bind remoting to (a name could resolve to more than one interface).</summary>

@@ -97,6 +97,7 @@ public static class NodeCommand
                 r.AddError($"--offer: only a node with the {NodeCluster.PlatformRole} role hosts platforms");
         });
         var metrics = new Observability.MetricsCommandLine(command, "IP");
+        var tls = NodeTls.AddTo(command, seeds);
         command.SetAction(async (parse, cancellation) =>
         {
             // The scrape endpoint binds where remoting does: loopback unless --host says otherwise.
@@ -108,6 +109,7 @@ public static class NodeCommand
                 Offers = parse.GetValue(offers) ?? [],
                 Subscribe = parse.GetValue(subscribe) ?? [],
                 Metrics = metricsOptions,
+                Tls = tls.Read(parse),
             };
             var exitCode = await new NodeRunner(options, output, error).RunAsync(cancellation);
             return exitCode == ExitCodes.Interrupted && interruptedExitCode is not null ? interruptedExitCode() : exitCode;

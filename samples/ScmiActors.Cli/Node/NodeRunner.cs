@@ -24,6 +24,9 @@ public sealed record NodeOptions(string Host, int Port, IReadOnlyList<Address> S
 
     /// <summary>Platforms this node subscribes to (--subscribe).</summary>
     public IReadOnlyList<string> Subscribe { get; init; } = [];
+
+    /// <summary>TLS between nodes (<c>--tls-cert</c>), or null for plain TCP.</summary>
+    public NodeTlsSettings? Tls { get; init; }
 }
 
 /// <summary>
@@ -50,6 +53,7 @@ public sealed class NodeRunner(NodeOptions options, TextWriter output, TextWrite
         // The watcher's actor thread and this method both print.
         output = TextWriter.Synchronized(output);
         output.WriteLine($"Starting node on {options.Host}:{options.Port} as [{string.Join(",", options.Roles)}]; seed nodes: {string.Join(", ", options.Seeds)}.");
+        if (options.Tls is { } tls) output.WriteLine(NodeTls.Describe(tls));
         output.Flush();
 
         using var host = BuildHost();
@@ -67,7 +71,8 @@ public sealed class NodeRunner(NodeOptions options, TextWriter output, TextWrite
         if (await Task.WhenAny(running, system.WhenTerminated) == system.WhenTerminated)
         {
             // run-coordinated-shutdown-when-down: the split-brain resolver (or an operator) downed this node.
-            output.WriteLine($"Node {self} was downed by the cluster and stopped");
+            // With TLS, Akka.Remote also stops a node whose outbound handshake failed (NodeTls.StopReason).
+            output.WriteLine(NodeTls.StopReason(system) is { } tlsFailure ? $"Node {self} stopped: {tlsFailure}" : $"Node {self} was downed by the cluster and stopped");
             exitCode = ExitCodes.NodeDowned;
         }
         else
@@ -121,6 +126,7 @@ public sealed class NodeRunner(NodeOptions options, TextWriter output, TextWrite
                 o.HostsPlatforms = options.HostsPlatforms;
             });
             ConsoleLogs.Configure(builder, options.Logs, options.Verbose);
+            if (options.Tls is { } tls) NodeTls.Configure(builder, tls);
         }))
         .Build();
 }
