@@ -91,10 +91,15 @@ public static class NodeCommand
         var command = new Command(Name, Summary) { host, port, seeds, roles, stableAfter, duration, offers, subscribe, logFormat, verbose };
         command.Validators.Add(r =>
         {
-            // Only once both parsed: a value with errors of its own is reported by its option, and reading it throws.
-            if (r.GetResult(offers) is not { Errors: var e1 } || e1.Any() || r.GetResult(roles) is { Errors: var e2 } && e2.Any()) return;
-            if (r.GetValue(offers) is { Length: > 0 } && r.GetValue(roles) is { Length: > 0 } given && !given.Contains(NodeCluster.PlatformRole))
-                r.AddError($"--offer: only a node with the {NodeCluster.PlatformRole} role hosts platforms");
+            try
+            {
+                if (r.GetValue(offers) is { Length: > 0 } && r.GetValue(roles) is { Length: > 0 } given && !given.Contains(NodeCluster.PlatformRole))
+                    r.AddError($"--offer: only a node with the {NodeCluster.PlatformRole} role hosts platforms");
+            }
+            catch (InvalidOperationException)
+            {
+                // One of them has errors of its own, which its option reports; reading it throws.
+            }
         });
         var metrics = new Observability.MetricsCommandLine(command, "IP");
         var tls = NodeTls.AddTo(command, seeds);
