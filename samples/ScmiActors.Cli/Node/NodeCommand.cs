@@ -30,6 +30,11 @@ public static class NodeCommand
         change (N: the members that are Up), "Node ADDRESS is Up as [ROLES]; members: N" when this
         node is Up, "Node ADDRESS left the cluster" after an ordered leave, and "Node ADDRESS was
         downed by the cluster and stopped" when the others downed it.
+        Platforms: every platform node that can reach a platform offers it (--offer ID=PATH, the
+        platform run with "platform --link PATH --platform-id ID --agents-in-turn"); its handle runs
+        on one of them ("Platform ID is ready on ADDRESS") and moves with its subscriptions when that
+        node goes. --subscribe ID prints "Subscriptions to ID: N active", "... pending" while the
+        platform moves, and "Reports from ID: N".
         A node the others cannot reach is downed by the split-brain resolver (keep-majority) after
         --stable-after; shards of a downed node start elsewhere only after the same margin.
         Exit codes: 0 left in order after --duration; 1 downed by the cluster; 2 bad command line,
@@ -83,12 +88,24 @@ public static class NodeCommand
             HelpName = "D",
             CustomParser = r => MainJobCommand.ParseDuration(r),
         };
+        var health = new Option<int>("--health-port")
+        {
+            Description = "Serve /alive and /ready (200 when this node is Up and every platform it offers is ready, else 503 and why) on --host at this port; default: none",
+            HelpName = "N",
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Single().Value;
+                if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 65535) return n;
+                r.AddError($"--health-port: '{text}' is not a port number 1..65535");
+                return 0;
+            },
+        };
         var offers = NodePlatforms.OfferOption();
         var subscribe = NodePlatforms.SubscribeOption();
         var logFormat = ConsoleLogs.FormatOption();
         var verbose = new Option<bool>("--verbose") { Description = "Every log line, Akka's cluster and remoting included" };
 
-        var command = new Command(Name, Summary) { host, port, seeds, roles, stableAfter, duration, offers, subscribe, logFormat, verbose };
+        var command = new Command(Name, Summary) { host, port, seeds, roles, stableAfter, duration, offers, subscribe, health, logFormat, verbose };
         command.Validators.Add(r =>
         {
             try
@@ -114,6 +131,7 @@ public static class NodeCommand
                 Offers = parse.GetValue(offers) ?? [],
                 Subscribe = parse.GetValue(subscribe) ?? [],
                 Metrics = metricsOptions,
+                HealthPort = parse.GetValue(health),
                 Tls = tls.Read(parse),
             };
             var exitCode = await new NodeRunner(options, output, error).RunAsync(cancellation);

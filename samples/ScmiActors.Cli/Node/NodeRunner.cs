@@ -25,6 +25,9 @@ public sealed record NodeOptions(string Host, int Port, IReadOnlyList<Address> S
     /// <summary>Platforms this node subscribes to (--subscribe).</summary>
     public IReadOnlyList<string> Subscribe { get; init; } = [];
 
+    /// <summary>Port of /alive and /ready (--health-port); 0: none.</summary>
+    public int HealthPort { get; init; }
+
     /// <summary>TLS between nodes (<c>--tls-cert</c>), or null for plain TCP.</summary>
     public NodeTlsSettings? Tls { get; init; }
 }
@@ -50,6 +53,12 @@ public sealed class NodeRunner(NodeOptions options, TextWriter output, TextWrite
             error.Flush();
             return ExitCodes.Usage;
         }
+        if (options.HealthPort > 0 && CannotListen(options.HealthPort) is { } healthReason)
+        {
+            error.WriteLine($"scmi-actors: --health-port: cannot listen on {options.Host}:{options.HealthPort} ({healthReason}) (see --help)");
+            error.Flush();
+            return ExitCodes.Usage;
+        }
         // The watcher's actor thread and this method both print.
         output = TextWriter.Synchronized(output);
         output.WriteLine($"Starting node on {options.Host}:{options.Port} as [{string.Join(",", options.Roles)}]; seed nodes: {string.Join(", ", options.Seeds)}.");
@@ -65,6 +74,7 @@ public sealed class NodeRunner(NodeOptions options, TextWriter output, TextWrite
         var exiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         system.ActorOf(MemberWatcherActor.Props(output, exiting), "member-watcher");
         NodePlatforms.Start(system, options.Offers, options.Subscribe, output);
+        using var health = options.HealthPort > 0 ? NodeHealthEndpoint.Start(system, options.Host, options.HealthPort) : null;
 
         var exitCode = ExitCodes.Ok;
         var running = options.Duration is { } d ? Task.Delay(d, cancellation) : Task.Delay(Timeout.Infinite, cancellation);
@@ -92,12 +102,13 @@ public sealed class NodeRunner(NodeOptions options, TextWriter output, TextWrite
     }
 
     /// <summary>Why remoting could not bind its address, or null (port 0 always can).</summary>
-    private string? CannotListen()
+    private string? CannotListen() => options.Port == 0 ? null : CannotListen(options.Port);
+
+    private string? CannotListen(int port)
     {
-        if (options.Port == 0) return null;
         try
         {
-            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Parse(options.Host), options.Port);
+            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Parse(options.Host), port);
             listener.Start();
             listener.Stop();
             return null;
