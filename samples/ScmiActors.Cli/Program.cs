@@ -74,6 +74,8 @@ public static class Program
         root.Add(platform);
         var node = NodeCommand.Create(output, error, interruptedExitCode);
         root.Add(node);
+        var chaos = Chaos.ChaosCommand.Create(output, error, interruptedExitCode);
+        root.Add(chaos);
 
         // Subcommands may add a longer text after their standard help (decode: formats, exit codes).
         var helpOption = root.Options.OfType<HelpOption>().Single();
@@ -81,6 +83,7 @@ public static class Program
         help.Add(decode, DecodeCommand.HelpDetails);
         help.Add(platform, PlatformCommand.HelpDetails);
         help.Add(node, NodeCommand.HelpDetails);
+        help.Add(chaos, Chaos.ChaosCommand.HelpDetails);
         // `run` is the main job by name (scmi-actors run --raw DIR reads better than a bare option).
         var run = new Command("run", "Run the main job (the same as giving no subcommand)");
         root.Add(run);

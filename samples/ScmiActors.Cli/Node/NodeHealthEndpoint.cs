@@ -10,7 +10,8 @@ namespace ScmiActors.Cli.Node;
 /// <c>node --health-port N</c>: liveness and readiness for a supervisor (systemd, Kubernetes probes),
 /// on the node's --host. <c>/alive</c> answers 200 while the process serves; <c>/ready</c> answers 200
 /// when this node is Up in the cluster and every platform it offers is ready (on whichever node hosts
-/// it), else 503 with the reason on one line. Anything else is 404. A plain HttpListener: Akka.Management's
+/// it), else 503 with the reason on one line. <c>/members</c> lists the members this node sees Up (the
+/// chaos harness checks that the nodes agree). Anything else is 404. A plain HttpListener: Akka.Management's
 /// HTTP endpoint does not start with the Ceen.Httpd served here (docs/cluster.md).
 /// </summary>
 public sealed class NodeHealthEndpoint : IDisposable
@@ -40,6 +41,11 @@ public sealed class NodeHealthEndpoint : IDisposable
         return waiting.Count == 0 ? null : $"not ready: platform {string.Join(", ", waiting)}";
     }
 
+    /// <summary>The Up members as this node sees them, one address per line, sorted: nodes agree when these are equal.</summary>
+    public static string Members(ActorSystem system) =>
+        string.Join("\n", Cluster.Get(system).State.Members.Where(m => m.Status == MemberStatus.Up)
+            .Select(m => m.Address.ToString()).Order(StringComparer.Ordinal));
+
     private async Task ServeAsync()
     {
         while (_listener.IsListening)
@@ -59,7 +65,8 @@ public sealed class NodeHealthEndpoint : IDisposable
                 {
                     "/alive" => (200, "alive"),
                     "/ready" => NotReady(_system) is { } why ? (503, why) : (200, "ready"),
-                    _ => (404, "not found: /alive and /ready are served"),
+                    "/members" => (200, Members(_system)),
+                    _ => (404, "not found: /alive, /ready and /members are served"),
                 };
                 var body = Encoding.UTF8.GetBytes(text + "\n");
                 context.Response.StatusCode = code;

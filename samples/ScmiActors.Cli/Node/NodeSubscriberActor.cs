@@ -12,7 +12,10 @@ namespace ScmiActors.Cli.Node;
 /// (the platform is moving to another node, or reconnecting). A subscription refused because no node
 /// hosts the platform yet, or ended because it stopped, is asked for again a second later; one the
 /// platform cannot serve is left out and counted. Prints the report count every two seconds when it
-/// changed, and once more when it stops.
+/// changed, and once more when it stops. Each of these lines carries the report count so far, so a
+/// harness (<c>chaos</c>) can tell which platform link each report came through. Within one source,
+/// reports are stamped at ingest by a monotonic clock in order; one whose stamp is not later than the
+/// previous one of its source was delivered twice or out of order, and is counted ("repeated").
 /// </summary>
 public sealed class NodeSubscriberActor : ReceiveActor, IWithTimers
 {
@@ -28,6 +31,8 @@ public sealed class NodeSubscriberActor : ReceiveActor, IWithTimers
     private readonly Dictionary<SubscriptionId, ((byte Protocol, byte Event) Key, State State)> _subscriptions = new();
     private bool _settled;
     private long _reports;
+    private long _repeated;
+    private readonly Dictionary<(byte Protocol, byte Event, uint Source), long> _lastStamp = new();
     private long _printed = -1;
     private string? _waitingReason;
 
@@ -41,7 +46,7 @@ public sealed class NodeSubscriberActor : ReceiveActor, IWithTimers
                 foreach (var evt in descriptor.Events)
                     _ids[(protocol, evt.EventId)] = default;
 
-        Receive<ScmiReport>(_ => _reports++);
+        Receive<ScmiReport>(OnReport);
         Receive<SubscriptionActive>(a => Set(a.Id, State.Active));
         Receive<SubscriptionPending>(p => Set(p.Id, State.Pending));
         Receive<SubscriptionFailed>(OnFailed);
@@ -57,7 +62,7 @@ public sealed class NodeSubscriberActor : ReceiveActor, IWithTimers
         {
             if (_reports == _printed) return;
             _printed = _reports;
-            Write($"Reports from {_platformId}: {_reports}");
+            Write(ReportsLine(""));
         });
     }
 
@@ -72,7 +77,18 @@ public sealed class NodeSubscriberActor : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer("print", Print.Instance, PrintEvery);
     }
 
-    protected override void PostStop() => Write($"Reports from {_platformId}: {_reports} (final)");
+    protected override void PostStop() => Write(ReportsLine(" (final)"));
+
+    private string ReportsLine(string final) => $"Reports from {_platformId}: {_reports}{final}; repeated or out of order: {_repeated}";
+
+    private void OnReport(ScmiReport report)
+    {
+        _reports++;
+        // A new incarnation of the handle on another node of this machine stamps later: the clock is the machine's.
+        var key = (report.Protocol, report.Event, report.Source);
+        if (_lastStamp.TryGetValue(key, out var last) && report.TimestampNs <= last) _repeated++;
+        else _lastStamp[key] = report.TimestampNs;
+    }
 
     private void SubscribeTo((byte Protocol, byte Event) key)
     {
@@ -118,14 +134,15 @@ public sealed class NodeSubscriberActor : ReceiveActor, IWithTimers
         _waitingReason = null;
         var active = _subscriptions.Values.Count(v => v.State == State.Active);
         var unsupported = _subscriptions.Values.Count(v => v.State == State.Unsupported);
-        Write($"Subscriptions to {_platformId}: {active} active" + (unsupported > 0 ? $" ({unsupported} events the platform cannot notify)" : ""));
+        Write($"Subscriptions to {_platformId}: {active} active" + (unsupported > 0 ? $" ({unsupported} events the platform cannot notify)" : "") +
+              $" after {_reports} reports");
     }
 
     private void Unsettle()
     {
         if (!_settled) return;
         _settled = false;
-        Write($"Subscriptions to {_platformId}: pending (the platform is moving to another node or reconnecting)");
+        Write($"Subscriptions to {_platformId}: pending (the platform is moving to another node or reconnecting) after {_reports} reports");
     }
 
     private void Write(string line)

@@ -202,7 +202,10 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
                     await host.AcceptAsync(stop);
                     lock (output)
                     {
-                        output.WriteLine($"Next agent linked: {s.Id} (agent {host.Link.Stats.AgentsLinked}).");
+                        // Between agents nothing is written to the slot, so these are what the agents before this one
+                        // were sent; with the chaos harness's counts they reconcile each agent's share.
+                        output.WriteLine($"Next agent linked: {s.Id} (agent {host.Link.Stats.AgentsLinked}); before it: " +
+                                         $"{host.Stats.NotificationsSent} sent, {host.NotificationsLeftInSlot} left unread in the slot.");
                         output.Flush();
                     }
                     gone = await host.AgentGone.WaitAsync(stop);
