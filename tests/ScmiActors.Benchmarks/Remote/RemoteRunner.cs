@@ -244,7 +244,7 @@ public static class RemoteRunner
         }
     }
 
-    /// <summary>The one-line summary: remote's full-speed throughput and its latency at the first fixed rate, with the ratios to the others.</summary>
+    /// <summary>The one-line summary: remote's full-speed throughput with its ratios to the others, and its latency at a fixed rate beside local's.</summary>
     private static void Summarize(List<(string Label, double Rate)> phases, Dictionary<string, Dictionary<string, Result>> medians, RemoteOptions o)
     {
         var full = medians["full"];
@@ -252,11 +252,13 @@ public static class RemoteRunner
         double RatioTo(string v) => full.TryGetValue(v, out var x) ? r.EventsPerSecond / x.EventsPerSecond : double.NaN;
         var line = $"case=remote events_per_s={r.EventsPerSecond.ToString("F0", Inv)} ratio_vs_local={RatioTo(RemoteOptions.Local).ToString("F2", Inv)} " +
                    $"ratio_vs_akka_remote={RatioTo(RemoteOptions.AkkaRemote).ToString("F2", Inv)}";
-        if (phases.Count > 1 && medians[phases[1].Label].TryGetValue(RemoteOptions.Remote, out var rated))
+        // Latency at 10 000/s if that rate ran, else at the first fixed rate.
+        var rate = phases.Skip(1).OrderBy(p => p.Rate != 10_000).FirstOrDefault();
+        if (rate.Label is not null && medians[rate.Label].TryGetValue(RemoteOptions.Remote, out var rated))
         {
             var l = rated.Latency;
-            line += $" rate={phases[1].Rate.ToString("F0", Inv)} p50_us={F(l.P50Us)} p99_us={F(l.P99Us)} p999_us={F(l.P999Us)} max_us={F(l.MaxUs)}";
-            if (medians[phases[1].Label].TryGetValue(RemoteOptions.Local, out var local))
+            line += $" rate={rate.Rate.ToString("F0", Inv)} p50_us={F(l.P50Us)} p99_us={F(l.P99Us)} p999_us={F(l.P999Us)} max_us={F(l.MaxUs)}";
+            if (medians[rate.Label].TryGetValue(RemoteOptions.Local, out var local))
                 line += $" local_p50_us={F(local.Latency.P50Us)} local_p99_us={F(local.Latency.P99Us)}";
         }
         Console.WriteLine(line);
