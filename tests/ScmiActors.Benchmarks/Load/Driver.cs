@@ -40,6 +40,9 @@ public sealed record RunResult(
     public double DeliveriesPerSecond => Deliveries / Seconds;
 }
 
+/// <summary>What <see cref="Driver.Produce"/>'s producers posted: <see cref="Clock"/> and <see cref="StartNs"/> (ScmiClock) were taken as they started.</summary>
+public sealed record Produced(Stopwatch Clock, long StartNs, long Events, long Expected, long FullRetries, double BusyFraction, double BurstUs);
+
 /// <summary>
 /// Runs producers against a variant for a while, waits until every accepted event was delivered
 /// to every subscriber it matches, and measures: events accepted per second of the whole run
@@ -61,29 +64,9 @@ public static class Driver
         var allocated = GC.GetTotalAllocatedBytes(true);
         var paused = GC.GetTotalPauseDuration();
 
-        var stop = new StopFlag();
-        var producers = plans.Select(plan => new Producer(variant, plan, stop, pacing)).ToArray();
-        var threads = producers.Select(p => new Thread(p.Run) { IsBackground = true, Name = "producer" }).ToArray();
-        var clock = Stopwatch.StartNew();
-        foreach (var t in threads) t.Start();
-        Thread.Sleep(TimeSpan.FromSeconds(seconds));
-        Volatile.Write(ref stop.Value, true);
-        foreach (var t in threads) t.Join();
-        var produced = clock.Elapsed.TotalNanoseconds;
-        var busiest = producers.Where(p => p.Bursts > 0).MaxBy(p => p.BusyNs);
-        foreach (var p in producers)
-            if (p.Error is { } error) throw new InvalidOperationException($"{variant.Name}: producer failed: {error.Message}", error);
-
-        long events = 0, expected = 0, retries = 0;
-        foreach (var p in producers)
-        {
-            retries += p.FullRetries;
-            for (var i = 0; i < p.Plan.Streams.Length; i++)
-            {
-                events += p.Posted[i];
-                expected += p.Posted[i] * topology.Fanout[p.Plan.Streams[i]];
-            }
-        }
+        var produced = Produce(variant, topology.Fanout, plans, seconds, pacing);
+        var clock = produced.Clock;
+        long events = produced.Events, expected = produced.Expected, retries = produced.FullRetries;
 
         var deadline = clock.Elapsed + drainTimeout;
         long delivered;
@@ -106,7 +89,43 @@ public static class Driver
         var latency = Enumerable.Range(0, LatencySink.Tags).Select(tag => LatencyStats.From(LatencySink.Merge(tag))).ToArray();
         return new RunResult(variant.Name, events, delivered, elapsed, latency,
             events == 0 ? double.NaN : (allocatedAfter - allocated) / (double)events, gcs.Item1, gcs.Item2, gcs.Item3, retries, pauseMs,
-            busiest is null ? double.NaN : busiest.BusyNs / produced, busiest is null ? double.NaN : busiest.BusyNs / 1e3 / busiest.Bursts);
+            produced.BusyFraction, produced.BurstUs);
+    }
+
+    /// <summary>
+    /// Runs the producers of <paramref name="plans"/> against <paramref name="poster"/> for
+    /// <paramref name="seconds"/> and returns what they posted; <see cref="Produced.Clock"/> was started
+    /// with them (the drain's deadline and the run's length count from it). Throws when a producer failed.
+    /// </summary>
+    /// <param name="fanout">Per stream, how many deliveries one accepted event makes.</param>
+    public static Produced Produce(Poster poster, int[] fanout, ProducerPlan[] plans, double seconds, Pacing pacing)
+    {
+        var stop = new StopFlag();
+        var producers = plans.Select(plan => new Producer(poster, plan, stop, pacing)).ToArray();
+        var threads = producers.Select(p => new Thread(p.Run) { IsBackground = true, Name = "producer" }).ToArray();
+        var startNs = ScmiClock.NowNs();
+        var clock = Stopwatch.StartNew();
+        foreach (var t in threads) t.Start();
+        Thread.Sleep(TimeSpan.FromSeconds(seconds));
+        Volatile.Write(ref stop.Value, true);
+        foreach (var t in threads) t.Join();
+        var producedNs = clock.Elapsed.TotalNanoseconds;
+        var busiest = producers.Where(p => p.Bursts > 0).MaxBy(p => p.BusyNs);
+        foreach (var p in producers)
+            if (p.Error is { } error) throw new InvalidOperationException($"{poster.Name}: producer failed: {error.Message}", error);
+
+        long events = 0, expected = 0, retries = 0;
+        foreach (var p in producers)
+        {
+            retries += p.FullRetries;
+            for (var i = 0; i < p.Plan.Streams.Length; i++)
+            {
+                events += p.Posted[i];
+                expected += p.Posted[i] * fanout[p.Plan.Streams[i]];
+            }
+        }
+        return new Produced(clock, startNs, events, expected, retries,
+            busiest is null ? double.NaN : busiest.BusyNs / producedNs, busiest is null ? double.NaN : busiest.BusyNs / 1e3 / busiest.Bursts);
     }
 
     private sealed class StopFlag
@@ -114,7 +133,7 @@ public static class Driver
         public bool Value;
     }
 
-    private sealed class Producer(Variant variant, ProducerPlan plan, StopFlag stop, Pacing pacing)
+    private sealed class Producer(Poster variant, ProducerPlan plan, StopFlag stop, Pacing pacing)
     {
         public ProducerPlan Plan { get; } = plan;
         public long[] Posted { get; } = new long[plan.Streams.Length];

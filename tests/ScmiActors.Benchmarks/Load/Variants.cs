@@ -12,15 +12,20 @@ using ScmiActors.Wire.Catalogs;
 namespace ScmiActors.Benchmarks.Load;
 
 /// <summary>
-/// One way of moving raw notifications to the subscribers. <see cref="TryPost"/> is called by the
-/// producer that owns the stream's (platform, protocol): true when accepted, false when the
-/// queue is full (the producer retries: the runs measure delivered throughput).
+/// What a producer posts into. <see cref="TryPost"/> is called by the producer that owns the
+/// stream's (platform, protocol): true when accepted, false when the queue is full (the producer
+/// retries: the runs measure delivered throughput).
 /// </summary>
-public abstract class Variant
+public abstract class Poster
 {
     public abstract string Name { get; }
-    public abstract Task SetupAsync(Topology topology, ActorSystem system, LoadOptions options);
     public abstract bool TryPost(int stream);
+}
+
+/// <summary>One way of moving raw notifications to the subscribers, set up from a load case's topology.</summary>
+public abstract class Variant : Poster
+{
+    public abstract Task SetupAsync(Topology topology, ActorSystem system, LoadOptions options);
     public virtual Task TeardownAsync() => Task.CompletedTask;
 
     /// <summary>Setup measurements (start-up time, memory) for the human table.</summary>
