@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using ScmiActors.Cli.Node;
 using ScmiActors.Cli.Platform;
@@ -45,7 +43,7 @@ public sealed partial class ChaosRunner(ChaosOptions options, TextWriter output,
         _directory = options.Directory ?? System.IO.Directory.CreateTempSubdirectory("scmi-chaos-").FullName;
         System.IO.Directory.CreateDirectory(_directory);
         _link = Path.Combine(_directory, "p0");
-        var ports = FreePorts(2 * Nodes);
+        var ports = LoopbackPorts.Free(2 * Nodes);
         _ports = ports[..Nodes];
         _healthPorts = ports[Nodes..];
         _addresses = _ports.Select(p => $"akka.tcp://{NodeCluster.SystemName}@127.0.0.1:{p}").ToArray();
@@ -332,20 +330,6 @@ public sealed partial class ChaosRunner(ChaosOptions options, TextWriter output,
     private Action<string>? Echo => options.Verbose ? Say : null;
 
     private static string Format(TimeSpan t) => MainJob.MainJobRunner.Format(t);
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        try
-        {
-            foreach (var l in listeners) l.Start();
-            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
-        }
-        finally
-        {
-            foreach (var l in listeners) l.Stop();
-        }
-    }
 
     [GeneratedRegex(@"^Subscriptions to soc0: (pending|\d+ active)\b.* after (\d+) reports$")]
     private static partial Regex StateLine();

@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using ScmiActors.Cli;
+using ScmiActors.Cli.Node;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -15,7 +15,7 @@ public sealed class NodeHealthTests(ITestOutputHelper log)
     public async Task Ready_waits_for_the_platforms_the_node_offers_and_says_which_is_missing()
     {
         var directory = Directory.CreateTempSubdirectory("scmi-health-");
-        var ports = FreePorts(2);
+        var ports = LoopbackPorts.Free(2);
         var seed = $"akka.tcp://scmi-actors@127.0.0.1:{ports[0]}";
         // No platform process listens on this link yet: the offered handle keeps trying to connect.
         var link = Path.Combine(directory.FullName, "p0");
@@ -63,17 +63,4 @@ public sealed class NodeHealthTests(ITestOutputHelper log)
         Assert.Equal($"scmi-actors: --health-port: '{bad}' is not a port number 1..65535 (see --help)\n", error.ToString().ReplaceLineEndings("\n"));
     }
 
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        try
-        {
-            foreach (var l in listeners) l.Start();
-            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
-        }
-        finally
-        {
-            foreach (var l in listeners) l.Stop();
-        }
-    }
 }

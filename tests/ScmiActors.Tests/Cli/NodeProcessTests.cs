@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ScmiActors.Cli;
+using ScmiActors.Cli.Node;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -19,7 +20,7 @@ public sealed class NodeProcessTests(ITestOutputHelper log)
     [Fact]
     public async Task Three_nodes_form_a_cluster_and_see_a_node_that_got_SIGTERM_leave_in_order()
     {
-        var ports = FreePorts(3);
+        var ports = LoopbackPorts.Free(3);
         var addresses = ports.Select(p => $"akka.tcp://scmi-actors@127.0.0.1:{p}").ToArray();
         var roles = new[] { "platform", "platform", "subscriber" };
         var nodes = new List<CliProcess>();
@@ -67,7 +68,7 @@ public sealed class NodeProcessTests(ITestOutputHelper log)
     [Fact]
     public async Task A_paused_node_is_downed_by_the_majority_and_when_it_wakes_it_stops_with_exit_1()
     {
-        var ports = FreePorts(3);
+        var ports = LoopbackPorts.Free(3);
         var addresses = ports.Select(p => $"akka.tcp://scmi-actors@127.0.0.1:{p}").ToArray();
         var nodes = new List<CliProcess>();
         try
@@ -110,7 +111,7 @@ public sealed class NodeProcessTests(ITestOutputHelper log)
     [Fact]
     public async Task A_single_node_that_is_its_own_seed_leaves_after_its_duration_with_exit_0()
     {
-        var port = FreePorts(1)[0];
+        var port = LoopbackPorts.Free(1)[0];
         var address = $"akka.tcp://scmi-actors@127.0.0.1:{port}";
         using var node = CliProcess.Start("node", "--port", port.ToString(), "--seed-nodes", address, "--duration", "3s");
         try
@@ -199,17 +200,4 @@ public sealed class NodeProcessTests(ITestOutputHelper log)
     }
 
     /// <summary>Ports free right now on loopback: all held at once so they differ, then released for the nodes.</summary>
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        try
-        {
-            foreach (var l in listeners) l.Start();
-            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
-        }
-        finally
-        {
-            foreach (var l in listeners) l.Stop();
-        }
-    }
 }

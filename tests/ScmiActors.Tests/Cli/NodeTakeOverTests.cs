@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using ScmiActors.Cli;
+using ScmiActors.Cli.Node;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -23,7 +23,7 @@ public sealed partial class NodeTakeOverTests(ITestOutputHelper log)
     public async Task When_the_node_hosting_a_platform_is_killed_another_node_takes_it_over_and_the_subscriber_never_subscribes_again()
     {
         using var platform = await PlatformProcess.StartAsync("--platform-id", "soc0", "--agents-in-turn");
-        var ports = FreePorts(3);
+        var ports = LoopbackPorts.Free(3);
         var addresses = ports.Select(p => $"akka.tcp://scmi-actors@127.0.0.1:{p}").ToArray();
         var nodes = new List<CliProcess>();
         // A short stable-after keeps the test short; the failure detector still takes its ~5 s.
@@ -88,7 +88,7 @@ public sealed partial class NodeTakeOverTests(ITestOutputHelper log)
     {
         using var platform = await PlatformProcess.StartAsync("--platform-id", "soc0");
         // Two nodes are equal halves to keep-majority, which keeps the lower address: the host's, so it survives.
-        var ports = FreePorts(2).Order().ToArray();
+        var ports = LoopbackPorts.Free(2).Order().ToArray();
         var seed = $"akka.tcp://scmi-actors@127.0.0.1:{ports[0]}";
         using var host = CliProcess.Start("node", "--port", ports[0].ToString(), "--seed-nodes", seed, "--offer", $"soc0={platform.Link}");
         CliProcess? subscriber = null;
@@ -161,17 +161,4 @@ public sealed partial class NodeTakeOverTests(ITestOutputHelper log)
         return true;
     }
 
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        try
-        {
-            foreach (var l in listeners) l.Start();
-            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
-        }
-        finally
-        {
-            foreach (var l in listeners) l.Stop();
-        }
-    }
 }

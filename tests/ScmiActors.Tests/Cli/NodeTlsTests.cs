@@ -45,7 +45,7 @@ public sealed class NodeTlsTests : IDisposable
     {
         using var cluster = TestCertificates.SelfSigned();
         var pfx = _certificates.WritePfx("cluster.pfx", Password, cluster);
-        var ports = FreePorts(3);
+        var ports = LoopbackPorts.Free(3);
         var seed = $"akka.ssl.tcp://scmi-actors@127.0.0.1:{ports[0]}";
         var nodes = new List<CliProcess>();
         try
@@ -85,7 +85,7 @@ public sealed class NodeTlsTests : IDisposable
         using var impostor = TestCertificates.SelfSigned();
         var pfx = _certificates.WritePfx("cluster.pfx", Password, cluster);
         var impostorPfx = _certificates.WritePfx("impostor.pfx", Password, impostor);
-        var ports = FreePorts(2);
+        var ports = LoopbackPorts.Free(2);
         var seed = $"akka.ssl.tcp://scmi-actors@127.0.0.1:{ports[0]}";
         var nodes = new List<CliProcess>();
         try
@@ -128,7 +128,7 @@ public sealed class NodeTlsTests : IDisposable
         using var caPublic = X509CertificateLoader.LoadCertificate(ca.RawData);
         var pfxA = _certificates.WritePfx("a.pfx", Password, a, caPublic);
         var pfxB = _certificates.WritePfx("b.pfx", Password, b, caPublic);
-        var ports = FreePorts(2);
+        var ports = LoopbackPorts.Free(2);
         var seed = $"akka.ssl.tcp://scmi-actors@127.0.0.1:{ports[0]}";
         var nodes = new List<CliProcess>();
         try
@@ -301,17 +301,4 @@ public sealed class NodeTlsTests : IDisposable
         return (exitCode, output.ToString(), error.ToString());
     }
 
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        try
-        {
-            foreach (var l in listeners) l.Start();
-            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
-        }
-        finally
-        {
-            foreach (var l in listeners) l.Stop();
-        }
-    }
 }
