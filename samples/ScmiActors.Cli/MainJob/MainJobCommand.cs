@@ -242,6 +242,16 @@ public static class MainJobCommand
     internal static TimeSpan ParseDuration(ArgumentResult r) =>
         TryParseDuration(r.Tokens.Single().Value, out var reason) ?? Error<TimeSpan>(r, reason);
 
+    /// <summary>A duration for the option <paramref name="name"/> within [<paramref name="min"/>, <paramref name="max"/>], else one line naming the range.</summary>
+    internal static TimeSpan ParseDuration(ArgumentResult r, string name, TimeSpan min, TimeSpan max)
+    {
+        var text = r.Tokens.Single().Value;
+        if (TryParseDuration(text, out _) is { } v && v >= min && v <= max) return v;
+        return Error<TimeSpan>(r, $"{name}: '{text}' is not a duration from {Seconds(min)} to {Seconds(max)}");
+
+        static string Seconds(TimeSpan t) => $"{t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s";
+    }
+
     internal static double ParseRate(ArgumentResult r)
     {
         var text = r.Tokens.Single().Value;

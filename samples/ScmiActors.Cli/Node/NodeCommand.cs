@@ -100,18 +100,26 @@ public static class NodeCommand
                 return 0;
             },
         };
+        var statsEvery = new Option<TimeSpan?>("--stats-every")
+        {
+            Description = "With --subscribe: print each subscriber's count and latency (gate to subscriber) this often (100ms..1h), stamped with the machine's monotonic clock",
+            HelpName = "D",
+            CustomParser = r => MainJobCommand.ParseDuration(r, "--stats-every", TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1)),
+        };
         var offers = NodePlatforms.OfferOption();
         var subscribe = NodePlatforms.SubscribeOption();
         var logFormat = ConsoleLogs.FormatOption();
         var verbose = new Option<bool>("--verbose") { Description = "Every log line, Akka's cluster and remoting included" };
 
-        var command = new Command(Name, Summary) { host, port, seeds, roles, stableAfter, duration, offers, subscribe, health, logFormat, verbose };
+        var command = new Command(Name, Summary) { host, port, seeds, roles, stableAfter, duration, offers, subscribe, statsEvery, health, logFormat, verbose };
         command.Validators.Add(r =>
         {
             try
             {
                 if (r.GetValue(offers) is { Length: > 0 } && r.GetValue(roles) is { Length: > 0 } given && !given.Contains(NodeCluster.PlatformRole))
                     r.AddError($"--offer: only a node with the {NodeCluster.PlatformRole} role hosts platforms");
+                if (r.GetValue(statsEvery) is not null && r.GetValue(subscribe) is not { Length: > 0 })
+                    r.AddError("--stats-every: there is nothing to print without --subscribe");
             }
             catch (InvalidOperationException)
             {
@@ -132,6 +140,7 @@ public static class NodeCommand
                 Subscribe = parse.GetValue(subscribe) ?? [],
                 Metrics = metricsOptions,
                 HealthPort = parse.GetValue(health),
+                StatsEvery = parse.GetValue(statsEvery),
                 Tls = tls.Read(parse),
             };
             var exitCode = await new NodeRunner(options, output, error).RunAsync(cancellation);

@@ -100,7 +100,7 @@ public static class NodePlatforms
     }
 
     /// <summary>Offers each platform (a new SMT agent per incarnation of its handle on this node) and starts one subscriber per --subscribe.</summary>
-    public static void Start(ActorSystem system, IReadOnlyList<NodeOffer> offers, IReadOnlyList<string> subscribe, TextWriter output)
+    public static void Start(ActorSystem system, IReadOnlyList<NodeOffer> offers, IReadOnlyList<string> subscribe, TextWriter output, TimeSpan? statsEvery = null)
     {
         var scmi = ScmiNotifications.Get(system);
         var descriptions = Descriptions.ToDictionary(d => d.PlatformId);
@@ -118,7 +118,7 @@ public static class NodePlatforms
         }
         if (statuses.Count > 0) system.ActorOf(OfferWatcherActor.Props(statuses, output), "offer-watcher");
         var subscribers = subscribe.Select(id =>
-            system.ActorOf(NodeSubscriberActor.Props(scmi.Handles, descriptions[id], scmi.Catalog, output), $"subscriber-{id}")).ToList();
+            system.ActorOf(NodeSubscriberActor.Props(scmi.Handles, descriptions[id], scmi.Catalog, output, statsEvery), $"subscriber-{id}")).ToList();
         if (subscribers.Count == 0) return;
         // First thing in a leave: the subscribers stop (their last count printed), so that their retries do not
         // wait in a region that is handing its shards off, and the handles release what they held.

@@ -25,6 +25,9 @@ public sealed record NodeOptions(string Host, int Port, IReadOnlyList<Address> S
     /// <summary>Platforms this node subscribes to (--subscribe).</summary>
     public IReadOnlyList<string> Subscribe { get; init; } = [];
 
+    /// <summary>How often each --subscribe subscriber prints its stamped stats line (--stats-every); null: never.</summary>
+    public TimeSpan? StatsEvery { get; init; }
+
     /// <summary>Port of /alive and /ready (--health-port); 0: none.</summary>
     public int HealthPort { get; init; }
 
@@ -73,7 +76,7 @@ public sealed class NodeRunner(NodeOptions options, TextWriter output, TextWrite
         var self = cluster.SelfAddress;
         var exiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         system.ActorOf(MemberWatcherActor.Props(output, exiting), "member-watcher");
-        NodePlatforms.Start(system, options.Offers, options.Subscribe, output);
+        NodePlatforms.Start(system, options.Offers, options.Subscribe, output, options.StatsEvery);
         using var health = options.HealthPort > 0 ? NodeHealthEndpoint.Start(system, options.Host, options.HealthPort) : null;
 
         var exitCode = ExitCodes.Ok;

@@ -1,4 +1,6 @@
 using Akka.Actor;
+using HdrHistogram;
+using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Wire;
 using ScmiActors.Wire.Catalogs;
@@ -16,6 +18,9 @@ namespace ScmiActors.Cli.Node;
 /// harness (<c>chaos</c>) can tell which platform link each report came through. Within one source,
 /// reports are stamped at ingest by a monotonic clock in order; one whose stamp is not later than the
 /// previous one of its source was delivered twice or out of order, and is counted ("repeated").
+/// With <c>--stats-every D</c> it also prints, every D, a line stamped with the machine's monotonic clock
+/// (<see cref="StatsLine"/>) with the count and the latency from the gate's stamp to this actor over that
+/// interval: the soak (<c>chaos --soak</c>) checks its accounting and samples the latency with it.
 /// </summary>
 public sealed class NodeSubscriberActor : ReceiveActor, IWithTimers
 {
@@ -35,9 +40,14 @@ public sealed class NodeSubscriberActor : ReceiveActor, IWithTimers
     private readonly Dictionary<(byte Protocol, byte Event, uint Source), long> _lastStamp = new();
     private long _printed = -1;
     private string? _waitingReason;
+    private readonly TimeSpan? _statsEvery;
+    // Gate stamp to this actor, in ns, over the current --stats-every interval; up to a minute at 3 significant digits.
+    private readonly LongHistogram? _latency;
 
-    public NodeSubscriberActor(IActorRef handles, PlatformDescription description, ProtocolCatalog catalog, TextWriter output)
+    public NodeSubscriberActor(IActorRef handles, PlatformDescription description, ProtocolCatalog catalog, TextWriter output, TimeSpan? statsEvery = null)
     {
+        _statsEvery = statsEvery;
+        if (statsEvery is not null) _latency = new LongHistogram(TimeSpan.FromMinutes(1).Ticks * 100, 3);
         _handles = handles;
         _platformId = description.PlatformId;
         _output = output;
@@ -58,6 +68,7 @@ public sealed class NodeSubscriberActor : ReceiveActor, IWithTimers
         });
         Receive<PlatformNotFound>(_ => { });
         Receive<Ask>(a => SubscribeTo(a.Key));
+        Receive<PrintStats>(_ => PrintStatsLine());
         Receive<Print>(_ =>
         {
             if (_reports == _printed) return;
@@ -68,13 +79,22 @@ public sealed class NodeSubscriberActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef handles, PlatformDescription description, ProtocolCatalog catalog, TextWriter output) =>
-        Akka.Actor.Props.Create(() => new NodeSubscriberActor(handles, description, catalog, output));
+    public static Props Props(IActorRef handles, PlatformDescription description, ProtocolCatalog catalog, TextWriter output, TimeSpan? statsEvery = null) =>
+        Akka.Actor.Props.Create(() => new NodeSubscriberActor(handles, description, catalog, output, statsEvery));
+
+    /// <summary>
+    /// <c>Stats of ID at T us: N reports, R repeated or out of order; latency over the last K: p50 A us, p99 B us, max C us.</c>
+    /// T is <see cref="ScmiClock.NowNs"/> / 1000 (the machine's monotonic clock, as the platform process's progress lines);
+    /// N and R count since the start; the latency covers the K reports since the previous line.
+    /// </summary>
+    public static string StatsLine(string id, long stampUs, long reports, long repeated, long count, double p50Us, double p99Us, double maxUs) =>
+        FormattableString.Invariant($"Stats of {id} at {stampUs} us: {reports} reports, {repeated} repeated or out of order; latency over the last {count}: p50 {p50Us:0.#} us, p99 {p99Us:0.#} us, max {maxUs:0.#} us.");
 
     protected override void PreStart()
     {
         foreach (var key in _ids.Keys.ToList()) SubscribeTo(key);
         Timers.StartPeriodicTimer("print", Print.Instance, PrintEvery);
+        if (_statsEvery is { } every) Timers.StartPeriodicTimer("stats", PrintStats.Instance, every);
     }
 
     protected override void PostStop() => Write(ReportsLine(" (final)"));
@@ -88,6 +108,18 @@ public sealed class NodeSubscriberActor : ReceiveActor, IWithTimers
         var key = (report.Protocol, report.Event, report.Source);
         if (_lastStamp.TryGetValue(key, out var last) && report.TimestampNs <= last) _repeated++;
         else _lastStamp[key] = report.TimestampNs;
+        _latency?.RecordValue(Math.Clamp(ScmiClock.NowNs() - report.TimestampNs, 1, _latency.HighestTrackableValue));
+    }
+
+    private void PrintStatsLine()
+    {
+        var h = _latency!;
+        var count = h.TotalCount;
+        // An empty histogram has no percentiles (HdrHistogram throws): a quiet second prints zeros.
+        double Us(Func<long> ns) => count == 0 ? 0 : ns() / 1000.0;
+        Write(StatsLine(_platformId, ScmiClock.NowNs() / 1000, _reports, _repeated, count,
+            Us(() => h.GetValueAtPercentile(50)), Us(() => h.GetValueAtPercentile(99)), Us(h.GetMaxValue)));
+        h.Reset();
     }
 
     private void SubscribeTo((byte Protocol, byte Event) key)
@@ -156,5 +188,10 @@ public sealed class NodeSubscriberActor : ReceiveActor, IWithTimers
     private sealed record Print
     {
         public static readonly Print Instance = new();
+    }
+
+    private sealed record PrintStats
+    {
+        public static readonly PrintStats Instance = new();
     }
 }

@@ -175,7 +175,14 @@ public static class PlatformCommand
             Description = "Outlive each agent: reset the link and forget its enables when it goes, then serve the next one; ends only on a signal or --duration",
         };
 
-        var command = new Command(Name, Summary) { link, config, platformId, platforms, rate, duration, fault, statsFile, shutdownAfter, noSigint, replay, speed, profile, agentsInTurn };
+        var progressEvery = new Option<TimeSpan?>("--progress-every")
+        {
+            Description = "Print every platform's counts this often (100ms..1h), stamped with the machine's monotonic clock in µs: \"Progress of ID at T us: tried A, sent B, lost at the busy slot C.\"",
+            HelpName = "D",
+            CustomParser = r => MainJobCommand.ParseDuration(r, "--progress-every", TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1)),
+        };
+
+        var command = new Command(Name, Summary) { link, config, platformId, platforms, rate, duration, fault, statsFile, shutdownAfter, noSigint, replay, speed, profile, agentsInTurn, progressEvery };
         command.SetAction(async (parse, cancellation) =>
         {
             if (parse.GetValue(noSigint)) ignoreSigint?.Invoke();
@@ -183,7 +190,7 @@ public static class PlatformCommand
                 parse.GetValue(rate), parse.GetValue(duration), MainJobCommand.ParseFaults(parse.GetValue(fault) ?? []),
                 parse.GetValue(platforms), parse.GetValue(statsFile), parse.GetValue(shutdownAfter),
                 parse.GetValue(replay), parse.GetValue(speed) == "recorded" ? ReplaySpeed.Recorded : ReplaySpeed.Full, parse.GetValue(profile)!,
-                parse.GetValue(agentsInTurn));
+                parse.GetValue(agentsInTurn), parse.GetValue(progressEvery));
             var exitCode = await new PlatformRunner(options, output, error, interruptedExitCode).RunAsync(cancellation);
             return exitCode == ExitCodes.Interrupted && interruptedExitCode is not null ? interruptedExitCode() : exitCode;
         });

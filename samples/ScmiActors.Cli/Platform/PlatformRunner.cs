@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using ScmiActors.Cli.MainJob;
 using ScmiActors.Emulator;
+using ScmiActors.Ingestion;
 using ScmiActors.Emulator.Profiles;
 using ScmiActors.Emulator.Replay;
 using ScmiActors.Transport.Smt;
@@ -18,6 +19,7 @@ namespace ScmiActors.Cli.Platform;
 /// <param name="ShutdownAfter">Ask for a graceful system shutdown this long after the agent linked (2 s timeout), as the main job does half-way.</param>
 /// <param name="Replay">Serve this recording or firmware transcript instead of an emulator (<see cref="ReplayRunner"/>).</param>
 /// <param name="Speed">How fast a replay plays its notifications.</param>
+/// <param name="ProgressEvery">Print each platform's counts this often, stamped with the machine's monotonic clock (<see cref="ProgressLine"/>); null: never.</param>
 /// <param name="AgentsInTurn">Each platform outlives its agents and serves the next one (<see cref="SmtPlatformOptions.AgentsInTurn"/>); the process ends only on a signal or at <paramref name="Duration"/>.</param>
 public sealed record PlatformProcessOptions(
     string Link,
@@ -32,7 +34,8 @@ public sealed record PlatformProcessOptions(
     string? Replay = null,
     ReplaySpeed Speed = ReplaySpeed.Full,
     string Profile = "none",
-    bool AgentsInTurn = false);
+    bool AgentsInTurn = false,
+    TimeSpan? ProgressEvery = null);
 
 /// <summary>
 /// Runs emulated platforms on SMT links, one agent each (see <see cref="PlatformCommand"/>). Every
@@ -50,6 +53,14 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
 
     /// <summary>Printed once every platform of a <c>--platforms</c> process listens: a parent waits for it.</summary>
     public const string AllWaitingLine = "platform(s) waiting for their agents";
+
+    /// <summary>
+    /// The line --progress-every prints: <c>Progress of ID at T us: tried A, sent B, lost at the busy slot C.</c> T is
+    /// <see cref="ScmiClock.NowNs"/> / 1000, the machine's monotonic clock, so a harness can order it against another
+    /// process's stamped lines (the soak compares it with a node's counters read just before).
+    /// </summary>
+    public static string ProgressLine(string id, long stampUs, long tried, long sent, long lostAtSlot) =>
+        $"Progress of {id} at {stampUs} us: tried {tried}, sent {sent}, lost at the busy slot {lostAtSlot}.";
 
     /// <summary>sun_path is 108 bytes on Linux, the terminating NUL included.</summary>
     private const int MaxSocketPathBytes = 107;
@@ -146,7 +157,11 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
         using (var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation, durationCts.Token))
         {
             // Each platform waits for its own agent and ends with it; the process ends when all have.
+            using var progressStop = new CancellationTokenSource();
+            var progress = options.ProgressEvery is { } every ? PrintProgressAsync(served, every, progressStop.Token) : Task.CompletedTask;
             await Task.WhenAll(served.Select(s => ServeAsync(s, clock, stop.Token, cancellation)));
+            await progressStop.CancelAsync();
+            await progress;
         }
 
         // After the disposes: the links' counters are final and the files are gone.
@@ -223,6 +238,30 @@ public sealed class PlatformRunner(PlatformProcessOptions options, TextWriter ou
             s.LinkedFor = s.LinkedAt is { } at ? clock.Elapsed - at : null;
         }
         s.Final = PlatformSideStats.Of(s.Id, host, s.Area, s.Socket, s.Ended, s.LinkedAt is not null);
+    }
+
+    private async Task PrintProgressAsync(IReadOnlyList<Served> served, TimeSpan every, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(every);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+                lock (output)
+                {
+                    foreach (var s in served)
+                    {
+                        // Stamp first: the counts read after it include everything sent up to it.
+                        var stampUs = ScmiClock.NowNs() / 1000;
+                        var stats = s.Host.Stats;
+                        output.WriteLine(ProgressLine(s.Id, stampUs, stats.NotificationsTried, stats.NotificationsSent, stats.NotificationsLostAtSlot));
+                    }
+                    output.Flush();
+                }
+        }
+        catch (OperationCanceledException)
+        {
+            // The platforms ended.
+        }
     }
 
     private sealed class Served(string id, SmtEmulatorHost host, string area, string socket, EmulatorFault faults)

@@ -22,21 +22,7 @@ public sealed partial class MetricsEndpointTests(ITestOutputHelper log)
 
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>One sample of the text format: name, labels, value.</summary>
-    [GeneratedRegex("""^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)\{(?<labels>[^}]*)\} (?<value>\S+)""", RegexOptions.Multiline)]
-    private static partial Regex Sample();
-
-    [GeneratedRegex("""(?<key>[a-zA-Z_][a-zA-Z0-9_]*)="(?<value>[^"]*)"(,|$)""")]
-    private static partial Regex Label();
-
-    private sealed record Series(string Name, IReadOnlyDictionary<string, string> Labels, double Value);
-
-    private static List<Series> ParseScrape(string text) =>
-    [
-        .. Sample().Matches(text).Select(m => new Series(m.Groups["name"].Value,
-            Label().Matches(m.Groups["labels"].Value).ToDictionary(l => l.Groups["key"].Value, l => l.Groups["value"].Value),
-            double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture))),
-    ];
+    private static IReadOnlyList<PrometheusSeries> ParseScrape(string text) => PrometheusScrape.Parse(text);
 
     [Fact]
     public async Task The_main_job_serves_its_received_delivered_and_lost_counters_per_platform_and_protocol_for_Prometheus()
@@ -48,7 +34,7 @@ public sealed partial class MetricsEndpointTests(ITestOutputHelper log)
         var url = $"http://127.0.0.1:{port}/metrics";
         string? text = null;
         string? contentType = null;
-        List<Series> series = [];
+        IReadOnlyList<PrometheusSeries> series = [];
         try
         {
             // Until the running platform has queued and delivered something (the endpoint answers from the host's start on).
@@ -211,7 +197,7 @@ public sealed partial class MetricsEndpointTests(ITestOutputHelper log)
 
     private const string Node = "node --seed-nodes akka.tcp://scmi-actors@127.0.0.1:4053";
 
-    private static double Sum(IEnumerable<Series> series, string name) => series.Where(s => s.Name == name).Sum(s => s.Value);
+    private static double Sum(IEnumerable<PrometheusSeries> series, string name) => series.Sum(name);
 
     private static bool Contains(byte[]? body, string text) => body is not null && body.AsSpan().IndexOf(Encoding.UTF8.GetBytes(text)) >= 0;
 
