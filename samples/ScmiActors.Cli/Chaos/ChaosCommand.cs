@@ -9,6 +9,7 @@ namespace ScmiActors.Cli.Chaos;
 /// <summary>
 /// <c>scmi-actors chaos [--rounds N] [--seed N] [--rate X] [--stable-after D] [--take-over-bound D] [--directory DIR] [--verbose]</c>:
 /// the bounded chaos harness of docs/cluster.md. The test suite runs it with a few rounds; more rounds are the longer mode.
+/// <c>chaos --soak D [--rate X] [--calibration D]</c> is the soak (<see cref="SoakRunner"/>).
 /// </summary>
 public static class ChaosCommand
 {
@@ -24,6 +25,10 @@ public static class ChaosCommand
     /// </summary>
     public static readonly TimeSpan DefaultTakeOverBound = TimeSpan.FromSeconds(20);
 
+    public static readonly TimeSpan MinSoak = TimeSpan.FromSeconds(10);
+
+    public static readonly TimeSpan MaxSoak = TimeSpan.FromHours(24);
+
     public const string HelpDetails = """
         Starts a platform process (--agents-in-turn) on a temporary link and three node processes on
         127.0.0.1, each a platform and subscriber node that offers and subscribes to soc0. Each round
@@ -34,6 +39,11 @@ public static class ChaosCommand
         the nodes leave, and every agent the platform served is reconciled: what it was sent against
         what each subscriber that lived through it received (lost only with a killed node, never more
         than sent), and no subscriber saw a report twice or out of order.
+        --soak DURATION runs the soak instead: a calibration pair (platform and node) measures the
+        maximum rate for --calibration, then a fresh pair runs at half of it (or at --rate) for
+        DURATION; every second the node's counters (its Prometheus endpoint) are checked against the
+        subscriber's and the platform's stamped lines, memory and latency are sampled; at the end the
+        run is reconciled exactly and the start and end of the run are compared ("Drift: ...").
         Exit codes: 0 every check passed; 1 a check failed (the processes' output stays in the
         directory, named on the last line); 2 bad command line; 130/143 interrupted.
         """;
@@ -84,10 +94,40 @@ public static class ChaosCommand
             if (r.GetValueOrDefault<string?>() is { } d && !Directory.Exists(d)) r.AddError($"--directory: '{d}' does not exist");
         });
         var verbose = new Option<bool>("--verbose") { Description = "Echo every line of the child processes, prefixed with their name" };
+        var soak = new Option<TimeSpan?>("--soak")
+        {
+            Description = $"The soak instead of the rounds: one node and a platform for this long (10s..24h; 1h is the long run) at half the rate measured " +
+                          "first (or at --rate), the accounting checked every second, memory and latency sampled; ends saying whether anything drifted",
+            HelpName = "DURATION",
+            CustomParser = r => MainJobCommand.ParseDuration(r, "--soak", MinSoak, MaxSoak),
+        };
+        var calibration = new Option<TimeSpan>("--calibration")
+        {
+            Description = "With --soak: how long the calibration run measures the maximum rate (default 10 s)",
+            HelpName = "DURATION",
+            DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
+            CustomParser = r => Duration(r, "--calibration", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)),
+        };
 
-        var command = new Command(Name, Summary) { rounds, seed, rate, stableAfter, bound, directory, verbose };
+        var command = new Command(Name, Summary) { rounds, seed, rate, stableAfter, bound, directory, verbose, soak, calibration };
+        command.Validators.Add(r =>
+        {
+            var soaking = r.GetResult(soak) is { Implicit: false };
+            // The soak has no rounds: say so rather than ignore what was asked for.
+            foreach (var option in new Option[] { rounds, seed, stableAfter, bound })
+                if (soaking && r.GetResult(option) is { Implicit: false })
+                    r.AddError($"{option.Name}: the soak has no rounds of kills; leave it out with --soak");
+            if (!soaking && r.GetResult(calibration) is { Implicit: false }) r.AddError("--calibration: applies to --soak only");
+        });
         command.SetAction(async (parse, cancellation) =>
         {
+            if (parse.GetValue(soak) is { } soakFor)
+            {
+                var soakOptions = new SoakOptions(soakFor, parse.GetResult(rate) is { Implicit: false } ? parse.GetValue(rate) : null,
+                    parse.GetValue(calibration), parse.GetValue(directory), parse.GetValue(verbose));
+                var soakExit = await new SoakRunner(soakOptions, output, error).RunAsync(cancellation);
+                return soakExit == ExitCodes.Interrupted && interruptedExitCode is not null ? interruptedExitCode() : soakExit;
+            }
             var options = new ChaosOptions(parse.GetValue(rounds), parse.GetValue(seed) ?? Random.Shared.Next(), parse.GetValue(rate),
                 parse.GetValue(stableAfter), parse.GetValue(bound), parse.GetValue(directory), parse.GetValue(verbose));
             var exitCode = await new ChaosRunner(options, output, error).RunAsync(cancellation);
@@ -95,8 +135,6 @@ public static class ChaosCommand
         });
         return command;
     }
-
-    private static string Seconds(TimeSpan t) => $"{t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s";
 
     private static int Int(ArgumentResult r, string name, int min, int max)
     {
@@ -106,11 +144,5 @@ public static class ChaosCommand
         return min;
     }
 
-    private static TimeSpan Duration(ArgumentResult r, string name, TimeSpan min, TimeSpan max)
-    {
-        var text = r.Tokens.Single().Value;
-        if (MainJobCommand.TryParseDuration(text, out _) is { } v && v >= min && v <= max) return v;
-        r.AddError($"{name}: '{text}' is not a duration from {Seconds(min)} to {Seconds(max)}");
-        return min;
-    }
+    private static TimeSpan Duration(ArgumentResult r, string name, TimeSpan min, TimeSpan max) => MainJobCommand.ParseDuration(r, name, min, max);
 }
