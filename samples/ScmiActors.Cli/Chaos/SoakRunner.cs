@@ -99,6 +99,7 @@ public sealed partial class SoakRunner(SoakOptions options, TextWriter output, T
                 await StopAsync(platform, "the calibration platform", cancellation);
                 var since = ChaosChild.Now;
                 platform = await StartPlatformAsync($"calibration platform x{Num(multiplier)}", link, multiplier, $"calibration-x{Num(multiplier)}", cancellation);
+                Say($"Restarted the calibration platform (pid {platform.Pid}) at x{Num(multiplier)}.");
                 if (await node!.WaitForAsync(l => IsActiveLine(l), StepBound, cancellation, since) is null)
                     throw new SoakStepFailed($"the calibration node's subscriptions were not active again after the platform restarted at x{Num(multiplier)}");
             }
@@ -111,19 +112,19 @@ public sealed partial class SoakRunner(SoakOptions options, TextWriter output, T
             var s1 = await NextAsync(node!, StatsLine(), Stamp(s0) + Us(options.Calibration), cancellation);
             var p1 = await NextAsync(platform, ProgressLine(), Stamp(p0) + Us(options.Calibration), cancellation);
             var lost1 = await LostInNodeAsync(url, cancellation);
-            var step = new SoakStep(multiplier, PerSecond(s0, s1, 2), PerSecond(p0, p1, 2), PerSecond(p0, p1, 4),
-                (lost1 - lost0) / Math.Max((Stamp(s1) - Stamp(s0)) / 1e6, 1e-3));
+            var step = new SoakStep(multiplier, PerSecond(s0, s1, 2), PerSecond(p0, p1, 2), PerSecond(p0, p1, 4), lost1 - lost0);
             steps.Add(step);
             Say($"  x{Num(multiplier)}: the platform tried {Num(step.Tried, "0")}/s and lost {Num(step.LostAtSlot, "0")}/s at its busy slot; " +
-                $"the node received {Num(step.Received, "0")}/s and dropped {Num(step.LostInNode, "0")}/s at its gate.");
+                $"the node received {Num(step.Received, "0")}/s and dropped {step.DroppedInNode} at its gate in {Format(options.Calibration)}" +
+                (step.KeptUp ? "." : ": it no longer keeps up."));
             if (SoakCalibration.PastTheKnee(steps)) break;
         }
         await StopAsync(node!, "the calibration node", cancellation);
         await StopAsync(platform!, "the calibration platform", cancellation);
         var (best, rate) = SoakCalibration.Choose(steps);
-        Say(best.LostInNode > 0
-            ? $"Calibration: the node dropped reports at every step; the soak runs at half the lowest, x{Num(rate)}."
-            : $"Calibration: the maximum without loss in the node is {Num(best.Received, "0")} received/s (at x{Num(best.Multiplier)}); the soak runs at half of it, x{Num(rate)}.");
+        Say(!best.KeptUp
+            ? $"Calibration: the node did not keep up at any step; the soak runs at half the lowest, x{Num(rate)}."
+            : $"Calibration: the maximum the node keeps up with is {Num(best.Received, "0")} received/s (at x{Num(best.Multiplier)}); the soak runs at half of it, x{Num(rate)}.");
         return rate;
     }
 

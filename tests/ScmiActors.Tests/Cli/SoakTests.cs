@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ScmiActors.Cli;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ScmiActors.Tests.Cli;
+
+/// <summary>
+/// A short soak in the test command: <c>scmi-actors chaos --soak</c> with a one-second calibration per step and
+/// fifteen seconds of soak (the hour is run by hand; docs/benchmarks.md). It checks what the harness concludes
+/// and that its exact accounting adds up as printed. The harness ends its children itself; the test also kills
+/// every pid it printed, so nothing is left running when the harness itself fails or hangs.
+/// </summary>
+public sealed partial class SoakTests(ITestOutputHelper log)
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromMinutes(4);
+
+    [Fact]
+    public void A_short_soak_calibrates_runs_at_half_the_maximum_and_reconciles_every_notification()
+    {
+        using var soak = CliProcess.Start("chaos", "--soak", "15s", "--calibration", "1s");
+        try
+        {
+            soak.WaitForExit(Bound);
+            Assert.True(soak.Process.HasExited, "the soak did not end within its bound");
+            Assert.Equal(ExitCodes.Ok, soak.ExitCode);
+            var output = soak.Output;
+            Assert.Matches(@"^  x62\.5: the platform tried \d+/s and lost \d+/s at its busy slot; the node received [1-9]\d*/s", output.Split('\n')[2]);
+            var calibration = Calibration().Match(output);
+            Assert.True(calibration.Success, output);
+            Assert.Contains($"Started the soak platform (pid ", output);
+            Assert.Contains($") at x{calibration.Groups[1].Value} and node", output);
+
+            // sent − left = read = queued + lost in the node; delivered = received; at least ten per-second checks.
+            var accounting = Accounting().Match(output);
+            Assert.True(accounting.Success, output);
+            long N(string group) => long.Parse(accounting.Groups[group].Value, CultureInfo.InvariantCulture);
+            Assert.Equal(N("sent") - N("left"), N("read"));
+            Assert.Equal(N("read"), N("queued") + N("lost"));
+            Assert.Equal(N("delivered"), N("received"));
+            Assert.True(N("received") > 0);
+            Assert.True(N("checks") >= 10, $"only {N("checks")} per-second checks");
+            Assert.Contains("Drift: drift not judged: the run is shorter than 2 min 0 s.", output);
+        }
+        finally
+        {
+            log.WriteLine($"{soak.Output}{soak.Error}");
+            soak.Dispose();
+            foreach (Match m in StartedPid().Matches(soak.Output))
+                KillIfRunning(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+        }
+    }
+
+    [Theory]
+    [InlineData("--soak 5s", "--soak: '5s' is not a duration from 10 s to 86400 s")]
+    [InlineData("--soak 1h --rounds 3", "--rounds: the soak has no rounds of kills; leave it out with --soak")]
+    [InlineData("--soak 1h --take-over-bound 5s", "--take-over-bound: the soak has no rounds of kills; leave it out with --soak")]
+    [InlineData("--calibration 5s", "--calibration: applies to --soak only")]
+    [InlineData("--soak 1h --calibration 0s", "--calibration: '0s' is not a duration from 1 s to 600 s")]
+    public void A_bad_soak_option_is_one_line_and_exit_2(string bad, string message)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exitCode = Program.Run(["chaos", .. bad.Split(' ')], TextReader.Null, output, error);
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Equal($"scmi-actors: {message} (see --help)\n", error.ToString().ReplaceLineEndings("\n"));
+        Assert.Equal("", output.ToString());
+    }
+
+    private static void KillIfRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            // Already gone, as it should be.
+        }
+    }
+
+    [GeneratedRegex(@"\(pid (\d+)\)")]
+    private static partial Regex StartedPid();
+
+    [GeneratedRegex(@"^Calibration: the maximum the node keeps up with is \d+ received/s \(at x[\d.]+\); the soak runs at half of it, x([\d.]+)\.$", RegexOptions.Multiline)]
+    private static partial Regex Calibration();
+
+    [GeneratedRegex(@"^Accounting: the platform tried \d+ = (?<sent>\d+) sent \+ \d+ lost at its busy slot; \d+ sent − (?<left>\d+) left in the slot = (?<read>\d+) read by the node = (?<queued>\d+) queued \+ (?<lost>\d+) lost in the node.*; (?<delivered>\d+) delivered, (?<received>\d+) received by the subscriber; (?<checks>\d+) per-second checks passed\.$", RegexOptions.Multiline)]
+    private static partial Regex Accounting();
+}
