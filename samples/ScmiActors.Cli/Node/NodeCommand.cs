@@ -7,7 +7,7 @@ using ScmiActors.Cli.MainJob;
 namespace ScmiActors.Cli.Node;
 
 /// <summary>
-/// <c>scmi-actors node --seed-nodes ADDR[,ADDR...] [--host IP] [--port N] [--roles platform,subscriber]
+/// <c>scmi-actors node --seed-nodes ADDR[,ADDR...] | --discovery FILE [--service NAME] [--host IP] [--port N] [--roles platform,subscriber]
 /// [--stable-after D] [--duration D] [--log-format text|json] [--verbose]</c>: one member of a
 /// cluster of processes (docs/cluster.md). Every value is checked while parsing: a bad one is one
 /// line and exit 2 before anything starts, as for the main job.
@@ -26,6 +26,9 @@ public static class NodeCommand
           scmi-actors node --port 4055 --seed-nodes akka.tcp://scmi-actors@127.0.0.1:4053 --roles subscriber
         The node that lists itself as the first seed starts the cluster; the others join it. A seed
         node needs a fixed --port; other nodes may use 0 (any free port).
+        Or the seeds come from Akka.Discovery: --discovery FILE with, for the config method,
+          akka.discovery { method = config, config.services.scmi-actors.endpoints = ["127.0.0.1:4053", "127.0.0.1:4054"] }
+        (remoting ports); every node looks the service up, sorts the addresses and joins them as seeds.
         Output: "Member ADDRESS [ROLES] Up; members: N" and "... Removed; members: N" on every
         change (N: the members that are Up), "Node ADDRESS is Up as [ROLES]; members: N" when this
         node is Up, "Node ADDRESS left the cluster" after an ordered leave, and "Node ADDRESS was
@@ -64,7 +67,6 @@ public static class NodeCommand
         {
             Description = "Comma-separated seed node addresses, akka.tcp://scmi-actors@HOST:PORT; a node that lists itself first starts the cluster",
             HelpName = "ADDR[,ADDR...]",
-            Required = true,
             CustomParser = ParseSeeds,
         };
         var roles = new Option<string[]>("--roles")
@@ -128,11 +130,12 @@ public static class NodeCommand
         });
         var metrics = new Observability.MetricsCommandLine(command, "IP");
         var tls = NodeTls.AddTo(command, seeds);
+        var discovery = NodeDiscovery.AddTo(command, seeds);
         command.SetAction(async (parse, cancellation) =>
         {
             // The scrape endpoint binds where remoting does: loopback unless --host says otherwise.
             if (metrics.Read(parse, parse.GetValue(host)!, error, (parse.GetValue(port), "--port")) is not { } metricsOptions) return ExitCodes.Usage;
-            var options = new NodeOptions(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(seeds)!, parse.GetValue(roles)!,
+            var options = new NodeOptions(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(seeds) ?? [], parse.GetValue(roles)!,
                 parse.GetValue(duration), parse.GetValue(stableAfter) ?? NodeCluster.DefaultStableAfter, ConsoleLogs.Parse(parse.GetValue(logFormat)),
                 parse.GetValue(verbose))
             {
@@ -142,6 +145,7 @@ public static class NodeCommand
                 HealthPort = parse.GetValue(health),
                 StatsEvery = parse.GetValue(statsEvery),
                 Tls = tls.Read(parse),
+                Discovery = discovery.Read(parse),
             };
             var exitCode = await new NodeRunner(options, output, error).RunAsync(cancellation);
             return exitCode == ExitCodes.Interrupted && interruptedExitCode is not null ? interruptedExitCode() : exitCode;

@@ -33,6 +33,9 @@ public sealed record NodeOptions(string Host, int Port, IReadOnlyList<Address> S
 
     /// <summary>TLS between nodes (<c>--tls-cert</c>), or null for plain TCP.</summary>
     public NodeTlsSettings? Tls { get; init; }
+
+    /// <summary>Where the seed nodes are looked up (<c>--discovery</c>) instead of <see cref="Seeds"/>; null: the seeds are given.</summary>
+    public NodeDiscoverySettings? Discovery { get; init; }
 }
 
 /// <summary>
@@ -64,7 +67,8 @@ public sealed class NodeRunner(NodeOptions options, TextWriter output, TextWrite
         }
         // The watcher's actor thread and this method both print.
         output = TextWriter.Synchronized(output);
-        output.WriteLine($"Starting node on {options.Host}:{options.Port} as [{string.Join(",", options.Roles)}]; seed nodes: {string.Join(", ", options.Seeds)}.");
+        output.WriteLine($"Starting node on {options.Host}:{options.Port} as [{string.Join(",", options.Roles)}]; seed nodes: " +
+                         (options.Discovery is { } found ? $"from discovery ({found.File}: method {found.Method}, service {found.Service})." : $"{string.Join(", ", options.Seeds)}."));
         if (options.Tls is { } tls) output.WriteLine(NodeTls.Describe(tls));
         output.Flush();
 
@@ -74,6 +78,22 @@ public sealed class NodeRunner(NodeOptions options, TextWriter output, TextWrite
         var system = host.Services.GetRequiredService<ActorSystem>();
         var cluster = Cluster.Get(system);
         var self = cluster.SelfAddress;
+        if (options.Discovery is { } discovery)
+        {
+            try
+            {
+                var seeds = await NodeDiscovery.ResolveSeedsAsync(system, discovery, options.Tls is null ? "akka.tcp" : NodeTls.Scheme, cancellation);
+                output.WriteLine($"Seed nodes from discovery: {string.Join(", ", seeds)}.");
+                cluster.JoinSeedNodes(seeds);
+            }
+            catch (Exception e) when (e is NodeDiscovery.DiscoveryFailedException or OperationCanceledException)
+            {
+                // Never joined: nothing to leave, only the host to stop.
+                if (e is NodeDiscovery.DiscoveryFailedException) error.WriteLine($"scmi-actors: --discovery: {e.Message}");
+                await host.StopAsync(StopBudget);
+                return e is OperationCanceledException ? ExitCodes.Interrupted : ExitCodes.ConfigError;
+            }
+        }
         var exiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         system.ActorOf(MemberWatcherActor.Props(output, exiting), "member-watcher");
         NodePlatforms.Start(system, options.Offers, options.Subscribe, output, options.StatsEvery);
@@ -131,6 +151,8 @@ public sealed class NodeRunner(NodeOptions options, TextWriter output, TextWrite
             // Two shutdowns (Akka's process-exit hook and the host's) hang the stop: only the host runs it.
             builder.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
             builder.AddHocon(NodeCluster.Hocon(options.Host, options.Port, options.Roles, options.Seeds, options.StableAfter), HoconAddMode.Prepend);
+            // The discovery file's akka.discovery section; the seeds are joined once it has resolved them.
+            if (options.Discovery is { } discovery) builder.AddHocon(discovery.Hocon, HoconAddMode.Prepend);
             // The embedded default's cluster.conf underneath (provider, sharding store, shutdown phases);
             // its port and join are overridden above and by the seed nodes.
             builder.AddHocon(ScmiSettings.ReadResource("ScmiActors.cluster.conf"), HoconAddMode.Append);
