@@ -39,11 +39,12 @@ public static class ChaosCommand
         the nodes leave, and every agent the platform served is reconciled: what it was sent against
         what each subscriber that lived through it received (lost only with a killed node, never more
         than sent), and no subscriber saw a report twice or out of order.
-        --soak DURATION runs the soak instead: a calibration pair (platform and node) measures the
-        maximum rate for --calibration, then a fresh pair runs at half of it (or at --rate) for
-        DURATION; every second the node's counters (its Prometheus endpoint) are checked against the
-        subscriber's and the platform's stamped lines, memory and latency are sampled; at the end the
-        run is reconciled exactly and the start and end of the run are compared ("Drift: ...").
+        --soak DURATION runs the soak instead: a calibration ramp (a platform restarted at higher
+        rates against one node, --calibration per step) finds the most the node keeps up with, then a
+        fresh pair runs at half of it (or at --rate) for DURATION; every second the node's counters
+        (its Prometheus endpoint) are checked against the subscriber's and the platform's stamped
+        lines, and memory and latency are sampled; at the end the run is reconciled exactly and the
+        start and end of the run are compared ("Drift: ...").
         Exit codes: 0 every check passed; 1 a check failed (the processes' output stays in the
         directory, named on the last line); 2 bad command line; 130/143 interrupted.
         """;
@@ -103,7 +104,7 @@ public static class ChaosCommand
         };
         var calibration = new Option<TimeSpan>("--calibration")
         {
-            Description = "With --soak: how long the calibration run measures the maximum rate (default 10 s)",
+            Description = "With --soak and no --rate: how long each step of the calibration ramp is measured (default 10 s)",
             HelpName = "DURATION",
             DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
             CustomParser = r => Duration(r, "--calibration", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)),

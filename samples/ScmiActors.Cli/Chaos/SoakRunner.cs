@@ -57,6 +57,11 @@ public sealed partial class SoakRunner(SoakOptions options, TextWriter output, T
         {
             _failures.Add(e.Message);
         }
+        catch (Exception e) when (e is IOException or HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            // A scrape that failed at the end, a stats file missing or not ours, a calibration without traffic: one line, not a trace.
+            _failures.Add(e.Message.ReplaceLineEndings(" "));
+        }
         finally
         {
             foreach (var child in _children) child.Dispose();
@@ -152,6 +157,7 @@ public sealed partial class SoakRunner(SoakOptions options, TextWriter output, T
         var printEvery = options.Duration < TimeSpan.FromMinutes(5) ? TimeSpan.FromSeconds(10) : TimeSpan.FromMinutes(1);
         var nextPrint = printEvery;
         long nodeLost = 0;
+        var nodeLosses = "";
         var unanswered = 0;
         var checks = 0;
         var clock = Stopwatch.StartNew();
@@ -204,7 +210,8 @@ public sealed partial class SoakRunner(SoakOptions options, TextWriter output, T
             }
             if (lost > nodeLost)
             {
-                Say($"  at {Format(at)}: {lost} lost in the node so far ({Losses(scrape)})");
+                // Named once per printed line, not every second they move: an hour of a few drops would bury the rest.
+                nodeLosses = Losses(scrape);
                 nodeLost = lost;
             }
             if (Latest(node, StatsLine(), t0) is { } s && Latest(platform, ProgressLine(), t0) is { } p)
@@ -214,7 +221,7 @@ public sealed partial class SoakRunner(SoakOptions options, TextWriter output, T
                 nextPrint += printEvery;
                 var last = samples[^1];
                 Say($"  {Format(at)}: {last.Sent} sent ({Num(Rate(samples, printEvery), "0")}/s), {last.LostAtSlot} lost at the slot, {last.Received} received, " +
-                    $"{nodeLost} lost in the node; ring depth {last.Depth}; p99 {Num(last.P99Us, "0")} µs; RSS node {Num(last.NodeRssMb, "0")} MB, platform {Num(last.PlatformRssMb, "0")} MB; {checks} checks passed");
+                    $"{nodeLost} lost in the node{(nodeLost > 0 ? $" ({nodeLosses})" : "")}; ring depth {last.Depth}; p99 {Num(last.P99Us, "0")} µs; RSS node {Num(last.NodeRssMb, "0")} MB, platform {Num(last.PlatformRssMb, "0")} MB; {checks} checks passed");
             }
         }
 
