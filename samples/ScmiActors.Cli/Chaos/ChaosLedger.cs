@@ -22,6 +22,9 @@ public enum SubscriberLineKind
 
     /// <summary>"Reports from ID: C (final)": the process ended in order.</summary>
     Final,
+
+    /// <summary>A periodic count ("Stats of ID at T us: C reports, ..."): only where the ledger needs a subscriber's count between its state lines.</summary>
+    Count,
 }
 
 public sealed record SubscriberLine(long Seq, SubscriberLineKind Kind, long Reports);
@@ -59,12 +62,16 @@ public sealed record AgentAccount(int Agent, long Sent, long LeftInSlot, bool Ki
 /// killed loses only what it sent while the restored subscriptions were being bound again: a new incarnation
 /// binds them one at a time, and the sources enabled for the first ones notify before the last ones are active
 /// (each subscription is owed reports from its SubscriptionActive on). Those went to the subscriptions already
-/// bound, so a subscriber's gap is at most what the subscribers received before they were all active again.
+/// bound, so a subscriber's gap is at most what the subscribers received from their "pending" until the last of them
+/// was active again (each one's count read at its first line after that moment, a periodic count at the latest), plus
+/// what the last agent's host delivered to nobody (<c>lastHostUndelivered</c>, from its own counters: reports that
+/// arrived after the first enables but before any subscription was bound again, which no subscriber can count,
+/// and any it dropped at its gate).
 /// </summary>
 public static class ChaosLedger
 {
     public static IReadOnlyList<AgentAccount> Reconcile(IReadOnlyList<AgentSpan> agents, long totalSent, long totalLeft,
-        IReadOnlyList<SubscriberLog> subscribers, long? lossBound = null)
+        IReadOnlyList<SubscriberLog> subscribers, long? lossBound = null, long lastHostUndelivered = 0)
     {
         var accounts = new List<AgentAccount>();
         for (var i = 0; i < agents.Count; i++)
@@ -83,12 +90,13 @@ public static class ChaosLedger
                     if (ShareOf(s, agents[i - 1].GoneSeq, agent.GoneSeq, last) is { } share)
                         shares.Add(new AgentShare(s.Name, share.Received, sent - left, share.Early));
             // Every subscriber restored at this agent's start counts, also one killed before the agent ended.
-            var early = i == 0 ? 0 : subscribers.Sum(s => EarlyOf(s, agents[i - 1].GoneSeq, agent.GoneSeq) ?? 0);
+            var early = i == 0 ? 0 : EarlyOf(subscribers, agents[i - 1].GoneSeq, agent.GoneSeq);
             foreach (var share in shares)
             {
                 if (share.Lost < 0) problems.Add($"{share.Subscriber} received {-share.Lost} more than the agent was sent");
-                else if (share.Lost > early && agent.KilledNode is null && last)
-                    problems.Add($"{share.Subscriber} is missing {share.Lost} though no node was killed (at most {early} could precede its binding)");
+                else if (share.Lost > early + lastHostUndelivered && agent.KilledNode is null && last)
+                    problems.Add($"{share.Subscriber} is missing {share.Lost} though no node was killed (at most {early} could precede its binding" +
+                                 $"{(lastHostUndelivered > 0 ? $", and {lastHostUndelivered} went to no subscriber" : "")})");
                 else if (share.Lost > 0 && agent.KilledNode is not null && share.Lost > lossBound)
                     problems.Add($"{share.Subscriber} lost {share.Lost}, more than the bound of {lossBound} for a killed node");
             }
@@ -98,14 +106,26 @@ public static class ChaosLedger
         return accounts;
     }
 
-    /// <summary>What <paramref name="log"/> received between its first "pending" after <paramref name="previousGone"/> and its next "active", if both came before <paramref name="gone"/>.</summary>
-    public static long? EarlyOf(SubscriberLog log, long? previousGone, long? gone)
+    /// <summary>
+    /// What the subscribers received of an agent before all of them were bound again: from each one's first "pending"
+    /// after <paramref name="previousGone"/> until the last "active" among them (before <paramref name="gone"/>), each
+    /// read at its first line with a count at or after that moment. A subscriber bound early keeps receiving while a
+    /// later one is still pending; those reports are the ones the later one is not owed.
+    /// </summary>
+    public static long EarlyOf(IReadOnlyList<SubscriberLog> subscribers, long? previousGone, long? gone)
     {
-        if (previousGone is not { } from) return null;
-        var start = log.Lines.FirstOrDefault(l => l.Seq > from && l.Kind == SubscriberLineKind.Pending);
-        if (start is null || start.Seq > gone) return null;
-        var active = log.Lines.FirstOrDefault(l => l.Seq > start.Seq && l.Kind != SubscriberLineKind.Final);
-        return active is { Kind: SubscriberLineKind.Active } && !(active.Seq > gone) ? active.Reports - start.Reports : null;
+        if (previousGone is not { } from) return 0;
+        var restored = new List<(SubscriberLog Log, SubscriberLine Pending, SubscriberLine Active)>();
+        foreach (var log in subscribers)
+        {
+            var pending = log.Lines.FirstOrDefault(l => l.Seq > from && l.Kind == SubscriberLineKind.Pending);
+            if (pending is null || pending.Seq > gone) continue;
+            var next = log.Lines.FirstOrDefault(l => l.Seq > pending.Seq && l.Kind is not (SubscriberLineKind.Final or SubscriberLineKind.Count));
+            if (next is { Kind: SubscriberLineKind.Active } && !(next.Seq > gone)) restored.Add((log, pending, next));
+        }
+        if (restored.Count == 0) return 0;
+        var allActive = restored.Max(r => r.Active.Seq);
+        return restored.Sum(r => (r.Log.Lines.FirstOrDefault(l => l.Seq >= allActive) ?? r.Active).Reports - r.Pending.Reports);
     }
 
     /// <summary>

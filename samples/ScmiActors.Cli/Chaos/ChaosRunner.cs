@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using ScmiActors.Cli.Node;
+using ScmiActors.Cli.Observability;
 using ScmiActors.Cli.Platform;
 
 namespace ScmiActors.Cli.Chaos;
@@ -35,6 +36,7 @@ public sealed partial class ChaosRunner(ChaosOptions options, TextWriter output,
     private string _link = "";
     private int[] _ports = [];
     private int[] _healthPorts = [];
+    private int[] _metricsPorts = [];
     private string[] _addresses = [];
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
@@ -43,9 +45,10 @@ public sealed partial class ChaosRunner(ChaosOptions options, TextWriter output,
         _directory = options.Directory ?? System.IO.Directory.CreateTempSubdirectory("scmi-chaos-").FullName;
         System.IO.Directory.CreateDirectory(_directory);
         _link = Path.Combine(_directory, "p0");
-        var ports = LoopbackPorts.Free(2 * Nodes);
+        var ports = LoopbackPorts.Free(3 * Nodes);
         _ports = ports[..Nodes];
-        _healthPorts = ports[Nodes..];
+        _healthPorts = ports[Nodes..(2 * Nodes)];
+        _metricsPorts = ports[(2 * Nodes)..];
         _addresses = _ports.Select(p => $"akka.tcp://{NodeCluster.SystemName}@127.0.0.1:{p}").ToArray();
         var random = new Random(options.Seed);
         Say($"Chaos: {options.Rounds} rounds, seed {options.Seed}, 3 nodes on 127.0.0.1:{string.Join(",", _ports)}, " +
@@ -158,6 +161,7 @@ public sealed partial class ChaosRunner(ChaosOptions options, TextWriter output,
         if (!_platform.WaitForExit(StepBound)) throw new ChaosStepFailed("the platform did not stop after SIGTERM");
         // Every report the last agent read is delivered once the subscribers' counts stop moving.
         await QuietAsync(cancellation);
+        var undelivered = await UndeliveredAsync(HostNode(), cancellation);
         // One at a time: each leaves a cluster that is up, so its leave is quick and in order.
         for (var i = 0; i < Nodes; i++)
         {
@@ -168,7 +172,7 @@ public sealed partial class ChaosRunner(ChaosOptions options, TextWriter output,
         CheckRepeats("the end");
 
         var stats = PlatformSideStats.ReadFile(Path.Combine(_directory, "platform-stats.json")).Single();
-        var accounts = ChaosLedger.Reconcile(Agents(), stats.Sent, stats.LeftInSlot, _finishedSubscribers);
+        var accounts = ChaosLedger.Reconcile(Agents(), stats.Sent, stats.LeftInSlot, _finishedSubscribers, lastHostUndelivered: undelivered);
         foreach (var a in accounts)
         {
             var shares = a.Shares.Count == 0 ? "no subscriber held its subscriptions through all of it"
@@ -192,6 +196,7 @@ public sealed partial class ChaosRunner(ChaosOptions options, TextWriter output,
             "node", "--port", _ports[i].ToString(CultureInfo.InvariantCulture), "--seed-nodes", string.Join(",", _addresses),
             "--roles", $"{NodeCluster.PlatformRole},{NodeCluster.SubscriberRole}", "--stable-after", $"{options.StableAfter.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)}ms",
             "--offer", $"{PlatformId}={_link}", "--subscribe", PlatformId, "--health-port", _healthPorts[i].ToString(CultureInfo.InvariantCulture),
+            "--metrics-port", _metricsPorts[i].ToString(CultureInfo.InvariantCulture), "--stats-every", "500ms",
         ];
         var child = ChaosChild.Start(NodeName(i), args, Path.Combine(_directory, $"node{i}.log"), Echo);
         _nodes[i] = child;
@@ -225,6 +230,31 @@ public sealed partial class ChaosRunner(ChaosOptions options, TextWriter output,
         }
         throw new ChaosStepFailed($"the cluster did not converge within {Format(StepBound)}: " +
                                   string.Join("; ", live.Select(i => $"node {i} sees [{views.GetValueOrDefault(i)?.Replace("\n", ", ")}]")));
+    }
+
+    /// <summary>
+    /// What the node hosting the last agent took in and delivered to nobody, from its own counters: queued but
+    /// unmatched (no subscription bound yet) or dropped at its gate. It hosted only that agent: a node hosts the
+    /// platform until it is killed, and a restarted node is a new process with new counters.
+    /// </summary>
+    private async Task<long> UndeliveredAsync(int host, CancellationToken cancellation)
+    {
+        try
+        {
+            var scrape = PrometheusScrape.Parse(await _http.GetStringAsync($"http://127.0.0.1:{_metricsPorts[host]}/metrics", cancellation));
+            (string, string) soc0 = ("scmi_platform", PlatformId);
+            var unmatched = (long)scrape.Sum("scmi_notifications_unmatched_total", soc0);
+            var lost = scrape.Where(s => s.Name == "scmi_notifications_lost_total" && s.Value > 0 && s.Labels.GetValueOrDefault("scmi_platform") == PlatformId)
+                .GroupBy(s => s.Labels.GetValueOrDefault("scmi_outcome") ?? "?").ToDictionary(g => g.Key, g => (long)g.Sum(s => s.Value));
+            Say($"The last host, node {host}: {(long)scrape.Sum("scmi_notifications_queued_total", soc0)} queued, " +
+                $"{(long)scrape.Sum("scmi_notifications_delivered_total", soc0)} delivered, {unmatched} unmatched, " +
+                $"{lost.Values.Sum()} lost{(lost.Count > 0 ? " (" + string.Join(", ", lost.Select(l => $"{l.Value} {l.Key}")) + ")" : "")}.");
+            return unmatched + lost.Values.Sum();
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellation.IsCancellationRequested)
+        {
+            throw new ChaosStepFailed($"node {host}'s metrics endpoint did not answer: {e.Message}");
+        }
     }
 
     /// <summary>Every live node's report count moves: traffic flows to all of them.</summary>
@@ -293,6 +323,8 @@ public sealed partial class ChaosRunner(ChaosOptions options, TextWriter output,
                 lines.Add(new SubscriberLine(seq, SubscriberLineKind.Waiting, 0));
             else if (!killed && ReportsLine().Match(line) is { Success: true } r && r.Groups[2].Success)
                 lines.Add(new SubscriberLine(seq, SubscriberLineKind.Final, long.Parse(r.Groups[1].Value, CultureInfo.InvariantCulture)));
+            else if (StatsCount().Match(line) is { Success: true } c)
+                lines.Add(new SubscriberLine(seq, SubscriberLineKind.Count, long.Parse(c.Groups[1].Value, CultureInfo.InvariantCulture)));
         }
         _finishedSubscribers.Add(new SubscriberLog(_nodes[i]!.Name, lines));
     }
@@ -336,6 +368,10 @@ public sealed partial class ChaosRunner(ChaosOptions options, TextWriter output,
 
     [GeneratedRegex(@"^Reports from soc0: (\d+)( \(final\))?; repeated or out of order: (\d+)$")]
     private static partial Regex ReportsLine();
+
+    /// <summary>The count of the subscriber's --stats-every line: every half second, for the ledger's binding window.</summary>
+    [GeneratedRegex(@"^Stats of soc0 at \d+ us: (\d+) reports, ")]
+    private static partial Regex StatsCount();
 
     [GeneratedRegex(@"^Next agent linked: soc0 \(agent (\d+)\); before it: (\d+) sent, (\d+) left unread in the slot\.$")]
     private static partial Regex NextAgentLine();

@@ -22,6 +22,7 @@ public sealed class ChaosLedgerTests
         new(20, Active, 0),
         new(120, Pending, atPending),
         new(125, Active, atActive),
+        new(130, Count, atActive), // its periodic count just after the others were active again
         new(310, Pending, final),
         new(400, Final, final),
     ]);
@@ -68,6 +69,55 @@ public sealed class ChaosLedgerTests
         var tooShort = Survivor(900, 900, 1396);
         accounts = ChaosLedger.Reconcile(TwoAgents, 1500, 1, [first, tooShort]);
         Assert.Equal("node 2#1 is missing 4 though no node was killed (at most 3 could precede its binding)", accounts[1].Problem);
+    }
+
+    [Fact]
+    public void Reports_an_early_bound_subscriber_received_after_its_own_activation_but_before_the_last_one_s_count_as_early()
+    {
+        // node 1#1 is active again at 126 having received nothing new, and gets 5 more by its count at 129; node 2#1
+        // is active only at 128, having missed those 5 (and its own count at activation shows none received early).
+        var early = new SubscriberLog("node 1#1",
+        [
+            new(21, Active, 0),
+            new(121, Pending, 700),
+            new(126, Active, 700),
+            new(129, Count, 705),
+            new(311, Pending, 1200),
+            new(401, Final, 1200),
+        ]);
+        var late = new SubscriberLog("node 2#1",
+        [
+            new(20, Active, 0),
+            new(120, Pending, 900),
+            new(128, Active, 900),
+            new(131, Count, 900),
+            new(310, Pending, 1395),
+            new(400, Final, 1395),
+        ]);
+
+        var accounts = ChaosLedger.Reconcile(TwoAgents, 1500, 1, [early, late]);
+        Assert.Null(accounts[1].Problem);
+        Assert.Equal([0L, 5L], accounts[1].Shares.Select(s => s.Lost));
+        Assert.Equal(5, ChaosLedger.EarlyOf([early, late], 100, 300));
+
+        // One more missing than the early ones received is a loss the ledger names.
+        var oneMore = late with { Lines = [.. late.Lines.Take(4), new(310, Pending, 1394), new(400, Final, 1394)] };
+        Assert.Equal("node 2#1 is missing 6 though no node was killed (at most 5 could precede its binding)",
+            ChaosLedger.Reconcile(TwoAgents, 1500, 1, [early, oneMore])[1].Problem);
+    }
+
+    [Fact]
+    public void Reports_the_last_host_delivered_to_nobody_widen_the_allowed_gap_by_exactly_their_number()
+    {
+        // Both subscribers miss the same 2: they reached the new host after its first enables and before any
+        // subscription was bound again, so no subscriber counted them; the host's own counters did.
+        var missingTwo = Survivor(900, 900, 1398);
+
+        Assert.Equal("node 2#1 is missing 2 though no node was killed (at most 0 could precede its binding)",
+            ChaosLedger.Reconcile(TwoAgents, 1500, 1, [missingTwo]).Single(a => a.Agent == 2).Problem);
+        Assert.Null(ChaosLedger.Reconcile(TwoAgents, 1500, 1, [missingTwo], lastHostUndelivered: 2)[1].Problem);
+        Assert.Equal("node 2#1 is missing 2 though no node was killed (at most 0 could precede its binding, and 1 went to no subscriber)",
+            ChaosLedger.Reconcile(TwoAgents, 1500, 1, [missingTwo], lastHostUndelivered: 1)[1].Problem);
     }
 
     [Fact]
