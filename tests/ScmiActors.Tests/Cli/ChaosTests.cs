@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using ScmiActors.Cli;
 using Xunit;
@@ -37,8 +36,7 @@ public sealed partial class ChaosTests(ITestOutputHelper log)
         {
             log.WriteLine($"{chaos.Output}{chaos.Error}");
             chaos.Dispose();
-            foreach (Match m in StartedPid().Matches(chaos.Output))
-                KillIfRunning(int.Parse(m.Groups[1].Value));
+            PrintedPids.KillAll(chaos.Output);
         }
     }
 
@@ -51,7 +49,12 @@ public sealed partial class ChaosTests(ITestOutputHelper log)
     [InlineData("--take-over-bound forever", "--take-over-bound: 'forever' is not a duration from 1 s to 600 s")]
     [InlineData("--directory /no/such/dir", "--directory: '/no/such/dir' does not exist")]
     [InlineData("--round", "Unrecognized command or argument '--round'.")]
-    public void A_bad_chaos_option_is_one_line_and_exit_2(string bad, string message)
+    [InlineData("--soak 5s", "--soak: '5s' is not a duration from 10 s to 86400 s")]
+    [InlineData("--soak 1h --rounds 3", "--rounds: the soak has no rounds of kills; leave it out with --soak")]
+    [InlineData("--soak 1h --take-over-bound 5s", "--take-over-bound: the soak has no rounds of kills; leave it out with --soak")]
+    [InlineData("--calibration 5s", "--calibration: applies to --soak only")]
+    [InlineData("--soak 1h --calibration 0s", "--calibration: '0s' is not a duration from 1 s to 600 s")]
+    public void A_bad_chaos_or_soak_option_is_one_line_and_exit_2(string bad, string message)
     {
         var output = new StringWriter();
         var error = new StringWriter();
@@ -60,20 +63,4 @@ public sealed partial class ChaosTests(ITestOutputHelper log)
         Assert.Equal($"scmi-actors: {message} (see --help)\n", error.ToString().ReplaceLineEndings("\n"));
         Assert.Equal("", output.ToString());
     }
-
-    private static void KillIfRunning(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            process.Kill(entireProcessTree: true);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            // Already gone, as it should be.
-        }
-    }
-
-    [GeneratedRegex(@"^Started (?:node \d|the platform) \(pid (\d+)\)", RegexOptions.Multiline)]
-    private static partial Regex StartedPid();
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using ScmiActors.Cli;
@@ -48,42 +47,9 @@ public sealed partial class SoakTests(ITestOutputHelper log)
         {
             log.WriteLine($"{soak.Output}{soak.Error}");
             soak.Dispose();
-            foreach (Match m in StartedPid().Matches(soak.Output))
-                KillIfRunning(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+            PrintedPids.KillAll(soak.Output);
         }
     }
-
-    [Theory]
-    [InlineData("--soak 5s", "--soak: '5s' is not a duration from 10 s to 86400 s")]
-    [InlineData("--soak 1h --rounds 3", "--rounds: the soak has no rounds of kills; leave it out with --soak")]
-    [InlineData("--soak 1h --take-over-bound 5s", "--take-over-bound: the soak has no rounds of kills; leave it out with --soak")]
-    [InlineData("--calibration 5s", "--calibration: applies to --soak only")]
-    [InlineData("--soak 1h --calibration 0s", "--calibration: '0s' is not a duration from 1 s to 600 s")]
-    public void A_bad_soak_option_is_one_line_and_exit_2(string bad, string message)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exitCode = Program.Run(["chaos", .. bad.Split(' ')], TextReader.Null, output, error);
-        Assert.Equal(ExitCodes.Usage, exitCode);
-        Assert.Equal($"scmi-actors: {message} (see --help)\n", error.ToString().ReplaceLineEndings("\n"));
-        Assert.Equal("", output.ToString());
-    }
-
-    private static void KillIfRunning(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            process.Kill(entireProcessTree: true);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            // Already gone, as it should be.
-        }
-    }
-
-    [GeneratedRegex(@"\(pid (\d+)\)")]
-    private static partial Regex StartedPid();
 
     /// <summary>On a machine busy with the rest of the suite the node may drop a few reports at every step; then the lowest step is the maximum.</summary>
     [GeneratedRegex(@"^Calibration: (?:the maximum the node keeps up with is \d+ received/s \(at x[\d.]+\); the soak runs at half of it|the node did not keep up at any step; the soak runs at half the lowest), x([\d.]+)\.$", RegexOptions.Multiline)]
