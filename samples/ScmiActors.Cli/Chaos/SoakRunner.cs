@@ -192,7 +192,7 @@ public sealed partial class SoakRunner(SoakOptions options, TextWriter output, T
                 if (Field(stats, 3) > 0) throw new SoakStepFailed($"at {Format(at)}: the subscriber saw reports twice or out of order: {stats}");
             }
             // What the node had taken in (queued or dropped with a named reason) must be sent by the platform's next line.
-            pending.Enqueue(new PendingCheck(t1, queued + lost, at));
+            pending.Enqueue(new PendingCheck(t1, queued + LostBeforeQueue(scrape), at));
             while (pending.TryPeek(out var check))
             {
                 if (NextNow(platform, ProgressLine(), check.AfterUs) is { } progress)
@@ -252,16 +252,22 @@ public sealed partial class SoakRunner(SoakOptions options, TextWriter output, T
         var queued = Counter(scrape, "scmi_notifications_queued_total");
         var delivered = Counter(scrape, "scmi_notifications_delivered_total");
         var lost = Counter(scrape, "scmi_notifications_lost_total");
+        var beforeQueue = LostBeforeQueue(scrape);
+        var unmatched = Counter(scrape, "scmi_notifications_unmatched_total");
         await StopAsync(node, "the node", cancellation);
 
         var stats = PlatformSideStats.ReadFile(Path.Combine(_directory, "soak-platform-stats.json")).Single();
         var read = stats.Sent - stats.LeftInSlot;
+        // Every notification the agent read is queued or refused at the gate; every queued one is delivered, unmatched,
+        // malformed or discarded (with its queue, when the platform's stop ended the link before the node drained).
+        var afterQueue = lost - beforeQueue;
         Say($"Accounting: the platform tried {stats.Tried} = {stats.Sent} sent + {stats.LostAtSlot} lost at its busy slot; " +
-            $"{stats.Sent} sent − {stats.LeftInSlot} left in the slot = {read} read by the node = {queued} queued + {lost} lost in the node" +
-            (lost > 0 ? $" ({Losses(scrape)})" : "") + $"; {delivered} delivered, {received} received by the subscriber; {checks} per-second checks passed.");
-        if (read != queued + lost) _failures.Add($"the node took in {queued + lost} notifications, the platform's agent read {read}");
+            $"{stats.Sent} sent − {stats.LeftInSlot} left in the slot = {read} read by the node = {queued} queued + {beforeQueue} refused at its gate; " +
+            $"{queued} queued = {delivered} delivered + {unmatched} unmatched + {afterQueue} lost after the queue" +
+            (lost > 0 ? $" (in the node: {Losses(scrape)})" : "") + $"; {received} received by the subscriber; {checks} per-second checks passed.");
+        if (read != queued + beforeQueue) _failures.Add($"the node took in {queued + beforeQueue} notifications, the platform's agent read {read}");
+        if (queued != delivered + unmatched + afterQueue) _failures.Add($"the node queued {queued} reports but accounts for {delivered + unmatched + afterQueue}");
         if (received != delivered) _failures.Add($"the subscriber received {received} reports, the node delivered {delivered}");
-        if (queued != delivered) Say($"  {queued - delivered} queued reports were not delivered (malformed, or for an event nobody subscribed to).");
     }
 
     private async Task<(ChaosChild Platform, ChaosChild Node, int MetricsPort)> StartPairAsync(string name, double rate, CancellationToken cancellation)
@@ -333,6 +339,14 @@ public sealed partial class SoakRunner(SoakOptions options, TextWriter output, T
     }
 
     private static long Counter(IReadOnlyList<PrometheusSeries> scrape, string name) => (long)scrape.Sum(name, ("scmi_platform", PlatformId));
+
+    /// <summary>Losses after a report was queued (the ring): decoded as malformed, or discarded with the queue when the link went.</summary>
+    private static readonly string[] AfterQueue = ["malformed", "discarded"];
+
+    /// <summary>The node's losses before its rings (the gate's refusals: queue full, not running, unknown ids, ...): not in "queued".</summary>
+    private static long LostBeforeQueue(IReadOnlyList<PrometheusSeries> scrape) =>
+        (long)scrape.Where(s => s.Name == "scmi_notifications_lost_total" && s.Labels.GetValueOrDefault("scmi_platform") == PlatformId
+                                && !AfterQueue.Contains(s.Labels.GetValueOrDefault("scmi_outcome"))).Sum(s => s.Value);
 
     private static string Losses(IReadOnlyList<PrometheusSeries> scrape) =>
         string.Join(", ", scrape.Where(s => s.Name == "scmi_notifications_lost_total" && s.Value > 0 && s.Labels.GetValueOrDefault("scmi_platform") == PlatformId)

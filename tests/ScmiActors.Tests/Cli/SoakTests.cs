@@ -32,12 +32,15 @@ public sealed partial class SoakTests(ITestOutputHelper log)
             Assert.Contains($"Started the soak platform (pid ", output);
             Assert.Contains($") at x{calibration.Groups[1].Value} and node", output);
 
-            // sent − left = read = queued + lost in the node; delivered = received; at least ten per-second checks.
+            // sent − left = read = queued + refused at the gate; queued = delivered + unmatched + lost after the queue;
+            // delivered = received; at least ten per-second checks.
             var accounting = Accounting().Match(output);
             Assert.True(accounting.Success, output);
             long N(string group) => long.Parse(accounting.Groups[group].Value, CultureInfo.InvariantCulture);
             Assert.Equal(N("sent") - N("left"), N("read"));
-            Assert.Equal(N("read"), N("queued") + N("lost"));
+            Assert.Equal(N("read"), N("queued") + N("refused"));
+            Assert.Equal(N("queued2"), N("queued"));
+            Assert.Equal(N("queued"), N("delivered") + N("unmatched") + N("after"));
             Assert.Equal(N("delivered"), N("received"));
             Assert.True(N("received") > 0);
             Assert.True(N("checks") >= 10, $"only {N("checks")} per-second checks");
@@ -55,6 +58,6 @@ public sealed partial class SoakTests(ITestOutputHelper log)
     [GeneratedRegex(@"^Calibration: (?:the maximum the node keeps up with is \d+ received/s \(at x[\d.]+\); the soak runs at half of it|the node did not keep up at any step; the soak runs at half the lowest), x([\d.]+)\.$", RegexOptions.Multiline)]
     private static partial Regex Calibration();
 
-    [GeneratedRegex(@"^Accounting: the platform tried \d+ = (?<sent>\d+) sent \+ \d+ lost at its busy slot; \d+ sent − (?<left>\d+) left in the slot = (?<read>\d+) read by the node = (?<queued>\d+) queued \+ (?<lost>\d+) lost in the node.*; (?<delivered>\d+) delivered, (?<received>\d+) received by the subscriber; (?<checks>\d+) per-second checks passed\.$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^Accounting: the platform tried \d+ = (?<sent>\d+) sent \+ \d+ lost at its busy slot; \d+ sent − (?<left>\d+) left in the slot = (?<read>\d+) read by the node = (?<queued>\d+) queued \+ (?<refused>\d+) refused at its gate; (?<queued2>\d+) queued = (?<delivered>\d+) delivered \+ (?<unmatched>\d+) unmatched \+ (?<after>\d+) lost after the queue.*; (?<received>\d+) received by the subscriber; (?<checks>\d+) per-second checks passed\.$", RegexOptions.Multiline)]
     private static partial Regex Accounting();
 }
