@@ -49,6 +49,14 @@ public sealed partial class EmulatedPlatform : IAsyncDisposable
     public EmulatedPlatform(InMemoryTransport.PlatformEnd platform, PlatformDescription description, EmulatorScenario? scenario = null)
         : this(Sender(platform), description, scenario, () => platform.IsAttached)
     {
+        // The in-memory end says which NotRunning answers came from no handle being attached, exactly.
+        _send = (header, payload) =>
+        {
+            var result = platform.Send(header, payload, out var detached);
+            t_lastSendDetached = detached;
+            return result;
+        };
+        _sendTellsDetached = true;
         platform.OnCommand((header, payload) => HandleCommand(header, payload));
         _detachCommands = () => platform.OnCommand(null);
     }
@@ -260,17 +268,26 @@ public sealed partial class EmulatedPlatform : IAsyncDisposable
     private IngestResult _lastResult;
     private long _posted;
 
+    /// <summary>Set by the in-memory end's send (<see cref="_sendTellsDetached"/>): the last send on this thread found no handle attached.</summary>
+    [ThreadStatic]
+    private static bool t_lastSendDetached;
+
+    private readonly bool _sendTellsDetached;
+
     private void Post(uint header, ReadOnlySpan<byte> payload)
     {
-        // Read before the post: a detached agent's transport answers NotRunning without any gate
-        // counting it, and the reconciliation with the dispatcher needs those apart. (A detach that
-        // lands between this read and the transport's own read of its gate, a few instructions,
-        // would be counted as a gate's NotRunning; the handle closes its gate long before it detaches.)
+        // A detached agent's transport answers NotRunning without any gate counting it, and the reconciliation
+        // with the dispatcher needs those apart. The in-memory end says so itself, from the same read of its
+        // receiver that decided the answer. Other links are asked before the post: a detach that lands between
+        // that read and the transport's own, a few instructions, is counted as a gate's NotRunning (a CI run on
+        // a loaded machine once hit that window with the in-memory end, hence its exact answer).
         var attached = _agentAttached();
+        t_lastSendDetached = false;
         var result = _send(header, payload);
+        var detached = _sendTellsDetached ? t_lastSendDetached : !attached;
         var protocol = ScmiHeader.ProtocolOf(header);
         _counters.Count(protocol, result);
-        if (!attached && result == IngestResult.NotRunning) _counters.Detached(protocol);
+        if (detached && result == IngestResult.NotRunning) _counters.Detached(protocol);
         _lastResult = result;
         _posted++;
     }

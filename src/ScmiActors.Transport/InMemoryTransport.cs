@@ -88,6 +88,17 @@ public sealed class InMemoryTransport
             : timestampNs is { } stamp ? receiver.Post(header, payload, stamp)
             : receiver.Post(header, payload); // stamped by the receiver (the gate): one clock read for the stamp and the storm guard
 
+        /// <summary>
+        /// As <see cref="Send(uint, ReadOnlySpan{byte}, long?)"/>, and says whether no handle was attached: the one
+        /// read of the receiver decides both, so a NotRunning from a detached end is told apart from a closed gate's.
+        /// </summary>
+        public IngestResult Send(uint header, ReadOnlySpan<byte> payload, out bool detached)
+        {
+            var receiver = owner._receiver;
+            detached = receiver is null;
+            return receiver?.Post(header, payload) ?? IngestResult.NotRunning;
+        }
+
         public IngestResult SendNotification(byte protocol, byte eventId, ReadOnlySpan<byte> payload) =>
             Send(ScmiHeader.Notification(protocol, eventId), payload);
 
