@@ -125,7 +125,8 @@ public static class ChaosLedger
         }
         if (restored.Count == 0) return 0;
         var allActive = restored.Max(r => r.Active.Seq);
-        return restored.Sum(r => (r.Log.Lines.FirstOrDefault(l => l.Seq >= allActive) ?? r.Active).Reports - r.Pending.Reports);
+        // A "waiting" line carries no count; the first line after the moment that does.
+        return restored.Sum(r => (r.Log.Lines.FirstOrDefault(l => l.Seq >= allActive && l.Kind != SubscriberLineKind.Waiting) ?? r.Active).Reports - r.Pending.Reports);
     }
 
     /// <summary>

@@ -234,7 +234,8 @@ public sealed partial class ChaosRunner(ChaosOptions options, TextWriter output,
 
     /// <summary>
     /// What the node hosting the last agent took in and delivered to nobody, from its own counters: queued but
-    /// unmatched (no subscription bound yet) or dropped at its gate. It hosted only that agent: a node hosts the
+    /// unmatched (no subscription bound yet), or lost (refused at its gate, malformed, discarded with a queue). It
+    /// hosted only that agent: a node hosts the
     /// platform until it is killed, and a restarted node is a new process with new counters.
     /// </summary>
     private async Task<long> UndeliveredAsync(int host, CancellationToken cancellation)
