@@ -279,8 +279,7 @@ public sealed partial class EmulatedPlatform : IAsyncDisposable
         // A detached agent's transport answers NotRunning without any gate counting it, and the reconciliation
         // with the dispatcher needs those apart. The in-memory end says so itself, from the same read of its
         // receiver that decided the answer. Other links are asked before the post: a detach that lands between
-        // that read and the transport's own, a few instructions, is counted as a gate's NotRunning (a CI run on
-        // a loaded machine once hit that window with the in-memory end, hence its exact answer).
+        // that read and the transport's own, a few instructions, is counted as a gate's NotRunning.
         var attached = _agentAttached();
         t_lastSendDetached = false;
         var result = _send(header, payload);
