@@ -34,7 +34,8 @@ public static class SummaryPrinter
             var d = p.Dispatcher;
             var e = p.Emulator;
             var gate = $"gate saw {MainJobResult.NotificationsReceived(d)} " +
-                       $"({d.NotRunning + d.Protocols.Sum(x => x.RejectedNotRunning)} after closing, {d.UnknownProtocol} unknown protocol) + {e.Detached} after detach";
+                       $"({d.NotRunning + d.Protocols.Sum(x => x.RejectedNotRunning)} after closing, {d.UnknownProtocol} unknown protocol) + {e.Detached} after detach" +
+                       (MainJobResult.InFlightAtStop(d, e) is 1 ? " + 1 refused by the closed gate after its final count" : "");
             table.Caption(p.Link switch
             {
                 null => $"emulator posted {e.Sent} = {gate}\n" +
