@@ -95,9 +95,11 @@ public sealed class NodeRunner(NodeOptions options, TextWriter output, TextWrite
             }
         }
         var exiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        system.ActorOf(MemberWatcherActor.Props(output, exiting), "member-watcher");
         NodePlatforms.Start(system, options.Offers, options.Subscribe, output, options.StatsEvery);
+        // Listening before the watcher prints "is Up": whoever waits for that line can ask /ready at once (and the
+        // offers are registered by then, so /ready is never 200 for a node that has not offered them yet).
         using var health = options.HealthPort > 0 ? NodeHealthEndpoint.Start(system, options.Host, options.HealthPort) : null;
+        system.ActorOf(MemberWatcherActor.Props(output, exiting), "member-watcher");
 
         var exitCode = ExitCodes.Ok;
         var running = options.Duration is { } d ? Task.Delay(d, cancellation) : Task.Delay(Timeout.Infinite, cancellation);
