@@ -245,11 +245,10 @@ public sealed partial class ChaosRunner(ChaosOptions options, TextWriter output,
             var scrape = PrometheusScrape.Parse(await _http.GetStringAsync($"http://127.0.0.1:{_metricsPorts[host]}/metrics", cancellation));
             (string, string) soc0 = ("scmi_platform", PlatformId);
             var unmatched = (long)scrape.Sum("scmi_notifications_unmatched_total", soc0);
-            var lost = scrape.Where(s => s.Name == "scmi_notifications_lost_total" && s.Value > 0 && s.Labels.GetValueOrDefault("scmi_platform") == PlatformId)
-                .GroupBy(s => s.Labels.GetValueOrDefault("scmi_outcome") ?? "?").ToDictionary(g => g.Key, g => (long)g.Sum(s => s.Value));
+            var lost = scrape.SumBy("scmi_notifications_lost_total", "scmi_outcome", PlatformId);
             Say($"The last host, node {host}: {(long)scrape.Sum("scmi_notifications_queued_total", soc0)} queued, " +
                 $"{(long)scrape.Sum("scmi_notifications_delivered_total", soc0)} delivered, {unmatched} unmatched, " +
-                $"{lost.Values.Sum()} lost{(lost.Count > 0 ? " (" + string.Join(", ", lost.Select(l => $"{l.Value} {l.Key}")) + ")" : "")}.");
+                $"{lost.Values.Sum()} lost{(lost.Count > 0 ? $" ({PrometheusScrape.Describe(lost)})" : "")}.");
             return unmatched + lost.Values.Sum();
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellation.IsCancellationRequested)

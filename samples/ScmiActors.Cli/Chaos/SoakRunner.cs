@@ -345,12 +345,12 @@ public sealed partial class SoakRunner(SoakOptions options, TextWriter output, T
 
     /// <summary>The node's losses before its rings (the gate's refusals: queue full, not running, unknown ids, ...): not in "queued".</summary>
     private static long LostBeforeQueue(IReadOnlyList<PrometheusSeries> scrape) =>
-        (long)scrape.Where(s => s.Name == "scmi_notifications_lost_total" && s.Labels.GetValueOrDefault("scmi_platform") == PlatformId
-                                && !AfterQueue.Contains(s.Labels.GetValueOrDefault("scmi_outcome"))).Sum(s => s.Value);
+        LostByOutcome(scrape).Where(l => !AfterQueue.Contains(l.Key)).Sum(l => l.Value);
 
-    private static string Losses(IReadOnlyList<PrometheusSeries> scrape) =>
-        string.Join(", ", scrape.Where(s => s.Name == "scmi_notifications_lost_total" && s.Value > 0 && s.Labels.GetValueOrDefault("scmi_platform") == PlatformId)
-            .GroupBy(s => s.Labels.GetValueOrDefault("scmi_outcome") ?? "?").Select(g => $"{g.Sum(s => s.Value)} {g.Key}"));
+    private static IReadOnlyDictionary<string, long> LostByOutcome(IReadOnlyList<PrometheusSeries> scrape) =>
+        scrape.SumBy("scmi_notifications_lost_total", "scmi_outcome", PlatformId);
+
+    private static string Losses(IReadOnlyList<PrometheusSeries> scrape) => PrometheusScrape.Describe(LostByOutcome(scrape));
 
     private static double PerSecond(Match from, Match to, int group) =>
         (Field(to, group) - Field(from, group)) / Math.Max((Stamp(to) - Stamp(from)) / 1e6, 1e-3);
