@@ -104,6 +104,7 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
             ring.Release();
             if (_runtime.StopDelivery) break;
         }
+        ring.ReturnReleased(); // room for the producers before this actor yields or waits
 
         if (windowed && _windows.Blocked > 0)
             StartWaiting(); // stay "scheduled" so the gate sends no wake-ups; an answered marker resumes

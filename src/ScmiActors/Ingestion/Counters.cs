@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ScmiActors.Messages;
 
 namespace ScmiActors.Ingestion;
@@ -7,30 +8,35 @@ namespace ScmiActors.Ingestion;
 /// (Interlocked); consumer-side fields only by the protocol actor (plain writes, Volatile reads
 /// elsewhere). "Queued" is the ring's own tail, so the hot path pays for no extra counter.
 /// Survives restarts of the protocol actor: the handle owns it.
+/// <para>The layout is explicit so that the two sides never share a cache line: the consumer counts
+/// every event and a producer that finds the ring full counts every retry, and with both groups on
+/// one line each event would move it between the cores.</para>
 /// </summary>
+[StructLayout(LayoutKind.Explicit)]
 internal sealed class ProtocolCounters(byte protocol, ProtocolRing ring)
 {
-    public readonly byte Protocol = protocol;
-    public readonly ProtocolRing Ring = ring;
+    [FieldOffset(0)] public readonly ProtocolRing Ring = ring;
+    [FieldOffset(8)] public readonly byte Protocol = protocol;
 
-    // gate side
-    public long DroppedQueueFull;
-    public long DroppedRateLimited;
-    public long RejectedUnknownEvent;
-    public long RejectedPayloadTooLarge;
-    public long RejectedNotRunning;
+    // gate side: a line of its own
+    [FieldOffset(64)] public long DroppedQueueFull;
+    [FieldOffset(72)] public long DroppedRateLimited;
+    [FieldOffset(80)] public long RejectedUnknownEvent;
+    [FieldOffset(88)] public long RejectedPayloadTooLarge;
+    [FieldOffset(96)] public long RejectedNotRunning;
 
-    // consumer side
-    public long Decoded;
-    public long MalformedTooShort;
-    public long MalformedTooLong;
-    public long MalformedSourceOutOfRange;
-    public long DecoderFaults;
-    public long Delivered;
-    public long Unmatched;
-    public long Discarded;
-    public long SubscriberWaits;
-    public long SubscriberStalls;
+    // consumer side: the next line
+    [FieldOffset(128)] public long Decoded;
+    [FieldOffset(136)] public long MalformedTooShort;
+    [FieldOffset(144)] public long MalformedTooLong;
+    [FieldOffset(152)] public long MalformedSourceOutOfRange;
+    [FieldOffset(160)] public long DecoderFaults;
+    [FieldOffset(168)] public long Delivered;
+    [FieldOffset(176)] public long Unmatched;
+    [FieldOffset(184)] public long Discarded;
+    [FieldOffset(192)] public long SubscriberWaits;
+    [FieldOffset(200)] public long SubscriberStalls;
+    [FieldOffset(248)] private readonly long _end; // keeps the consumer line clear of the next object
 
     public ProtocolStats Snapshot(bool registered)
     {

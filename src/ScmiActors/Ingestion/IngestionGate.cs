@@ -84,7 +84,7 @@ public sealed class IngestionGate : IScmiReceiver
             return IngestResult.DroppedRateLimited;
         }
 
-        var ring = slot.Counters.Ring;
+        var ring = slot.Ring;
         switch (ring.TryWrite(header, payload, timestampNs))
         {
             case ProtocolRing.WriteOutcome.Written:
@@ -177,7 +177,11 @@ public sealed class IngestionGate : IScmiReceiver
 }
 
 /// <summary>A registered protocol as the gate sees it: size limits per event id, its ring, the actor to wake and its optional storm guard.</summary>
-internal sealed record GateSlot(int[] MaxPayloadByEvent, ProtocolCounters Counters, IActorRef Consumer, RateLimiter? Limiter = null);
+internal sealed record GateSlot(int[] MaxPayloadByEvent, ProtocolCounters Counters, IActorRef Consumer, RateLimiter? Limiter = null)
+{
+    /// <summary>The ring itself, so that a post reads no line of the counters, which the consumer writes per event.</summary>
+    public ProtocolRing Ring { get; } = Counters.Ring;
+}
 
 /// <summary>The wake-up message (Linux's work item): the ring has entries and no wake-up was pending.</summary>
 internal sealed class ProtocolWake
