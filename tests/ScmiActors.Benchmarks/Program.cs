@@ -9,6 +9,7 @@ namespace ScmiActors.Benchmarks;
 /// <c>bench [BenchmarkDotNet args]</c>: the micro-benchmarks (decode, gate);
 /// <c>load [options]</c>: the end-to-end load generator against its baselines (see docs/benchmarks.md);
 /// <c>link [options]</c>: the shared-memory link beside the in-memory channel;
+/// <c>scale [options]</c>: memory and start-up per platform at several platform counts;
 /// <c>remote [options]</c>: remote delivery between two node processes (this one and a child in the
 /// hidden <c>remote-subscriber</c> mode) beside local delivery and a bare Akka remoting floor.
 /// </summary>
@@ -25,6 +26,8 @@ public static class Program
                 return await LoadRunner.RunAsync(args[1..]);
             case "link":
                 return await LinkBench.RunAsync(args[1..]);
+            case "scale":
+                return await ScaleRunner.RunAsync(args[1..]);
             case "remote":
                 return await RemoteRunner.RunAsync(args[1..]);
             case SubscriberNode.Command: // node B of `remote`, started by it
@@ -33,6 +36,7 @@ public static class Program
                 Console.Error.WriteLine("usage: bench [BenchmarkDotNet args]   (e.g. bench --filter '*' --job short)");
                 Console.Error.WriteLine("       " + LoadOptions.Usage.Replace("\n", "\n       "));
                 Console.Error.WriteLine("       link [--commands N] [--seconds S]   (the SMT link beside the in-memory channel)");
+                Console.Error.WriteLine("       " + ScaleRunner.Usage + "   (memory and start-up per platform, a process per count)");
                 Console.Error.WriteLine("       " + RemoteOptions.Usage + "   (two node processes)");
                 return 2;
         }

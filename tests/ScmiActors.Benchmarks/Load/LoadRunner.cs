@@ -74,6 +74,7 @@ public static class LoadRunner
         }
         Console.WriteLine();
         Console.WriteLine($"load average at end: {LoadAverage()}");
+        Console.WriteLine($"peak resident set: {ScmiVariant.PeakResidentMb().ToString("F0", Inv)} MiB");
         if (o.Smoke) Console.WriteLine("(smoke run: 0.3 s runs without warm-up; the figures and targets below are not measurements)");
         PrintTargets(summaries);
         if (failures > 0) Console.WriteLine($"{failures} case(s) failed");

@@ -76,6 +76,7 @@ public sealed class ScmiVariant : Variant
         }
         var startSeconds = clock.Elapsed.TotalSeconds;
         var afterPlatforms = Memory();
+        var rssPlatforms = ResidentMb();
 
         var subscribers = topology.SubscriberTags.Select((tag, i) => system.ActorOf(LoadSubscriber.Props(tag), $"scmi-sub-{i}")).ToArray();
         var afterSubscribers = Memory();
@@ -103,6 +104,7 @@ public sealed class ScmiVariant : Variant
         }
         var subscribeSeconds = clock.Elapsed.TotalSeconds;
         var afterSubscriptions = Memory();
+        var rssSubscriptions = ResidentMb();
 
         SetupInfo["platforms"] = platforms.ToString();
         SetupInfo["subscriptions"] = topology.Subscriptions.Count.ToString();
@@ -111,6 +113,9 @@ public sealed class ScmiVariant : Variant
         if (platforms >= 100) SetupInfo["bytes_per_platform"] = ((afterPlatforms - before) / platforms).ToString(); // GC noise below that
         if (topology.Subscriptions.Count >= 100)
             SetupInfo["bytes_per_subscription"] = ((afterSubscriptions - afterSubscribers) / topology.Subscriptions.Count).ToString();
+        // The whole process after a full collection (runtime, Akka, the baselines' setup if they ran first).
+        SetupInfo["rss_platforms_mb"] = rssPlatforms.ToString("F0");
+        SetupInfo["rss_subscribed_mb"] = rssSubscriptions.ToString("F0");
 
         // Which dispatcher the first protocol actor runs on (experiments move it with akka.actor.deployment).
         try
@@ -127,6 +132,25 @@ public sealed class ScmiVariant : Variant
         _streamEnd = topology.Streams.Select(s => transports[s.Platform].Platform).ToArray();
         _header = topology.Streams.Select(s => s.Raw.Header).ToArray();
         _payload = topology.Streams.Select(s => s.Raw.Payload).ToArray();
+    }
+
+    /// <summary>This process's resident set (VmRSS) in MiB; NaN where /proc is not there.</summary>
+    public static double ResidentMb() => ProcStatusKb("VmRSS:") / 1024.0;
+
+    /// <summary>This process's peak resident set (VmHWM) in MiB.</summary>
+    public static double PeakResidentMb() => ProcStatusKb("VmHWM:") / 1024.0;
+
+    private static double ProcStatusKb(string field)
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
+            return line is null ? double.NaN : double.Parse(line[field.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return double.NaN;
+        }
     }
 
     public static long Memory()
