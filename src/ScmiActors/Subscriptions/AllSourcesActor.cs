@@ -22,7 +22,9 @@ internal sealed class AllSourcesActor : SourceStepActor
     private readonly uint[] _notifiable;
     private readonly TimeSpan _stepTimeout;
     private readonly int _generation;
-    private readonly ILoggingAdapter _log;
+    private readonly string _platformId;
+    // Built on the first warning: most actors never log.
+    private ILoggingAdapter? _log;
 
     /// <summary>Enables of one all-sources subscription in flight at once.</summary>
     public const int HoldWindow = 32;
@@ -44,34 +46,41 @@ internal sealed class AllSourcesActor : SourceStepActor
         _notifiable = notifiableSources;
         _stepTimeout = stepTimeout;
         _generation = generation;
-        _log = Context.GetLogger().WithContext("Platform", platformId).WithContext("Protocol", $"0x{evt.ProtocolId:X2}")
-            .WithContext("Event", evt.Name).WithContext("Source", "all");
-        Become(Idle);
+        _platformId = platformId;
     }
 
     public static Props Props(EventDescriptor evt, uint[] notifiableSources, IActorRef protocolActor, TimeSpan stepTimeout,
         int generation, string platformId) =>
-        Akka.Actor.Props.Create(() => new AllSourcesActor(evt, notifiableSources, protocolActor, stepTimeout, generation, platformId));
+        ActorFactory.Props(() => new AllSourcesActor(evt, notifiableSources, protocolActor, stepTimeout, generation, platformId));
 
-    protected override void Idle()
+    private ILoggingAdapter Log => _log ??= Context.GetLogger().WithContext("Platform", _platformId)
+        .WithContext("Protocol", $"0x{_event.ProtocolId:X2}").WithContext("Event", _event.Name).WithContext("Source", "all");
+
+    protected override bool Idle(object message)
     {
-        Receive<AddSubscriber>(OnAdd);
-        Receive<RemoveSubscriber>(OnRemove);
-        // A hold that answered after its step timed out is not recorded: give it back at once.
-        Receive<HoldAcquired>(late =>
+        switch (message)
         {
-            if (late.Succeeded && !_held.Contains(late.Source))
-                Context.Parent.Tell(new RouteHold(_event.ProtocolId, _event.EventId, late.Source, Acquire: false, _generation));
-        });
-        Receive<HoldReleased>(_ => { });
-        Receive<RouteInstalled>(_ => { });
-        ReceiveProtocolGone();
-        Receive<ReleaseSources>(_ =>
-        {
-            // The source actors release their own enables; this actor only stops routing.
-            Sender.Tell(new SourcesReleased(_event.ProtocolId, _event.EventId, SourceSelector.All));
-            Context.Stop(Self);
-        });
+            case AddSubscriber add:
+                OnAdd(add);
+                return true;
+            case RemoveSubscriber remove:
+                OnRemove(remove);
+                return true;
+            // A hold that answered after its step timed out is not recorded: give it back at once.
+            case HoldAcquired late:
+                if (late.Succeeded && !_held.Contains(late.Source))
+                    Context.Parent.Tell(new RouteHold(_event.ProtocolId, _event.EventId, late.Source, Acquire: false, _generation));
+                return true;
+            case HoldReleased or RouteInstalled:
+                return true;
+            case ReleaseSources:
+                // The source actors release their own enables; this actor only stops routing.
+                Sender.Tell(new SourcesReleased(_event.ProtocolId, _event.EventId, SourceSelector.All));
+                Context.Stop(Self);
+                return true;
+            default:
+                return false;
+        }
     }
 
     private void OnAdd(AddSubscriber add)
@@ -112,7 +121,7 @@ internal sealed class AllSourcesActor : SourceStepActor
                 return;
             }
             if (failed.Count > 0 || !settled.Complete)
-                _log.Warning("{Event}: {Enabled} of {Total} sources enabled for all-sources subscribers; first failure {Failure}",
+                Log.Warning("{Event}: {Enabled} of {Total} sources enabled for all-sources subscribers; first failure {Failure}",
                     _event.Name, _held.Count, _notifiable.Length, failed.FirstOrDefault()?.Failure?.ToString() ?? "no answer");
             _holding = true;
             replyTo.Tell(new SubscriberBound(add.Id, add.Generation));
@@ -176,7 +185,7 @@ internal sealed class AllSourcesActor : SourceStepActor
     }
 
     private void AnswersMissing(int missing, int expected) =>
-        _log.Warning("{Event}: {Missing} of {Expected} answers missing after {Timeout}", _event.Name, missing, expected, _stepTimeout);
+        Log.Warning("{Event}: {Missing} of {Expected} answers missing after {Timeout}", _event.Name, missing, expected, _stepTimeout);
 
     protected override bool IsIdle => !_holds.IsWaiting && !_releases.IsWaiting && !_routes.IsWaiting;
 }

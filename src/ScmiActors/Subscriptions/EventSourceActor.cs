@@ -24,16 +24,19 @@ internal sealed class EventSourceActor : SourceStepActor
     private readonly PlatformProtocol _protocol;
     private readonly uint _source;
     private readonly IActorRef _link;
-    private readonly ILoggingAdapter _log;
+    private readonly string _platformId;
+    // Built on the first warning: most sources never log, and a node holds hundreds of thousands of them.
+    private ILoggingAdapter? _log;
 
     // Subscription -> subscriber, in arrival order; a subscriber with two subscriptions is routed once.
-    private readonly List<(SubscriptionId Id, IActorRef Subscriber)> _direct = new();
-    private readonly HashSet<IActorRef> _holders = new();
+    private readonly List<(SubscriptionId Id, IActorRef Subscriber)> _direct = new(1);
+    // All-sources holders; most sources never have one.
+    private HashSet<IActorRef>? _holders;
     private bool _enabled;
     private long _ticket;
     // What the current step waits for: the link's answer to a NOTIFY (by correlation), or the route's installation.
-    private readonly PendingReplies<object, CommandResult> _commands = new(r => r.Correlation);
-    private readonly PendingReplies<long, RouteInstalled> _routes = new(r => r.Ticket);
+    private PendingReplies<object, CommandResult>? _commands;
+    private PendingReplies<long, RouteInstalled>? _routes;
 
     public EventSourceActor(EventDescriptor evt, PlatformProtocol protocol, uint source, IActorRef link,
         IActorRef protocolActor, TimeSpan stepTimeout, string platformId) : base(protocolActor, stepTimeout)
@@ -42,26 +45,31 @@ internal sealed class EventSourceActor : SourceStepActor
         _protocol = protocol;
         _source = source;
         _link = link;
-        _log = Context.GetLogger().WithContext("Platform", platformId).WithContext("Protocol", $"0x{evt.ProtocolId:X2}")
-            .WithContext("Event", evt.Name).WithContext("Source", source);
-        Become(Idle);
+        _platformId = platformId;
     }
 
+    // A factory, not Props.Create(expression): that evaluates an expression tree and reflects at every creation.
     public static Props Props(EventDescriptor evt, PlatformProtocol protocol, uint source, IActorRef link,
         IActorRef protocolActor, TimeSpan stepTimeout, string platformId) =>
-        Akka.Actor.Props.Create(() => new EventSourceActor(evt, protocol, source, link, protocolActor, stepTimeout, platformId));
+        ActorFactory.Props(() => new EventSourceActor(evt, protocol, source, link, protocolActor, stepTimeout, platformId));
 
-    private int Count => _direct.Count + _holders.Count;
+    private ILoggingAdapter Log => _log ??= Context.GetLogger().WithContext("Platform", _platformId)
+        .WithContext("Protocol", $"0x{_event.ProtocolId:X2}").WithContext("Event", _event.Name).WithContext("Source", _source);
 
-    protected override void Idle()
+    private int Count => _direct.Count + (_holders?.Count ?? 0);
+
+    protected override bool Idle(object message)
     {
-        Receive<AddSubscriber>(OnAdd);
-        Receive<RemoveSubscriber>(OnRemove);
-        Receive<AcquireHold>(_ => OnAcquireHold(Sender));
-        Receive<ReleaseHold>(_ => OnReleaseHold(Sender));
-        Receive<ReleaseSources>(_ => OnReleaseSources(Sender));
-        Receive<CommandResult>(_ => { }); // the late answer to a step that timed out
-        ReceiveProtocolGone();
+        switch (message)
+        {
+            case AddSubscriber add: OnAdd(add); return true;
+            case RemoveSubscriber remove: OnRemove(remove); return true;
+            case AcquireHold: OnAcquireHold(Sender); return true;
+            case ReleaseHold: OnReleaseHold(Sender); return true;
+            case ReleaseSources: OnReleaseSources(Sender); return true;
+            case CommandResult: return true; // the late answer to a step that timed out
+            default: return false;
+        }
     }
 
     private void OnAdd(AddSubscriber add)
@@ -121,21 +129,21 @@ internal sealed class EventSourceActor : SourceStepActor
 
     private void OnAcquireHold(IActorRef holder)
     {
-        if (_holders.Contains(holder))
+        if (_holders?.Contains(holder) == true)
         {
             holder.Tell(new HoldAcquired(_source, null));
             return;
         }
         EnableIfFirst(failure =>
         {
-            if (failure is null) _holders.Add(holder);
+            if (failure is null) (_holders ??= new()).Add(holder);
             holder.Tell(new HoldAcquired(_source, failure));
         });
     }
 
     private void OnReleaseHold(IActorRef holder)
     {
-        if (!_holders.Remove(holder))
+        if (_holders?.Remove(holder) != true)
         {
             holder.Tell(new HoldReleased(_source));
             return;
@@ -146,7 +154,7 @@ internal sealed class EventSourceActor : SourceStepActor
     private void OnReleaseSources(IActorRef replyTo)
     {
         _direct.Clear();
-        _holders.Clear();
+        _holders = null;
         DisableIfLast(() =>
         {
             replyTo.Tell(new SourcesReleased(_event.ProtocolId, _event.EventId, SourceSelector.Id(_source)));
@@ -171,7 +179,7 @@ internal sealed class EventSourceActor : SourceStepActor
         {
             var failure = FailureOf(result);
             if (failure is null) _enabled = true;
-            else _log.Warning("Platform refused to enable {Event} for source {Source}: {Result}", _event.Name, _source, result.ToString());
+            else Log.Warning("Platform refused to enable {Event} for source {Source}: {Result}", _event.Name, _source, result.ToString());
             then(failure);
         });
     }
@@ -188,7 +196,7 @@ internal sealed class EventSourceActor : SourceStepActor
         {
             _enabled = false;
             if (FailureOf(result) is not null)
-                _log.Warning("Platform did not confirm disabling {Event} for source {Source}: {Result}", _event.Name, _source, result.ToString());
+                Log.Warning("Platform did not confirm disabling {Event} for source {Source}: {Result}", _event.Name, _source, result.ToString());
             then();
         });
     }
@@ -201,7 +209,7 @@ internal sealed class EventSourceActor : SourceStepActor
             // The link sends the group's union and may first finish a request of another source of the
             // group (at most one): each can take a command timeout, so wait twice the step.
             _link.Tell(new GroupNotify(_event, _protocol, _source, enable, ticket));
-            Await(_commands, [ticket], settled => then(settled.Complete
+            Await(_commands ??= new(r => r.Correlation), [ticket], settled => then(settled.Complete
                 ? settled.Replies[0]
                 : new CommandResult(ticket, CommandOutcome.TimedOut, ScmiStatus.Success, [], "the link did not answer")), timeoutFactor: 2);
             return;
@@ -218,7 +226,7 @@ internal sealed class EventSourceActor : SourceStepActor
             return;
         }
         _link.Tell(PlatformCommand.Notify(command, ticket));
-        Await(_commands, [ticket], settled => then(settled.Complete
+        Await(_commands ??= new(r => r.Correlation), [ticket], settled => then(settled.Complete
             ? settled.Replies[0]
             : new CommandResult(ticket, CommandOutcome.TimedOut, ScmiStatus.Success, [], "the link did not answer")));
     }
@@ -233,11 +241,11 @@ internal sealed class EventSourceActor : SourceStepActor
         var ticket = ++_ticket;
         var subscribers = _direct.Select(d => d.Subscriber).Distinct().ToArray();
         ProtocolActor.Tell(new SetRoute(_event.EventId, SourceSelector.Id(_source), subscribers, ticket));
-        Await(_routes, [ticket], settled => then(settled.Complete));
+        Await(_routes ??= new(r => r.Ticket), [ticket], settled => then(settled.Complete));
     }
 
     // A step that chained another wait leaves the actor waiting; only a step that ends it returns to Idle.
-    protected override bool IsIdle => !_commands.IsWaiting && !_routes.IsWaiting;
+    protected override bool IsIdle => _commands?.IsWaiting != true && _routes?.IsWaiting != true;
 
     internal static SubscriptionFailure? FailureOf(CommandResult result) => result.Outcome switch
     {

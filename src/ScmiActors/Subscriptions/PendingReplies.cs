@@ -8,15 +8,16 @@ namespace ScmiActors.Subscriptions;
 /// replier is gone). A reply whose key is not outstanding (late after an expiry, a duplicate, or
 /// never asked for) matches nothing and is left to the caller. One wait at a time, as the actors
 /// run one step at a time. The actor keeps the mailbox mechanics (timer, stash, behaviour); this
-/// keeps the bookkeeping, so tests drive it without an ActorSystem.
+/// keeps the bookkeeping, so tests drive it without an ActorSystem. Its sets exist only while a wait
+/// runs: a source actor waits rarely and a node holds hundreds of thousands of them.
 /// </summary>
 /// <typeparam name="TKey">What correlates a reply with its request (a ticket, a source id).</typeparam>
 /// <typeparam name="TReply">The reply message.</typeparam>
 internal sealed class PendingReplies<TKey, TReply> where TKey : notnull
 {
     private readonly Func<TReply, TKey> _keyOf;
-    private readonly HashSet<TKey> _outstanding = new();
-    private readonly List<TReply> _replies = new();
+    private HashSet<TKey>? _outstanding;
+    private List<TReply>? _replies;
     private Action<SettledReplies<TKey, TReply>>? _then;
 
     /// <param name="keyOf">The correlation a reply carries (echoed from its request).</param>
@@ -25,10 +26,10 @@ internal sealed class PendingReplies<TKey, TReply> where TKey : notnull
     public bool IsWaiting => _then is not null;
 
     /// <summary>Keys of the current wait not answered yet.</summary>
-    public IReadOnlyCollection<TKey> Outstanding => _outstanding;
+    public IReadOnlyCollection<TKey> Outstanding => (IReadOnlyCollection<TKey>?)_outstanding ?? [];
 
     /// <summary>Replies matched so far in the current wait, in arrival order.</summary>
-    public IReadOnlyList<TReply> Replies => _replies;
+    public IReadOnlyList<TReply> Replies => (IReadOnlyList<TReply>?)_replies ?? [];
 
     /// <summary>
     /// Starts waiting for one reply per key (a key given twice is awaited once); <paramref name="then"/>
@@ -38,17 +39,18 @@ internal sealed class PendingReplies<TKey, TReply> where TKey : notnull
     public void Begin(IEnumerable<TKey> keys, Action<SettledReplies<TKey, TReply>> then)
     {
         if (IsWaiting) throw new InvalidOperationException("A wait for replies is already in progress.");
-        foreach (var key in keys) _outstanding.Add(key);
+        var outstanding = _outstanding = new HashSet<TKey>(keys);
+        _replies = new List<TReply>(outstanding.Count);
         _then = then;
-        if (_outstanding.Count == 0) Settle();
+        if (outstanding.Count == 0) Settle();
     }
 
     /// <summary>Matches a reply by its key; the last outstanding one settles the wait.</summary>
     public ReplyMatch Offer(TReply reply)
     {
-        if (!_outstanding.Remove(_keyOf(reply))) return ReplyMatch.Unmatched;
-        _replies.Add(reply);
-        if (_outstanding.Count > 0) return ReplyMatch.Awaiting;
+        if (_outstanding is not { } outstanding || !outstanding.Remove(_keyOf(reply))) return ReplyMatch.Unmatched;
+        _replies!.Add(reply);
+        if (outstanding.Count > 0) return ReplyMatch.Awaiting;
         Settle();
         return ReplyMatch.Settled;
     }
@@ -67,15 +69,15 @@ internal sealed class PendingReplies<TKey, TReply> where TKey : notnull
     /// <summary>Forgets the wait without running its continuation: nobody is to be answered any more.</summary>
     public void Clear()
     {
-        _outstanding.Clear();
-        _replies.Clear();
+        _outstanding = null;
+        _replies = null;
         _then = null;
     }
 
     private void Settle()
     {
         var then = _then!;
-        var settled = new SettledReplies<TKey, TReply>(_replies.ToArray(), _outstanding.ToArray());
+        var settled = new SettledReplies<TKey, TReply>(Replies.ToArray(), Outstanding.ToArray());
         // Cleared first, so the continuation may begin the next wait (steps chain).
         Clear();
         then(settled);
