@@ -49,6 +49,9 @@ public sealed class NodeRunner(NodeOptions options, TextWriter output, TextWrite
     /// <summary>Long enough for the leave (hand-off, Exiting, Removed) on a loaded machine; the signal deadline is 60 s.</summary>
     private static readonly TimeSpan StopBudget = TimeSpan.FromSeconds(30);
 
+    /// <summary>Whom this node's TLS validator refused: the stop line names it (the log may never print it).</summary>
+    private readonly NodeTls.Refusals _tlsRefusals = new();
+
     /// <summary>Runs until a signal, --duration, or the cluster downs this node; returns the exit code.</summary>
     public async Task<int> RunAsync(CancellationToken cancellation)
     {
@@ -107,7 +110,7 @@ public sealed class NodeRunner(NodeOptions options, TextWriter output, TextWrite
         {
             // run-coordinated-shutdown-when-down: the split-brain resolver (or an operator) downed this node.
             // With TLS, Akka.Remote also stops a node whose outbound handshake failed (NodeTls.StopReason).
-            output.WriteLine(NodeTls.StopReason(system) is { } tlsFailure ? $"Node {self} stopped: {tlsFailure}" : $"Node {self} was downed by the cluster and stopped");
+            output.WriteLine(NodeTls.StopReason(system, _tlsRefusals) is { } tlsFailure ? $"Node {self} stopped: {tlsFailure}" : $"Node {self} was downed by the cluster and stopped");
             exitCode = ExitCodes.NodeDowned;
         }
         else
@@ -164,7 +167,7 @@ public sealed class NodeRunner(NodeOptions options, TextWriter output, TextWrite
                 o.HostsPlatforms = options.HostsPlatforms;
             });
             ConsoleLogs.Configure(builder, options.Logs, options.Verbose);
-            if (options.Tls is { } tls) NodeTls.Configure(builder, tls);
+            if (options.Tls is { } tls) NodeTls.Configure(builder, tls, _tlsRefusals);
         }))
         .Build();
 }

@@ -155,14 +155,34 @@ public static class NodeTls
     }
 
     /// <summary>
+    /// The peers this node's <see cref="Validator"/> refused, the latest kept: the stop line names it. The
+    /// validator's log line says the same, but Akka's logging is asynchronous and the logger stops with the
+    /// ActorSystem, dropping what it has not printed yet; a node that stops right after refusing its seed
+    /// would otherwise exit without saying whose certificate failed and why.
+    /// </summary>
+    public sealed class Refusals
+    {
+        private string? _latest;
+
+        public string? Latest => Volatile.Read(ref _latest);
+
+        public void Add(string refusal) => Volatile.Write(ref _latest, refusal);
+    }
+
+    /// <summary>
     /// Why Akka.Remote stopped this node, when it was a TLS handshake: Akka.Remote runs CoordinatedShutdown
     /// when an outbound handshake fails (this node's certificate refused by a peer, or the peer's by this
-    /// node), treating it as a misconfiguration rather than retrying forever. Null for any other stop.
+    /// node), treating it as a misconfiguration rather than retrying forever. One line with this node's
+    /// refusal when it made one (recorded before the handshake failed, so before the stop); otherwise the
+    /// peer refused this node's certificate. Null for any other stop.
     /// </summary>
-    public static string? StopReason(ActorSystem system) =>
-        CoordinatedShutdown.Get(system).ShutdownReason is { } reason && reason.GetType().Name == "TlsHandshakeFailureReason"
-            ? $"{reason} (the peer refused this node's certificate, or this node the peer's; see the log)"
-            : null;
+    public static string? StopReason(ActorSystem system, Refusals? refusals = null)
+    {
+        if (CoordinatedShutdown.Get(system).ShutdownReason is not { } reason || reason.GetType().Name != "TlsHandshakeFailureReason") return null;
+        return refusals?.Latest is { } refusal
+            ? $"{reason}: this node {refusal}"
+            : $"{reason}: the peer refused this node's certificate (its log says why)";
+    }
 
     /// <summary>The line a TLS node prints at start: what it presents and whom it lets in.</summary>
     public static string Describe(NodeTlsSettings tls) =>
@@ -175,11 +195,11 @@ public static class NodeTls
     /// the node's HOCON, which Akka may print. suppress-validation stays off: it would accept any
     /// certificate, or none, from anyone who can reach the port.
     /// </summary>
-    public static void Configure(AkkaConfigurationBuilder builder, NodeTlsSettings tls)
+    public static void Configure(AkkaConfigurationBuilder builder, NodeTlsSettings tls, Refusals? refusals = null)
     {
         builder.AddHocon(Hocon, HoconAddMode.Prepend);
         builder.AddSetup(new DotNettySslSetup(tls.Certificate, suppressValidation: false, requireMutualAuthentication: true,
-            validateCertificateHostname: false, customValidator: Validator(tls.TrustAnchors)));
+            validateCertificateHostname: false, customValidator: Validator(tls.TrustAnchors, refusals)));
     }
 
     /// <summary>
@@ -202,14 +222,15 @@ public static class NodeTls
     /// chain builds to one of <paramref name="anchors"/> (each signature verified, every certificate
     /// in its validity period); revocation is not checked (no network, a self-made CA has no CRL).
     /// Not checked: the host name (nodes are addressed by IP) and key usages. Only the anchors count:
-    /// the machine's trusted roots do not, so a certificate from a public CA gets nobody in.
+    /// the machine's trusted roots do not, so a certificate from a public CA gets nobody in. Each refusal is
+    /// logged and, with <paramref name="refusals"/>, recorded for the stop line (<see cref="StopReason"/>).
     /// </summary>
-    public static CertificateValidationCallback Validator(IReadOnlyList<X509Certificate2> anchors) => (certificate, chain, peer, _, log) =>
+    public static CertificateValidationCallback Validator(IReadOnlyList<X509Certificate2> anchors, Refusals? refusals = null) => (certificate, chain, peer, _, log) =>
     {
         if (certificate is null)
         {
             // Akka.Remote's server side already refuses (and logs) a client without one; this is the client side.
-            log.Warning("TLS: refused {0}: it presented no certificate", peer);
+            Refuse(log, refusals, $"refused {peer}: it presented no certificate");
             return false;
         }
         using var own = new X509Chain();
@@ -222,10 +243,15 @@ public static class NodeTls
                 if (!element.Certificate.RawDataMemory.Span.SequenceEqual(certificate.RawDataMemory.Span)) own.ChainPolicy.ExtraStore.Add(element.Certificate);
         if (own.Build(certificate)) return true;
         var status = string.Join(", ", own.ChainStatus.Select(s => s.Status).Distinct());
-        log.Warning("TLS: refused {0}: its certificate {1} (thumbprint {2}) does not chain to this node's certificate ({3})",
-            peer, certificate.Subject, certificate.Thumbprint, status);
+        Refuse(log, refusals, $"refused {peer}: its certificate {certificate.Subject} (thumbprint {certificate.Thumbprint}) does not chain to this node's certificate ({status})");
         return false;
     };
+
+    private static void Refuse(ILoggingAdapter log, Refusals? refusals, string refusal)
+    {
+        refusals?.Add(refusal);
+        log.Warning("TLS: {0}", refusal);
+    }
 
     private static bool IsSelfSigned(X509Certificate2 c) => c.SubjectName.RawData.AsSpan().SequenceEqual(c.IssuerName.RawData);
 

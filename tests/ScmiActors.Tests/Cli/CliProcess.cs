@@ -96,18 +96,37 @@ internal sealed class CliProcess : IDisposable
         _process.WaitForExit(); // drains the asynchronous readers
     }
 
-    /// <summary>Waits until standard output has a line containing <paramref name="text"/>; false when the process exits first or time runs out.</summary>
+    /// <summary>
+    /// Waits until standard output has a line containing <paramref name="text"/>; false when the process exits
+    /// without printing it or time runs out. An exit is judged on the whole output: the process has exited
+    /// before the asynchronous readers have read its last lines (on a loaded machine, seconds before, when
+    /// the thread pool they run on is busy), so its end of stream is awaited before the last look.
+    /// </summary>
     public async Task<bool> WaitForOutputAsync(string text, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
             if (Output.Contains(text, StringComparison.Ordinal)) return true;
-            if (_process.HasExited) return Output.Contains(text, StringComparison.Ordinal);
+            if (_process.HasExited)
+            {
+                using var rest = new CancellationTokenSource(Remaining(deadline));
+                try
+                {
+                    await _process.WaitForExitAsync(rest.Token); // after the exit: returns at the end of both outputs
+                }
+                catch (OperationCanceledException)
+                {
+                    // Something else holds the pipe open (a grandchild): judge on what has been read.
+                }
+                return Output.Contains(text, StringComparison.Ordinal);
+            }
             await Task.Delay(10);
         }
         return false;
     }
+
+    private static TimeSpan Remaining(DateTime deadline) => deadline - DateTime.UtcNow is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero;
 
     public const int SIGINT = 2;
     public const int SIGTERM = 15;

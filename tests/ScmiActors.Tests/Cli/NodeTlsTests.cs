@@ -95,12 +95,16 @@ public sealed class NodeTlsTests : IDisposable
 
             nodes.Add(StartTlsNode(ports[1], seed, impostorPfx));
             // Each side checks the other: the impostor refuses the seed's certificate as the seed refuses its.
-            Assert.True(await nodes[1].WaitForOutputAsync($"does not chain to this node's certificate", Bound), "the impostor accepted the seed's certificate");
-            Assert.Contains($"(thumbprint {cluster.Thumbprint})", nodes[1].Output);
-            // Akka.Remote stops a node whose outbound handshake failed; it says why and exits 1, never having been Up.
+            // Akka.Remote stops a node whose outbound handshake failed; it exits 1, never having been Up, and its
+            // stop line says whom it refused and why. That line, not the log's warning, is what the node is sure
+            // to print: the log is asynchronous and its logger stops with the node.
             nodes[1].WaitForExit(Bound);
             Assert.Equal(ExitCodes.NodeDowned, nodes[1].ExitCode);
-            Assert.Contains($"Node akka.ssl.tcp://scmi-actors@127.0.0.1:{ports[1]} stopped: TLS handshake failed on outbound connection", nodes[1].Output);
+            var stopped = nodes[1].Output.Split('\n').SingleOrDefault(l => l.StartsWith($"Node akka.ssl.tcp://scmi-actors@127.0.0.1:{ports[1]} stopped: ", StringComparison.Ordinal));
+            Assert.NotNull(stopped);
+            Assert.StartsWith($"Node akka.ssl.tcp://scmi-actors@127.0.0.1:{ports[1]} stopped: TLS handshake failed on outbound connection", stopped);
+            Assert.Contains($": this node refused ssl.tcp://scmi-actors@127.0.0.1:{ports[0]}: its certificate CN=scmi-actors-test-cluster " +
+                            $"(thumbprint {cluster.Thumbprint}) does not chain to this node's certificate", stopped);
             Assert.False(nodes[1].Output.Contains("is Up"), "the impostor came Up");
             Assert.True(await nodes[0].WaitForOutputAsync("does not chain to this node's certificate", Bound), "the seed accepted the impostor's certificate");
             Assert.Contains("Up; members: 1", nodes[0].Output);
@@ -153,13 +157,18 @@ public sealed class NodeTlsTests : IDisposable
         using var otherCa = TestCertificates.SelfSigned("CN=ca");
         using var forged = TestCertificates.IssuedBy(otherCa, "CN=node");
         using var expired = TestCertificates.SelfSigned("CN=ca", DateTimeOffset.UtcNow.AddDays(-10), DateTimeOffset.UtcNow.AddDays(-1));
-        var validate = NodeTls.Validator([ca]);
+        var refusals = new NodeTls.Refusals();
+        var validate = NodeTls.Validator([ca], refusals);
         var noLog = NoLogger.Instance;
         Assert.True(validate(ca, null, "peer", SslPolicyErrors.RemoteCertificateChainErrors, noLog));
         Assert.True(validate(issued, null, "peer", SslPolicyErrors.RemoteCertificateChainErrors | SslPolicyErrors.RemoteCertificateNameMismatch, noLog));
+        Assert.Null(refusals.Latest);
         Assert.False(validate(null, null, "peer", SslPolicyErrors.RemoteCertificateNotAvailable, noLog));
+        Assert.Equal("refused peer: it presented no certificate", refusals.Latest);
         Assert.False(validate(otherCa, null, "peer", SslPolicyErrors.None, noLog));
-        Assert.False(validate(forged, null, "peer", SslPolicyErrors.None, noLog));
+        Assert.False(validate(forged, null, "forger", SslPolicyErrors.None, noLog));
+        // The stop line names the latest refusal: whom, which certificate, why.
+        Assert.StartsWith($"refused forger: its certificate CN=node (thumbprint {forged.Thumbprint}) does not chain to this node's certificate (", refusals.Latest);
         Assert.False(NodeTls.Validator([expired])(expired, null, "peer", SslPolicyErrors.None, noLog));
     }
 
