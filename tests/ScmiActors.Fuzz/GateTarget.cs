@@ -176,6 +176,8 @@ internal static class GateTarget
                     ring.Release();
                     model.UsedBytes -= ProtocolRing.EntryOverhead + expected.Payload.Length;
                 }
+                // As the protocol actor ends each turn: released bytes go back to the producers in one batch.
+                ring.ReturnReleased();
                 if (model.Entries.Count == 0)
                 {
                     Targets.Check(!ring.HasPublished, "the ring has an entry the model does not");
