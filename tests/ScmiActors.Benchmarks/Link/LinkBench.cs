@@ -7,21 +7,34 @@ using ScmiActors.Wire;
 namespace ScmiActors.Benchmarks.Link;
 
 /// <summary>
-/// <c>link [--commands N] [--seconds S]</c>: the shared-memory link's own figures, beside the in-memory
-/// channel's in the same run: a command's round trip (send, the platform answers on its doorbell
-/// thread, the response posted to the receiver) sequentially, as p50/p99/max; and how many
-/// notifications per second one P2A slot carries when the platform sends the next one as soon as the
-/// slot is free again (one message per doorbell round trip), without and with the completion doorbell.
-/// Both ends run in this process over a real area file and socket, as two processes would.
+/// <c>link [--commands N] [--seconds S] [--reps R]</c>: the shared-memory link's own figures, beside the
+/// in-memory channel's and beside a bare ping-pong over the same kind of mapping and socket, in the same
+/// run. A command's round trip (send, the platform answers on its doorbell thread, the response posted
+/// to the receiver) sequentially, as p50/p99/max, measured once. How many notifications per second one
+/// P2A slot carries when the platform sends the next one as soon as the slot is free again (one message
+/// per doorbell round trip), without and with the completion doorbell: through the product's
+/// <see cref="SmtPlatformEnd"/> and <see cref="SmtAgentTransport"/> ("SMT"), and through
+/// <see cref="BarePingPong"/> (two threads, the area file and the socket pair, nothing else: the floor
+/// issue 14 judges the SMT rows against, target within 1.5×). Those four rate measurements run for S
+/// seconds each, R times, in alternating order (forward, then backward, ...); the table shows their
+/// medians and the losses summed over the reps, a '#' line the values of each rep, and the line after
+/// the table the ratios bare rate ÷ SMT rate of the medians (SMT's time per notification over the
+/// floor's). The in-memory rate runs once. Both ends run in this process over a real area file and
+/// socket, as two processes would.
 /// </summary>
 public static class LinkBench
 {
     private const byte Perf = ScmiProtocolId.Perf;
+    private const string Usage = "usage: link [--commands N] [--seconds S] [--reps R]";
+
+    /// <summary>Issue 14's target: the SMT rate within this factor of the bare ping-pong's.</summary>
+    private const double TargetRatio = 1.5;
 
     public static async Task<int> RunAsync(string[] args)
     {
         var commands = 20_000;
         var seconds = 3.0;
+        var reps = 3;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -34,19 +47,81 @@ public static class LinkBench
                     seconds = s;
                     i++;
                     break;
+                case "--reps" when i + 1 < args.Length && int.TryParse(args[i + 1], out var r) && r > 0:
+                    reps = r;
+                    i++;
+                    break;
                 default:
-                    Console.Error.WriteLine($"link: unknown or malformed option '{args[i]}'; usage: link [--commands N] [--seconds S]");
+                    Console.Error.WriteLine($"link: unknown or malformed option '{args[i]}'; {Usage}");
                     return 2;
             }
         }
 
-        Console.WriteLine($"# link benchmark: {commands} sequential commands, {seconds:0.#} s of notifications per case ({Environment.ProcessorCount} cores)");
+        Console.WriteLine($"# link benchmark: {commands} sequential commands; notifications for {seconds:0.###} s per case and rep, "
+            + $"{reps} rep(s) in alternating order, medians ({Environment.ProcessorCount} cores)");
+        var inMemoryTrips = InMemoryRoundTrips(commands);
+        var smtTrips = await SmtRoundTripsAsync(commands);
+        var inMemoryRate = InMemoryRate(seconds);
+
+        var header = ScmiHeader.Notification(Perf, ScmiEvents.Perf.LevelChanged);
+        var payload = new byte[12];
+        var smt0 = new RateCase("SMT f0", () => SmtRateAsync(seconds, flags: 0));
+        var bare0 = new RateCase("bare f0", () => Task.FromResult(BarePingPong.Run(seconds, flags: 0, header, payload)));
+        var smt1 = new RateCase("SMT f1", () => SmtRateAsync(seconds, flags: 1));
+        var bare1 = new RateCase("bare f1", () => Task.FromResult(BarePingPong.Run(seconds, flags: 1, header, payload)));
+        RateCase[] cases = [smt0, bare0, smt1, bare1];
+        for (var rep = 0; rep < reps; rep++)
+        {
+            // Alternating order: a drift of the machine over the run weighs on every case alike.
+            foreach (var c in rep % 2 == 0 ? cases : Enumerable.Reverse(cases)) c.Runs.Add(await c.Measure());
+        }
+
         Console.WriteLine("| channel | command round trip p50 | p99 | max | notifications/s one slot carries | lost |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
-        PrintRow("in-memory (baseline)", InMemoryRoundTrips(commands), InMemoryRate(seconds));
-        PrintRow("SMT, flags 0 (SCP style)", await SmtRoundTripsAsync(commands), await SmtRateAsync(seconds, flags: 0));
-        PrintRow("SMT, flags 1 (i.MX style: completion doorbell)", null, await SmtRateAsync(seconds, flags: 1));
+        PrintRow("in-memory (baseline)", inMemoryTrips, inMemoryRate);
+        PrintRow("SMT, flags 0 (SCP style)", smtTrips, smt0.Median);
+        PrintRow("bare ping-pong, flags 0 (same mapping and socket)", null, bare0.Median);
+        PrintRow("SMT, flags 1 (i.MX style: completion doorbell)", null, smt1.Median);
+        PrintRow("bare ping-pong, flags 1 (completion doorbell)", null, bare1.Median);
+        Console.WriteLine("# per rep (notifications/s, rep 1 first): "
+            + string.Join("; ", cases.Select(c => $"{c.Name} {string.Join(" ", c.Runs.Select(r => r.PerSecond.ToString("N0")))}")));
+        Console.WriteLine("# per rep bare ÷ SMT: "
+            + $"f0 {string.Join(" ", PerRepRatios(bare0, smt0))}; f1 {string.Join(" ", PerRepRatios(bare1, smt1))}");
+        Console.WriteLine($"SMT flags 0 / bare flags 0: {Ratio(bare0, smt0)}; SMT flags 1 / bare flags 1: {Ratio(bare1, smt1)} "
+            + $"(bare rate ÷ SMT rate, medians: SMT's time per notification over the bare ping-pong's; target ≤ {TargetRatio})");
         return 0;
+    }
+
+    /// <summary>One of the four interleaved rate measurements and its result per rep.</summary>
+    private sealed class RateCase(string name, Func<Task<(double PerSecond, long Lost)>> measure)
+    {
+        public string Name { get; } = name;
+        public Func<Task<(double PerSecond, long Lost)>> Measure { get; } = measure;
+        public List<(double PerSecond, long Lost)> Runs { get; } = [];
+
+        /// <summary>The median rate (the mean of the middle two for an even count) and the losses summed over the reps.</summary>
+        public (double PerSecond, long Lost) Median
+        {
+            get
+            {
+                var sorted = Runs.Select(r => r.PerSecond).Order().ToArray();
+                var middle = sorted.Length / 2;
+                var median = sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+                return (median, Runs.Sum(r => r.Lost));
+            }
+        }
+    }
+
+    private static string Ratio(RateCase bare, RateCase smt) => FormatRatio(bare.Median.PerSecond, smt.Median.PerSecond, withVerdict: true);
+
+    private static IEnumerable<string> PerRepRatios(RateCase bare, RateCase smt) =>
+        bare.Runs.Zip(smt.Runs, (b, s) => FormatRatio(b.PerSecond, s.PerSecond, withVerdict: false));
+
+    private static string FormatRatio(double bare, double smt, bool withVerdict)
+    {
+        if (smt <= 0) return "n/a (the SMT case carried nothing)";
+        var ratio = bare / smt;
+        return withVerdict ? $"{ratio:0.00} ({(ratio <= TargetRatio ? "met" : "not met")})" : ratio.ToString("0.00");
     }
 
     private static void PrintRow(string name, LongHistogram? roundTrips, (double PerSecond, long Lost) rate)
