@@ -19,6 +19,9 @@ public sealed record ScmiSettings(
     TimeSpan ReconnectMinBackoff,
     TimeSpan ReconnectMaxBackoff)
 {
+    /// <summary>The dispatcher protocol actors run on (scmi.conf: throughput 1 on the thread pool, for fair draining).</summary>
+    public const string ProtocolDispatcherId = "scmi.protocol-dispatcher";
+
     /// <summary>
     /// The longest an ordered shutdown takes: the drain deadline, the discard that follows it (as long
     /// again at most), the disables, and slack.

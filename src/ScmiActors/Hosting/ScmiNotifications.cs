@@ -35,6 +35,9 @@ public sealed class ScmiNotifications : IExtension
     public ScmiNotifications(ExtendedActorSystem system)
     {
         _system = system;
+        // The library's defaults under the host's configuration, as Akka's own extensions add theirs:
+        // the protocol actors' dispatcher must resolve in any ActorSystem the extension is loaded into.
+        system.Settings.InjectTopLevelFallback(ScmiSettings.DefaultConfig);
         Settings = ScmiSettings.FromConfig(system.Settings.Config);
         Metrics = new ScmiMetrics(HostMeterFactory(system));
         // Once the system is gone its instruments report nothing (and its own meter, if any, is disposed).

@@ -716,7 +716,8 @@ public sealed class HandleActor : ReceiveActor, IWithStash, IWithTimers, IContro
         var generation = _protocols.NextGeneration();
         var counters = new ProtocolCounters(descriptor.Id, new ProtocolRing(queueBytes));
         var runtime = new ProtocolRuntime(_platformId, descriptor, description, counters, generation, _settings.SubscriberWindow);
-        var actor = Context.ActorOf(ProtocolActor.Props(runtime, _settings.DrainBatch, _settings.SubscriberStallTimeout), $"protocol-{descriptor.Id:x2}-g{generation}");
+        var actor = Context.ActorOf(ProtocolActor.Props(runtime, _settings.DrainBatch, _settings.SubscriberStallTimeout)
+            .WithDispatcher(ScmiSettings.ProtocolDispatcherId), $"protocol-{descriptor.Id:x2}-g{generation}");
         var registration = new Registration<IActorRef>(runtime, actor, generation);
         _protocols.Add(registration);
         var rateLimit = description.RateLimit ?? _settings.RateLimit;
