@@ -35,7 +35,7 @@ public static class Program
             default:
                 Console.Error.WriteLine("usage: bench [BenchmarkDotNet args]   (e.g. bench --filter '*' --job short)");
                 Console.Error.WriteLine("       " + LoadOptions.Usage.Replace("\n", "\n       "));
-                Console.Error.WriteLine("       link [--commands N] [--seconds S]   (the SMT link beside the in-memory channel)");
+                Console.Error.WriteLine("       link [--commands N] [--seconds S] [--reps R]   (the SMT link beside the in-memory channel and a bare ping-pong)");
                 Console.Error.WriteLine("       " + ScaleRunner.Usage + "   (memory and start-up per platform, a process per count)");
                 Console.Error.WriteLine("       " + RemoteOptions.Usage + "   (two node processes)");
                 return 2;

@@ -16,6 +16,9 @@ public sealed class LoadOptions
     public bool Smoke { get; set; }
     public bool List { get; set; }
 
+    /// <summary>Samples the allocated types of every measured run (<see cref="AllocationProfiler"/>).</summary>
+    public bool AllocProfile { get; set; }
+
     /// <summary>Queue budget of every protocol in bytes (scmi.queue-bytes), or null for the Linux defaults (4096, base 16384).</summary>
     public int? QueueBytes { get; set; }
     public int DrainBatch { get; set; } = 256;
@@ -60,6 +63,7 @@ public sealed class LoadOptions
                 case "--warmup": o.WarmupSeconds = Num(); break;
                 case "--smoke": o.Smoke = true; break;
                 case "--list": o.List = true; break;
+                case "--alloc-profile": o.AllocProfile = true; break;
                 case "--queue-bytes":
                     var q = Next();
                     o.QueueBytes = q == "off" ? null : int.Parse(q, CultureInfo.InvariantCulture);
@@ -96,7 +100,7 @@ public sealed class LoadOptions
     }
 
     public const string Usage = """
-        load [--case NAME[,NAME...]] [--seconds N] [--reps N] [--warmup S] [--list] [--smoke]
+        load [--case NAME[,NAME...]] [--seconds N] [--reps N] [--warmup S] [--list] [--smoke] [--alloc-profile]
              [--queue-bytes N|off] [--drain-batch N] [--platforms N] [--platforms-rate R]
              [--steady-rate R] [--flood-rate R] [--flood-limit R] [--burn-us N] [--rates R1,R2,...] [--csv PATH] [--akka HOCON] [--akka-file PATH] [--pacing sleep|spin]
              [--variants scmi,channels,akka2hop,delegates]

@@ -102,6 +102,7 @@ public static class LoadRunner
 
         var system = ActorSystem.Create("load-" + c.Name, o.AkkaConfig());
         var variants = new List<Variant>();
+        using var profiler = o.AllocProfile ? new AllocationProfiler() : null;
         try
         {
             foreach (var name in c.Variants.Where(n => o.Variants.Count == 0 || o.Variants.Contains(n)))
@@ -125,7 +126,9 @@ public static class LoadRunner
                 foreach (var phase in phases)
                 foreach (var v in order)
                 {
+                    profiler?.Start(v.Name);
                     var r = Driver.Run(v, topology, phase.Producers, o.Seconds, o.DrainTimeout, phase.Pacing ?? o.Pacing);
+                    profiler?.Stop();
                     if (r.Deliveries == 0) throw new InvalidOperationException($"{v.Name} delivered nothing in phase {phase.Label}");
                     results[phase.Label][v.Name].Add(r);
                 }
@@ -133,6 +136,7 @@ public static class LoadRunner
 
             var medians = results.ToDictionary(p => p.Key, p => p.Value.ToDictionary(v => v.Key, v => Median.Of(v.Value)));
             PrintTable(c, phases, results, medians);
+            if (profiler is not null) PrintAllocationProfile(profiler, variants);
             return c.Sweep ? WriteSweep(c, phases, medians, o) : Summarize(c, topology, medians, o);
         }
         finally
@@ -174,6 +178,16 @@ public static class LoadRunner
                 $"vs {kv.Key}: throughput {Ratio(s.EventsPerSecond, kv.Value.EventsPerSecond)}, p50 {Ratio(s.Latency[tag].P50Us, kv.Value.Latency[tag].P50Us)}, " +
                 $"p99 {Ratio(s.Latency[tag].P99Us, kv.Value.Latency[tag].P99Us)}");
             Console.WriteLine($"   {phase.Label}: scmi {string.Join("; ", parts)}");
+        }
+    }
+
+    private static void PrintAllocationProfile(AllocationProfiler profiler, List<Variant> variants)
+    {
+        Console.WriteLine("   allocation profile (the runtime's GCAllocationTick samples, one per ~100 KB, all measured runs): share of bytes by type");
+        foreach (var v in variants)
+        {
+            var top = profiler.Top(v.Name, 6);
+            Console.WriteLine($"   {v.Name,-10} {(top.Count == 0 ? "no samples" : string.Join(", ", top.Select(t => $"{t.Type} {(100 * t.Share).ToString("F1", Inv)}% ({t.Samples})")))}");
         }
     }
 
@@ -232,22 +246,27 @@ public static class LoadRunner
         Console.WriteLine("targets:");
         var byName = summaries.ToDictionary(s => s.Name);
         bool Has(CaseSummary cs, params string[] variants) => variants.All(cs.Main.ContainsKey);
-        if (byName.TryGetValue("single", out var single) && Has(single, "scmi", "akka2hop", "channels"))
+        // Issue 14's targets (performance round 2); the figures beside each say how far off a miss is.
+        if (byName.TryGetValue("single", out var single) && single.Main.TryGetValue("scmi", out var one))
+            Check($"single >= 10 M events/s ({Si(one.EventsPerSecond)})", one.EventsPerSecond >= 10e6);
+        foreach (var (name, baselines) in new[] { ("single", new[] { "channels", "akka2hop" }), ("protocols8", new[] { "channels", "akka2hop" }),
+                     ("all-plus-source", new[] { "channels", "akka2hop" }) })
         {
-            var s = single.Main["scmi"];
-            Check($"single >= 3 M events/s ({Si(s.EventsPerSecond)})", s.EventsPerSecond >= 3e6);
-            Check($"single ratio vs bare Akka >= 1.0 ({Ratio(s.EventsPerSecond, single.Main["akka2hop"].EventsPerSecond)})",
-                s.EventsPerSecond >= single.Main["akka2hop"].EventsPerSecond);
-            Check($"single ratio vs Channels >= 1.0 at full speed ({Ratio(s.EventsPerSecond, single.Main["channels"].EventsPerSecond)})",
-                s.EventsPerSecond >= single.Main["channels"].EventsPerSecond);
+            if (!byName.TryGetValue(name, out var cs)) continue;
+            foreach (var b in baselines.Where(b => cs.Main.ContainsKey(b)))
+                Check($"{name} >= 2x {b} ({Ratio(cs.Main["scmi"].EventsPerSecond, cs.Main[b].EventsPerSecond)})",
+                    cs.Main["scmi"].EventsPerSecond >= 2 * cs.Main[b].EventsPerSecond);
         }
+        if (byName.TryGetValue("fanout100", out var fan) && Has(fan, "scmi", "akka2hop"))
+            Check($"fanout100 deliveries/s >= 2x akka2hop ({Ratio(fan.Main["scmi"].DeliveriesPerSecond, fan.Main["akka2hop"].DeliveriesPerSecond)})",
+                fan.Main["scmi"].DeliveriesPerSecond >= 2 * fan.Main["akka2hop"].DeliveriesPerSecond);
         foreach (var name in new[] { "rate100k", "rate100k-spin" })
         {
             if (!byName.TryGetValue(name, out var rate) || !Has(rate, "scmi", "channels")) continue;
             var s = rate.Main["scmi"].Latency[0];
             var ch = rate.Main["channels"].Latency[0];
-            Check($"{name}: p50 within 1.5x of Channels ({F(s.P50Us)} vs {F(ch.P50Us)} µs: {Ratio(s.P50Us, ch.P50Us)})", s.P50Us <= 1.5 * ch.P50Us);
-            Check($"{name}: p99 within 1.5x of Channels ({F(s.P99Us)} vs {F(ch.P99Us)} µs: {Ratio(s.P99Us, ch.P99Us)})", s.P99Us <= 1.5 * ch.P99Us);
+            Check($"{name}: p50 no worse than Channels ({F(s.P50Us)} vs {F(ch.P50Us)} µs: {Ratio(s.P50Us, ch.P50Us)})", s.P50Us <= ch.P50Us);
+            Check($"{name}: p99 no worse than Channels ({F(s.P99Us)} vs {F(ch.P99Us)} µs: {Ratio(s.P99Us, ch.P99Us)})", s.P99Us <= ch.P99Us);
         }
         foreach (var cs in summaries)
         {
@@ -265,9 +284,11 @@ public static class LoadRunner
             var what = $"scmi {F(without)} -> {F(with)} µs, {Ratio(with, without)}; " +
                        $"channels {F(steady["channels"].Latency[1].P99Us)} -> {F(flood.Main["channels"].Latency[1].P99Us)} µs; " +
                        $"busiest producer {Burst(flood.Main["scmi"])}";
-            // The control is not a target: it shows what CPU bursts alone, with no SCMI work, do on this machine.
-            if (flood.Name == "burst-control") Console.WriteLine($"   [info] {flood.Name}: steady protocol p99 ({what})");
-            else Check($"{flood.Name}: steady protocol p99 within 2x of no-flood ({what})", with <= 2 * without);
+            // Issue 14: a 1 M/s flood without the storm guard costs the steady protocol at most 1.5x its p99.
+            // The other cases are context: the guard, faster floods, and the control (CPU bursts alone, no
+            // SCMI work) show what this machine does.
+            if (flood.Name == "flood-1m") Check($"{flood.Name} (no storm guard): steady protocol p99 within 1.5x of no-flood ({what})", with <= 1.5 * without);
+            else Console.WriteLine($"   [info] {flood.Name}: steady protocol p99 ({what})");
         }
 
         static void Check(string what, bool met) => Console.WriteLine($"   [{(met ? "met" : "NOT met")}] {what}");
