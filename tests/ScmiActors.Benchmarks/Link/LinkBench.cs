@@ -213,14 +213,25 @@ public static class LinkBench
         link.Agent.Attach(receiver);
         var header = ScmiHeader.Notification(Perf, ScmiEvents.Perf.LevelChanged);
         var payload = new byte[12];
+        // With flags 1 the slot is not writable before the agent's completion doorbell; the sender
+        // blocks for it, as the bare ping-pong's sender blocks in Receive, instead of retrying under
+        // the link's lock against the doorbell thread that must take that lock to clear the slot.
+        using var completed = new SemaphoreSlim(0);
+        var wantsCompletion = (flags & SmtLayout.FlagIntrEnabled) != 0;
+        if (wantsCompletion) link.Platform.OnCompletion(_ => completed.Release());
         var stopwatch = Stopwatch.StartNew();
         long sent = 0;
         while (stopwatch.Elapsed.TotalSeconds < seconds)
         {
-            if (link.Platform.TrySendNotification(header, payload)) sent++;
+            if (link.Platform.TrySendNotification(header, payload))
+            {
+                sent++;
+                if (wantsCompletion && !completed.Wait(TimeSpan.FromSeconds(5))) break; // the agent stopped answering
+            }
             else Thread.SpinWait(20);
         }
         var elapsed = stopwatch.Elapsed.TotalSeconds;
+        link.Platform.OnCompletion(null);
         // Every sent notification arrives; wait for the last one before reading the count.
         var deadline = Stopwatch.StartNew();
         while (receiver.Count < sent && deadline.Elapsed < TimeSpan.FromSeconds(5)) Thread.Yield();
