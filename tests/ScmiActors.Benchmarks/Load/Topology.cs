@@ -26,13 +26,26 @@ public sealed class Topology
         SubscriberTags = subscriberTags;
         Subscriptions = subscriptions;
         Streams = streams;
-        Fanout = streams.Select(s => subscriptions.Count(sub => sub.Matches(s))).ToArray();
+        // Grouped by (platform, protocol) so that setup stays linear at 10 000 platforms (scale).
+        _subscriptionsByQueue = subscriptions.GroupBy(s => (s.Platform, s.Protocol))
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<SubscriptionSpec>)g.ToArray());
+        Fanout = streams.Select(s => SubscriptionsOf(s.Platform, s.Raw.Protocol).Count(sub => sub.Matches(s))).ToArray();
         if (Fanout.Any(f => f == 0)) throw new InvalidOperationException("a stream has no subscriber");
         // (platform, protocol) pairs that carry streams: one queue / reader / decode actor each in the baselines.
         Queues = streams.Select(s => (s.Platform, s.Raw.Protocol)).Distinct().ToArray();
         var queueIndex = Queues.Select((q, i) => (q, i)).ToDictionary(x => x.q, x => x.i);
         StreamQueue = streams.Select(s => queueIndex[(s.Platform, s.Raw.Protocol)]).ToArray();
+        _largestPayload = new int[Queues.Length];
+        for (var i = 0; i < streams.Count; i++)
+            _largestPayload[StreamQueue[i]] = Math.Max(_largestPayload[StreamQueue[i]], streams[i].Raw.Payload.Length);
     }
+
+    private readonly Dictionary<(int Platform, byte Protocol), IReadOnlyList<SubscriptionSpec>> _subscriptionsByQueue;
+    private readonly int[] _largestPayload;
+
+    /// <summary>The subscriptions on one (platform, protocol).</summary>
+    public IReadOnlyList<SubscriptionSpec> SubscriptionsOf(int platform, byte protocol) =>
+        _subscriptionsByQueue.TryGetValue((platform, protocol), out var subs) ? subs : [];
 
     public string[] PlatformIds { get; }
     public PlatformDescription[] Descriptions { get; }
@@ -49,9 +62,7 @@ public sealed class Topology
     /// <summary>Entries a queue of <paramref name="queueBytes"/> holds for the largest payload posted on it (the ring's byte rule).</summary>
     public int QueueEntries(int queue, int queueBytes)
     {
-        var (platform, protocol) = Queues[queue];
-        var largest = Streams.Where(s => s.Platform == platform && s.Raw.Protocol == protocol).Max(s => s.Raw.Payload.Length);
-        return Math.Max(1, queueBytes / (Ingestion.ProtocolRing.EntryOverhead + largest));
+        return Math.Max(1, queueBytes / (Ingestion.ProtocolRing.EntryOverhead + _largestPayload[queue]));
     }
 }
 
@@ -63,7 +74,7 @@ public sealed class BaselineRoute<T>
 
     public BaselineRoute(Topology topology, int platform, byte protocol, Func<int, T> subscriber)
     {
-        var subs = topology.Subscriptions.Where(s => s.Platform == platform && s.Protocol == protocol).ToList();
+        var subs = topology.SubscriptionsOf(platform, protocol);
         var events = subs.Count == 0 ? 0 : subs.Max(s => s.Event) + 1;
         _all = new T[events][];
         _bySource = new Dictionary<uint, T[]>[events];
