@@ -1,5 +1,6 @@
 using System.Text;
 using Akka.Configuration;
+using ScmiActors.Platform;
 
 namespace ScmiActors.Cli;
 
@@ -68,7 +69,15 @@ public static class HoconFile
         {
             if (!parse.Wait(ParseTimeout))
                 throw new ConfigFileException($"{path}: parsing did not finish within {ParseTimeout.TotalSeconds:0} s (malformed HOCON?)");
-            return parse.Result;
+            var config = parse.Result;
+            // Reading a value that leads back to itself overflows the stack inside Akka: refuse it now.
+            if (HoconCycles.FindSubstitutionCycle(config) is { } cycle)
+            {
+                var at = text.IndexOf(cycle.Length > 0 ? "${" + cycle : "${?", StringComparison.Ordinal);
+                var line = at >= 0 ? $":{LineOf(text, at)}" : "";
+                throw new ConfigFileException($"{path}{line}: {HoconCycles.Describe(cycle)}");
+            }
+            return config;
         }
         catch (AggregateException wrapped) when (wrapped.InnerException is { } e)
         {

@@ -88,6 +88,8 @@ public static class PlatformDescriptionLoader
         {
             throw new PlatformDescriptionException($"not valid HOCON: {e.Message}");
         }
+        if (HoconCycles.FindSubstitutionCycle(config) is { } cycle)
+            throw new PlatformDescriptionException($"not valid HOCON: {HoconCycles.Describe(cycle)}");
         platformId ??= PlatformIds(config).FirstOrDefault()
             ?? throw new PlatformDescriptionException($"no platform under {PlatformsPath}");
         return Load(config, platformId, catalog);

@@ -79,6 +79,15 @@ public sealed class MainJobInputTests
     }
 
     [Theory]
+    [InlineData("a = 1\nb = ${c}\nc = ${b}\n", ":3: the substitution ${b} refers back to itself")]
+    [InlineData("x { y = 1 }\nx { z = ${?x} }\n", ":2: a substitution names the whole configuration that holds it (Akka 1.5 reads ${?path} as ${}; optional substitutions are not supported)")]
+    public void A_substitution_cycle_is_refused_with_its_line(string hocon, string reason)
+    {
+        var e = Assert.Throws<ConfigFileException>(() => HoconFile.Parse(hocon, "f.conf"));
+        Assert.Equal("f.conf" + reason, e.Message);
+    }
+
+    [Theory]
     [InlineData("a = \"[{\" # ] }\n// {\nb = \"\"\"x ] \"\"\"\n")]
     [InlineData("scmi.platforms.x { protocols { sensor { sensors = 8, axes { \"5\" = 3 } } } }")]
     [InlineData("a = [{ b = 1, c : 2 }, \"x=y:z\"]\n")]

@@ -272,6 +272,34 @@ public class PlatformDescriptionLoaderTests
     public void A_platform_that_is_not_an_object_or_has_no_id_is_refused(string hocon, string expected) =>
         Assert.Contains(expected, Assert.Throws<PlatformDescriptionException>(() => PlatformDescriptionLoader.Parse(hocon)).Message);
 
+    // Akka resolves each of these to a value that leads back to itself; reading it overflowed the
+    // stack and killed the process (found by the config fuzz target). Refused with one line instead.
+    [Theory]
+    [InlineData("scmi.platforms.p { transport = ${scmi.platforms.p.transport} }", "scmi.platforms.p.transport")]
+    [InlineData("scmi.platforms.p { protocols { perf { domains = ${b} } } }\nb = ${c}\nc = ${b}", "b")]
+    [InlineData("scmi.platforms.p { protocols { perf { domains = 4 } } }\na { b { c = ${a} } }", "a")]
+    [InlineData("scmi.platforms.p { x = ${scmi.platforms} }", "scmi.platforms")]
+    public void A_substitution_that_leads_back_to_itself_is_refused(string hocon, string substitution)
+    {
+        var e = Assert.Throws<PlatformDescriptionException>(() => PlatformDescriptionLoader.Parse(hocon));
+        Assert.Equal($"not valid HOCON: the substitution ${{{substitution}}} refers back to itself", e.Message);
+    }
+
+    [Theory]
+    [InlineData("a = 1\nb = ${a}\nc { d = ${b}, e = [${b}, ${c.d}] }")]
+    [InlineData("base { x = 1 }\none = ${base}\ntwo = ${one}\nthree = [${one}, ${two}]")]
+    public void Substitutions_without_a_cycle_pass(string hocon) =>
+        Assert.Null(HoconCycles.FindSubstitutionCycle(ConfigurationFactory.ParseString(hocon)));
+
+    [Fact]
+    public void Deep_nesting_does_not_overflow_the_cycle_check()
+    {
+        // Iterative walk: depth costs heap, not stack.
+        var depth = 2000;
+        var hocon = string.Concat(Enumerable.Repeat("a { ", depth)) + "b = 1" + new string('}', depth) + "\nc = ${a.a}";
+        Assert.Null(HoconCycles.FindSubstitutionCycle(ConfigurationFactory.ParseString(hocon)));
+    }
+
     [Fact]
     public void Loaded_description_drives_the_decoder()
     {
