@@ -106,12 +106,18 @@ internal sealed class ProtocolActor : ReceiveActor, IWithTimers
         }
         ring.ReturnReleased(); // room for the producers before this actor yields or waits
 
-        if (windowed && _windows.Blocked > 0)
-            StartWaiting(); // stay "scheduled" so the gate sends no wake-ups; an answered marker resumes
-        else if (processed == _batch)
-            Self.Tell(ProtocolWake.Instance); // more may be waiting: yield to other actors, stay scheduled
-        else if (ring.UnscheduleAndRecheck())
-            Self.Tell(ProtocolWake.Instance);
+        switch (DrainTurn.Next(processed, _batch, windowShut: windowed && _windows.Blocked > 0))
+        {
+            case AfterDrain.Wait:
+                StartWaiting(); // stay "scheduled" so the gate sends no wake-ups; an answered marker resumes
+                break;
+            case AfterDrain.Yield or AfterDrain.Linger:
+                Self.Tell(ProtocolWake.Instance); // still scheduled: behind the other actors' turns (fair draining)
+                break;
+            case AfterDrain.Unschedule:
+                if (ring.UnscheduleAndRecheck()) Self.Tell(ProtocolWake.Instance);
+                break;
+        }
 
         if (_runtime.DrainRequester is not null) CheckDrained();
     }
