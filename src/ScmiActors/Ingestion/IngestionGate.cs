@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
 
@@ -183,8 +184,12 @@ internal sealed record GateSlot(int[] MaxPayloadByEvent, ProtocolCounters Counte
     public ProtocolRing Ring { get; } = Counters.Ring;
 }
 
-/// <summary>The wake-up message (Linux's work item): the ring has entries and no wake-up was pending.</summary>
-internal sealed class ProtocolWake
+/// <summary>
+/// The wake-up message (Linux's work item): the ring has entries and no wake-up was pending. One that
+/// reaches a stopped protocol actor (a yield or linger turn still queued when it was stopped after
+/// its last drain) means nothing, its ring went with it, so it is not logged as a dead letter.
+/// </summary>
+internal sealed class ProtocolWake : IDeadLetterSuppression
 {
     public static readonly ProtocolWake Instance = new();
     private ProtocolWake() { }

@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Event;
 using ScmiActors.Dispatch;
+using ScmiActors.Ingestion;
 using ScmiActors.Messages;
 using ScmiActors.Transport;
 using ScmiActors.Wire;
@@ -42,5 +44,22 @@ public sealed class FairDrainingSpec(ITestOutputHelper output)
         for (uint level = 0; level < 20; level++) Assert.Equal(IngestResult.Queued, PostPerfLevel(p, 0, level));
         for (uint level = 0; level < 20; level++) Assert.Equal(level, subscriber.ExpectMsg<PerfLevelChanged>().PerformanceLevel);
         AwaitStats(p, s => Assert.Equal(20, s.For(Perf)!.Delivered));
+    }
+
+    [Fact]
+    public void A_wake_up_left_for_a_stopped_protocol_actor_is_not_reported_as_a_dead_letter()
+    {
+        // A yield or linger turn can still be queued when the handle stops the actor after its last drain.
+        var deadLetters = CreateTestProbe();
+        Sys.EventStream.Subscribe(deadLetters.Ref, typeof(DeadLetter));
+        var stopped = Sys.ActorOf(Props.Empty);
+        Watch(stopped);
+        Sys.Stop(stopped);
+        ExpectTerminated(stopped);
+
+        stopped.Tell(ProtocolWake.Instance);
+        stopped.Tell("an ordinary message"); // still reported: the check sees dead letters at all
+        Assert.Equal("an ordinary message", deadLetters.ExpectMsg<DeadLetter>().Message);
+        deadLetters.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 }
