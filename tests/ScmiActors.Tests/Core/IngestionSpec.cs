@@ -287,4 +287,22 @@ public sealed class IngestionSpec(ITestOutputHelper output) : CoreSpec(output)
             AssertAddsUp(s);
         });
     }
+    [Fact]
+    public async Task After_a_burst_the_lingering_turn_unschedules_so_the_next_post_wakes_the_actor()
+    {
+        var p = await StartPlatformAsync();
+        var subscriber = CreateTestProbe();
+        SubscribeActive(p, Perf, PerfLevel, SourceSelector.Id(0), subscriber);
+
+        // A burst posted at once: the drain takes several entries, empties the ring and lingers a turn.
+        for (uint level = 0; level < 10; level++) Assert.Equal(IngestResult.Queued, PostPerfLevel(p, 0, level));
+        for (uint level = 0; level < 10; level++) Assert.Equal(level, subscriber.ExpectMsg<PerfLevelChanged>().PerformanceLevel);
+        // Once the linger turn found nothing it must have cleared the wake flag: a lone post after the
+        // burst is then woken by the gate, not left in a ring whose actor believes itself scheduled.
+        AwaitStats(p, s => Assert.Equal(10, s.For(Perf)!.Delivered));
+        subscriber.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        Assert.Equal(IngestResult.Queued, PostPerfLevel(p, 0, 99));
+        Assert.Equal(99u, subscriber.ExpectMsg<PerfLevelChanged>().PerformanceLevel);
+        AssertAddsUp(AwaitStats(p, s => Assert.Equal(11, s.For(Perf)!.Delivered)));
+    }
 }
